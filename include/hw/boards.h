@@ -1,0 +1,82 @@
+/*
+ * Machines
+ *
+ * A machine type is a QOM class derived from TYPE_MACHINE named
+ * "NAME-machine" (MACHINE_TYPE_NAME("q35")).  Start-up (system/vl.c):
+ *
+ *   mc = machine_find_class(name, errp);        // "-M q35"
+ *   ms = MACHINE(object_new_with_class(OBJECT_CLASS(mc)));
+ *   object_property_add_child(object_get_root(), "machine", OBJECT(ms));
+ *   ms->ram_size = size from -m (or mc->default_ram_size);
+ *   ...apply -machine properties (usb, dump-guest-core, acpi,
+ *      memory-backend)...
+ *   machine_run_board_init(ms, errp);           // builds the board
+ *   ...qdev_device_add_from_json() for each -device...
+ *   qdev_machine_creation_done();
+ *   qemu_system_reset();
+ */
+#ifndef HW_BOARDS_H
+#define HW_BOARDS_H
+
+#include "qom/object.h"
+#include "hw/qdev-core.h"
+
+typedef struct MemoryRegion MemoryRegion;
+
+#define TYPE_MACHINE "machine"
+#define TYPE_MACHINE_SUFFIX "-machine"
+#define MACHINE_TYPE_NAME(machinename) (machinename TYPE_MACHINE_SUFFIX)
+
+OBJECT_DECLARE_TYPE(MachineState, MachineClass, MACHINE)
+
+struct MachineClass {
+    ObjectClass parent_class;
+
+    const char *name;           /* "q35": what -M takes */
+    const char *desc;
+    bool is_default;
+    uint64_t default_ram_size;
+    /* Builds the board: RAM, buses, onboard devices.  errors via errp. */
+    void (*init)(MachineState *ms, Error **errp);
+    /* Optional: whole-machine reset; default qemu_devices_reset(). */
+    void (*reset)(MachineState *ms);
+    /* Optional: the handler for devices plugged outside any bus. */
+    HotplugHandler *(*get_hotplug_handler)(MachineState *ms,
+                                           DeviceState *dev);
+};
+
+struct MachineState {
+    Object parent_obj;
+
+    uint64_t ram_size;          /* bytes; set before board init */
+    char *ram_memdev_id;        /* "memory-backend" property, or NULL */
+    MemoryRegion *ram;          /* guest RAM, valid after board init */
+    bool usb;
+    bool dump_guest_core;
+    OnOffAuto acpi;
+    bool board_initialized;
+};
+
+/* The machine at /machine, or NULL before it is created. */
+MachineState *qdev_get_machine(void);
+
+/*
+ * The machine class for -M name (matched against MachineClass::name, or
+ * the QOM type name), or the default one for name NULL.  NULL with
+ * "unsupported machine type: \"NAME\"" otherwise.
+ */
+MachineClass *machine_find_class(const char *name, Error **errp);
+/*
+ * "-machine help": "Supported machines are:\n" then one line per machine
+ * "NAME    DESC[ (default)]".  Caller frees.
+ */
+char *machine_help_list(void);
+
+/*
+ * Validates ram_size and the memory backend, then runs the class init.
+ * false with *errp set on failure (nothing is left half-built that the
+ * caller must undo: it exits).
+ */
+bool machine_run_board_init(MachineState *ms, Error **errp);
+
+#endif
