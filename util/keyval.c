@@ -12,6 +12,7 @@
 #include "qemu/osdep.h"
 #include "qemu/cutils.h"
 #include "qemu/keyval.h"
+#include "util/trace.h"
 
 static bool is_help_element(const char *s, size_t len)
 {
@@ -190,6 +191,7 @@ JsonObject *keyval_parse(const char *params, const char *implied_key,
         }
         implied_key = NULL;
     }
+    trace_keyval_parsed(params, json_object_get_size(dict));
     return g_steal_pointer(&dict);
 }
 
@@ -248,6 +250,7 @@ JsonObject *qemu_parse_option_arg(const char *arg, const char *implied_key,
     if (p_help) {
         *p_help = false;
     }
+    trace_qemu_option_json(arg);
     return json_parse_object(arg, errp);
 }
 
