@@ -85,9 +85,14 @@ enum device_endian {
  * @valid says what the guest may do: an access outside those limits is
  * refused (reads see all ones, writes are dropped, MEMTX_DECODE_ERROR).
  * @impl says what the callbacks can handle: the core splits or widens a
- * valid access to fit it.  Zero max_access_size means 4, zero
- * min_access_size means 1.  Without .unaligned, an access whose address is
- * not a multiple of its size is refused (valid) or split (impl).
+ * valid access to fit it.  A zero min_access_size means 1.  A zero
+ * valid.max_access_size accepts any size on direct dispatch, while
+ * address_space_rw() then splits into pieces of at most 4 bytes; a zero
+ * impl.max_access_size means 4.  Without valid.unaligned, an access whose
+ * address is not a multiple of its size is refused; without
+ * impl.unaligned, address_space_rw() splits it into aligned pieces.
+ * A widened read returns the bytes asked for; a widened write stores the
+ * data zero-extended to the wider, aligned access.
  *
  * Either read/write or read_with_attrs/write_with_attrs may be set; a
  * missing read yields zeros and a missing write ignores the data.
@@ -626,8 +631,8 @@ MemTxResult address_space_set(AddressSpace *as, hwaddr addr, uint8_t c,
                               hwaddr len, MemTxAttrs attrs);
 
 /*
- * Single accesses in a fixed byte order.  @result may be NULL.  Loads
- * return all ones on failure.
+ * Single accesses in a fixed byte order, made like address_space_rw()
+ * (so unassigned bytes read as 0xff).  @result may be NULL.
  */
 uint32_t address_space_ldub(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                             MemTxResult *result);

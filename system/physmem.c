@@ -1,0 +1,358 @@
+/*
+ * Guest RAM: memfd-backed RAM blocks, dirty bitmaps, the global roots
+ *
+ * Every RAM block we allocate is a memfd mapped MAP_SHARED, so any RAM
+ * section can be described to the kernel as (fd, offset) as well as by
+ * its host address (iommufd can map files, VFIO type1 maps addresses).
+ * Blocks are also placed in one global "ram_addr" space, which is what
+ * dirty tracking is indexed by.
+ */
+#include "qemu/osdep.h"
+#include <sys/mman.h>
+#include "memory-internal.h"
+
+static GPtrArray *ram_blocks;
+static ram_addr_t next_ram_offset;
+
+static uint64_t host_page_size(void)
+{
+    static uint64_t size;
+
+    if (!size) {
+        size = sysconf(_SC_PAGESIZE);
+    }
+    return size;
+}
+
+static RAMBlock *ram_block_register(MemoryRegion *mr, uint64_t size,
+                                    uint64_t mapped, void *host)
+{
+    RAMBlock *rb = g_new0(RAMBlock, 1);
+
+    rb->mr = mr;
+    rb->host = host;
+    rb->used_length = size;
+    rb->max_length = mapped;
+    rb->fd = -1;
+    rb->offset = next_ram_offset;
+    /* Keep blocks page aligned in ram_addr space, with a guard page. */
+    next_ram_offset += QEMU_ALIGN_UP(mapped, host_page_size()) +
+                       host_page_size();
+    if (!ram_blocks) {
+        ram_blocks = g_ptr_array_new();
+    }
+    g_ptr_array_add(ram_blocks, rb);
+    return rb;
+}
+
+static void *map_fd(int fd, uint64_t len, uint64_t offset, uint32_t flags,
+                    const char *name, Error **errp)
+{
+    int prot = PROT_READ | ((flags & RAM_READONLY) ? 0 : PROT_WRITE);
+    int mflags = (flags & RAM_SHARED) ? MAP_SHARED : MAP_PRIVATE;
+    void *host;
+
+    if (!len) {
+        return NULL;
+    }
+    host = mmap(NULL, len, prot, mflags, fd, offset);
+    if (host == MAP_FAILED) {
+        error_setg_errno(errp, errno,
+                         "can't map %" PRIu64 " bytes of RAM for '%s'",
+                         len, name);
+        return MAP_FAILED;
+    }
+    return host;
+}
+
+RAMBlock *ram_block_new_memfd(MemoryRegion *mr, uint64_t size, Error **errp)
+{
+    const char *name = memory_region_name(mr);
+    /* memfd names are limited to 249 bytes; they are only for debugging. */
+    g_autofree char *fd_name = g_strndup(*name ? name : "qemu-ram", 200);
+    uint64_t len;
+    RAMBlock *rb;
+    void *host;
+    int fd;
+
+    if (size > INT64_MAX - host_page_size()) {
+        error_setg(errp, "RAM size %" PRIu64 " of '%s' is too large",
+                   size, name);
+        return NULL;
+    }
+    len = QEMU_ALIGN_UP(size, host_page_size());
+    fd = memfd_create(fd_name, MFD_CLOEXEC);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "can't create memfd for RAM '%s'", name);
+        return NULL;
+    }
+    if (ftruncate(fd, len) < 0) {
+        error_setg_errno(errp, errno,
+                         "can't size memfd of RAM '%s' to %" PRIu64 " bytes",
+                         name, len);
+        close(fd);
+        return NULL;
+    }
+    host = map_fd(fd, len, 0, RAM_SHARED, name, errp);
+    if (host == MAP_FAILED) {
+        close(fd);
+        return NULL;
+    }
+    rb = ram_block_register(mr, size, len, host);
+    rb->fd = fd;
+    rb->flags = RAM_SHARED;
+    rb->owns_fd = true;
+    rb->owns_mapping = true;
+    return rb;
+}
+
+RAMBlock *ram_block_new_from_fd(MemoryRegion *mr, uint64_t size,
+                                uint32_t ram_flags, int fd, uint64_t offset,
+                                Error **errp)
+{
+    const char *name = memory_region_name(mr);
+    uint64_t len;
+    RAMBlock *rb;
+    void *host;
+
+    if (fd < 0) {
+        error_setg(errp, "RAM '%s' needs a valid file descriptor", name);
+        return NULL;
+    }
+    if (!QEMU_IS_ALIGNED(offset, host_page_size()) ||
+        size > INT64_MAX - host_page_size()) {
+        error_setg(errp, "RAM '%s': offset 0x%" PRIx64 " or size 0x%" PRIx64
+                   " is not usable", name, offset, size);
+        return NULL;
+    }
+    len = QEMU_ALIGN_UP(size, host_page_size());
+    host = map_fd(fd, len, offset, ram_flags, name, errp);
+    if (host == MAP_FAILED) {
+        return NULL;
+    }
+    rb = ram_block_register(mr, size, len, host);
+    rb->fd = fd;
+    rb->fd_offset = offset;
+    rb->flags = ram_flags;
+    rb->owns_fd = true;
+    rb->owns_mapping = true;
+    return rb;
+}
+
+RAMBlock *ram_block_new_from_ptr(MemoryRegion *mr, uint64_t size, void *ptr)
+{
+    return ram_block_register(mr, size, size, ptr);
+}
+
+void ram_block_free(RAMBlock *rb)
+{
+    g_ptr_array_remove(ram_blocks, rb);
+    if (rb->owns_mapping && rb->host) {
+        munmap(rb->host, rb->max_length);
+    }
+    if (rb->owns_fd && rb->fd >= 0) {
+        close(rb->fd);
+    }
+    g_free(rb->dirty);
+    g_free(rb);
+}
+
+int qemu_ram_get_fd(RAMBlock *rb)
+{
+    return rb->fd;
+}
+
+uint64_t qemu_ram_get_fd_offset(RAMBlock *rb)
+{
+    return rb->fd_offset;
+}
+
+void *qemu_ram_get_host_addr(RAMBlock *rb)
+{
+    return rb->host;
+}
+
+ram_addr_t qemu_ram_get_offset(RAMBlock *rb)
+{
+    return rb->offset;
+}
+
+ram_addr_t qemu_ram_get_used_length(RAMBlock *rb)
+{
+    return rb->used_length;
+}
+
+MemoryRegion *qemu_ram_get_mr(RAMBlock *rb)
+{
+    return rb->mr;
+}
+
+RAMBlock *qemu_ram_block_from_host(void *ptr, bool round_offset,
+                                   ram_addr_t *offset)
+{
+    uint8_t *p = ptr;
+
+    for (unsigned i = 0; ram_blocks && i < ram_blocks->len; i++) {
+        RAMBlock *rb = g_ptr_array_index(ram_blocks, i);
+
+        if (rb->host && p >= rb->host && p < rb->host + rb->max_length) {
+            if (offset) {
+                *offset = p - rb->host;
+                if (round_offset) {
+                    *offset = QEMU_ALIGN_DOWN(*offset, host_page_size());
+                }
+            }
+            return rb;
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dirty tracking                                                     */
+
+static RAMBlock *ram_block_by_offset(ram_addr_t addr)
+{
+    for (unsigned i = 0; ram_blocks && i < ram_blocks->len; i++) {
+        RAMBlock *rb = g_ptr_array_index(ram_blocks, i);
+
+        if (addr >= rb->offset && addr - rb->offset < rb->max_length) {
+            return rb;
+        }
+    }
+    return NULL;
+}
+
+static void ram_block_mark_page(RAMBlock *rb, uint64_t page)
+{
+    const unsigned bits = sizeof(unsigned long) * 8;
+
+    if (!rb->dirty) {
+        uint64_t pages = rb->max_length / host_page_size();
+
+        rb->dirty = g_new0(unsigned long, DIV_ROUND_UP(pages, bits));
+    }
+    rb->dirty[page / bits] |= 1UL << (page % bits);
+}
+
+void physical_memory_set_dirty_range(ram_addr_t start, ram_addr_t length)
+{
+    uint64_t psz = host_page_size();
+    ram_addr_t addr = QEMU_ALIGN_DOWN(start, psz);
+    ram_addr_t end = start + length;
+
+    if (end < start) {
+        end = RAM_ADDR_MAX;
+    }
+    for (; addr < end; addr += psz) {
+        RAMBlock *rb = ram_block_by_offset(addr);
+
+        if (rb) {
+            ram_block_mark_page(rb, (addr - rb->offset) / psz);
+        }
+        if (addr + psz < addr) {
+            break;
+        }
+    }
+}
+
+uint64_t physical_memory_set_dirty_lebitmap(const unsigned long *bitmap,
+                                            ram_addr_t start,
+                                            ram_addr_t pages)
+{
+    const unsigned bits = sizeof(unsigned long) * 8;
+    uint64_t psz = host_page_size();
+    uint64_t marked = 0;
+
+    for (ram_addr_t i = 0; i < pages; i++) {
+        if (bitmap[i / bits] & (1UL << (i % bits))) {
+            physical_memory_set_dirty_range(start + i * psz, psz);
+            marked++;
+        }
+    }
+    return marked;
+}
+
+static bool dirty_scan(MemoryRegion *mr, hwaddr addr, hwaddr size,
+                       bool clear)
+{
+    const unsigned bits = sizeof(unsigned long) * 8;
+    hwaddr offset = 0;
+    MemoryRegion *target = memory_region_resolve_alias(mr, &offset);
+    RAMBlock *rb = target->ram_block;
+    uint64_t psz = host_page_size();
+    uint64_t first, last;
+    bool found = false;
+
+    if (!rb || !rb->dirty || !size) {
+        return false;
+    }
+    offset += addr;
+    if (offset >= rb->max_length) {
+        return false;
+    }
+    first = offset / psz;
+    last = (MIN(offset + size, rb->max_length) - 1) / psz;
+    for (uint64_t p = first; p <= last; p++) {
+        unsigned long bit = 1UL << (p % bits);
+
+        if (rb->dirty[p / bits] & bit) {
+            found = true;
+            if (!clear) {
+                break;
+            }
+            rb->dirty[p / bits] &= ~bit;
+        }
+    }
+    return found;
+}
+
+bool memory_region_get_dirty(MemoryRegion *mr, hwaddr addr, hwaddr size,
+                             unsigned client)
+{
+    return dirty_scan(mr, addr, size, false);
+}
+
+bool memory_region_test_and_clear_dirty(MemoryRegion *mr, hwaddr addr,
+                                        hwaddr size, unsigned client)
+{
+    return dirty_scan(mr, addr, size, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* The machine's roots                                                */
+
+static MemoryRegion system_memory;
+static MemoryRegion system_io;
+AddressSpace address_space_memory;
+AddressSpace address_space_io;
+
+void memory_map_init(void)
+{
+    if (system_memory.initialized) {
+        return;
+    }
+    memory_region_init(&system_memory, NULL, "system", UINT64_MAX);
+    address_space_init(&address_space_memory, &system_memory, "memory");
+    memory_region_init_io(&system_io, NULL, NULL, NULL, "io", 65536);
+    address_space_init(&address_space_io, &system_io, "I/O");
+}
+
+void memory_map_init_for(AddressSpace *as)
+{
+    if (as == &address_space_memory || as == &address_space_io) {
+        memory_map_init();
+    }
+}
+
+MemoryRegion *get_system_memory(void)
+{
+    memory_map_init();
+    return &system_memory;
+}
+
+MemoryRegion *get_system_io(void)
+{
+    memory_map_init();
+    return &system_io;
+}
