@@ -1,0 +1,141 @@
+/*
+ * uapi-conformance: checks the kernel's VFIO/iommufd uAPI behaves as the
+ * project's backends assume, and measures the raw mapping floor
+ *
+ *   uapi-conformance --backend legacy|iommufd [--device BDF]
+ *                    [--transcript FILE]
+ *   uapi-conformance --backend legacy|iommufd [--device BDF]
+ *                    --map-floor SIZE
+ *
+ * Exit status: 0 when every expectation held, 1 otherwise or on a usage
+ * error.  See docs/devel/uapi-conformance.rst for what is checked.
+ */
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "conformance.h"
+
+static char *opt_backend;
+static char *opt_device;
+static char *opt_transcript;
+static char *opt_map_floor;
+
+static GOptionEntry entries[] = {
+    { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
+      "host IOMMU backend: legacy or iommufd", "NAME" },
+    { "device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
+      "PCI address of the edu device bound to vfio-pci", "BDF" },
+    { "transcript", 't', 0, G_OPTION_ARG_FILENAME, &opt_transcript,
+      "also write the transcript to FILE", "FILE" },
+    { "map-floor", 0, 0, G_OPTION_ARG_STRING, &opt_map_floor,
+      "time mapping SIZE bytes at IOVA 0 instead of the checks", "SIZE" },
+    { NULL }
+};
+
+static bool backend_known(const char *name)
+{
+    if (!strcmp(name, "legacy")) {
+        return true;
+    }
+#ifdef CONFIG_IOMMUFD
+    if (!strcmp(name, "iommufd")) {
+        return true;
+    }
+#endif
+    return false;
+}
+
+static int run_map_floor(HostDevice *dev, const char *size_arg)
+{
+    Error *err = NULL;
+    uint64_t size;
+    double map_s = 0, unmap_s = 0;
+    bool ok;
+
+    if (!host_parse_size(size_arg, &size, &err)) {
+        error_report_err(err);
+        return 1;
+    }
+    if (!strcmp(opt_backend, "legacy")) {
+        ok = legacy_map_floor(dev, size, &map_s, &unmap_s, &err);
+    } else {
+#ifdef CONFIG_IOMMUFD
+        ok = iommufd_map_floor(dev, size, &map_s, &unmap_s, &err);
+#else
+        g_assert_not_reached();
+#endif
+    }
+    if (!ok) {
+        error_report_err(err);
+        return 1;
+    }
+    printf("map-floor backend=%s size=%" PRIu64 " map_seconds=%.6f "
+           "unmap_seconds=%.6f\n", opt_backend, size, map_s, unmap_s);
+    return 0;
+}
+
+static int run_checks(HostDevice *dev)
+{
+    g_autoptr(Transcript) t = NULL;
+    Error *err = NULL;
+    double start = host_now();
+
+    t = transcript_new(opt_backend, opt_transcript, &err);
+    if (!t) {
+        error_report_err(err);
+        return 1;
+    }
+    if (!strcmp(opt_backend, "legacy")) {
+        legacy_run(t, dev);
+    } else {
+#ifdef CONFIG_IOMMUFD
+        iommufd_run(t, dev);
+#else
+        g_assert_not_reached();
+#endif
+    }
+    transcript_timing(t, "total", host_now() - start);
+    return transcript_finish(t) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    g_autoptr(GOptionContext) context = NULL;
+    g_autoptr(GError) gerr = NULL;
+    Error *err = NULL;
+    HostDevice dev;
+    int ret;
+
+    error_set_progname(argv[0]);
+    context = g_option_context_new("- VFIO/iommufd uAPI conformance checks");
+    g_option_context_add_main_entries(context, entries, NULL);
+    if (!g_option_context_parse(context, &argc, &argv, &gerr)) {
+        error_report("%s", gerr->message);
+        return 1;
+    }
+    if (argc > 1) {
+        error_report("unexpected argument '%s'", argv[1]);
+        return 1;
+    }
+    if (!opt_backend) {
+        error_report("--backend is required (legacy or iommufd)");
+        return 1;
+    }
+    if (!backend_known(opt_backend)) {
+        error_report("invalid --backend '%s': expected legacy%s", opt_backend,
+#ifdef CONFIG_IOMMUFD
+                     " or iommufd"
+#else
+                     " (built without iommufd)"
+#endif
+                     );
+        return 1;
+    }
+    if (!host_device_find(&dev, opt_device, &err)) {
+        error_report_err(err);
+        return 1;
+    }
+    ret = opt_map_floor ? run_map_floor(&dev, opt_map_floor)
+                        : run_checks(&dev);
+    host_device_clear(&dev);
+    return ret;
+}
