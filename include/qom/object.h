@@ -139,7 +139,7 @@ void object_property_set_default_int(ObjectProperty *prop, int64_t value);
 void object_property_set_default_uint(ObjectProperty *prop, uint64_t value);
 /* Only records the default for help output. */
 void object_property_set_default_list(ObjectProperty *prop);
-/* The default as text ("on", "42", "auto"), or NULL.  Caller frees. */
+/* The default as text ("true", "42", "auto"), or NULL.  Caller frees. */
 char *object_property_get_default_str(ObjectProperty *prop);
 
 /*
@@ -207,7 +207,7 @@ int object_property_get_enum(Object *obj, const char *name,
                              const QEnumLookup *lookup, Error **errp);
 /* Link target (borrowed), NULL if unset or on error. */
 Object *object_property_get_link(Object *obj, const char *name, Error **errp);
-/* The value as text: JSON when !human, "on"/"42"/"foo" when human. */
+/* The value as text: JSON when !human; when human, strings unquoted. */
 char *object_property_print(Object *obj, const char *name, bool human,
                             Error **errp);
 
@@ -258,7 +258,8 @@ ObjectProperty *object_class_property_add_enum(ObjectClass *klass,
  * Field properties: the value lives in a C field.  The instance variants
  * take a pointer to it; the class variants an offset from the start of
  * the instance (offsetof(MyDevice, field)).  Setters check the C type's
- * range ("Parameter 'NAME' expects uint8_t").
+ * range ("Parameter 'NAME' expects uint8_t"); see qom/qom-json.h for all
+ * value errors.
  */
 ObjectProperty *object_property_add_bool_ptr(Object *obj, const char *name,
                                              bool *v,
@@ -292,7 +293,8 @@ ObjectProperty *object_property_add_str_ptr(Object *obj, const char *name,
 
 /*
  * Class field properties.  The _range variants restrict the value to
- * [min, max] with "Parameter 'NAME' expects a value between MIN and MAX".
+ * [min, max]: "Property 'TYPE.NAME' doesn't take value V (minimum: MIN,
+ * maximum: MAX)".
  * width is the field size in bytes (1, 2, 4 or 8).
  */
 ObjectProperty *object_class_property_add_bool_field(ObjectClass *klass,

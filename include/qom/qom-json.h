@@ -9,7 +9,7 @@
  *       (boolean, string, number, integer)
  *   keyval text that does not parse:
  *       "Parameter 'NAME' expects integer" / "expects 'on' or 'off'" /
- *       "expects a size" / "expects number"
+ *       "expects size" / "expects number"
  *   out of the C type's range:
  *       "Parameter 'NAME' expects uint8_t" (int32_t, uint64_t, ...)
  *   enum names:
@@ -45,17 +45,19 @@ bool qom_json_to_enum(JsonNode *v, const char *name, bool keyval,
 
 /*
  * Range checks for C field types: ctype is the name in the message
- * ("uint8_t").  The _between variants use
- * "Parameter 'NAME' expects a value between MIN and MAX".
+ * ("uint8_t").  The _between variants check a property's own limits:
+ * "Property 'TYPE.NAME' doesn't take value V (minimum: MIN, maximum: MAX)".
  */
 bool qom_check_uint_max(const char *name, uint64_t value, uint64_t max,
                         const char *ctype, Error **errp);
 bool qom_check_int_range(const char *name, int64_t value, int64_t min,
                          int64_t max, const char *ctype, Error **errp);
-bool qom_check_uint_between(const char *name, uint64_t value, uint64_t min,
-                            uint64_t max, Error **errp);
-bool qom_check_int_between(const char *name, int64_t value, int64_t min,
-                           int64_t max, Error **errp);
+bool qom_check_uint_between(const char *typename, const char *name,
+                            uint64_t value, uint64_t min, uint64_t max,
+                            Error **errp);
+bool qom_check_int_between(const char *typename, const char *name,
+                           int64_t value, int64_t min, int64_t max,
+                           Error **errp);
 
 /* New nodes, for getters. */
 JsonNode *qom_json_new_bool(bool value);
@@ -68,7 +70,7 @@ JsonNode *qom_json_new_int(int64_t value);
 JsonNode *qom_json_new_uint(uint64_t value);
 JsonNode *qom_json_new_str(const char *value);   /* NULL gives JSON null */
 
-/* The node as text for humans: "on"/"off", "42", "foo".  Caller frees. */
+/* The node as text for humans: a string as is, else JSON ("true", "42"). */
 char *qom_json_to_text(JsonNode *v);
 
 #endif
