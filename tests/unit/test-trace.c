@@ -160,17 +160,16 @@ static void test_opt_parse(void)
 
     reset_events();
     g_assert_true(g_file_set_contents(events, "# comment\n\nkeyval_*\n"
-                                      "  test_beta  \n", -1, NULL));
+                                      "  util_trace_output  \n", -1, NULL));
     arg = g_strdup_printf("events=%s,file=%s", events, out);
     g_assert_true(trace_opt_parse(arg, &error_abort));
     g_assert_true(trace_event_is_enabled("keyval_parsed"));
-    g_assert_true(trace_event_is_enabled("test_beta"));
+    g_assert_true(trace_event_is_enabled("util_trace_output"));
     g_assert_false(trace_event_is_enabled("qemu_option_json"));
     dict = keyval_parse("x=y", NULL, NULL, &error_abort);
-    trace_set_file(NULL, &error_abort);
+    reset_events();
     contents = read_trace(out);
     g_assert_nonnull(strstr(contents, ":keyval_parsed 'x=y' gives 1 members\n"));
-    reset_events();
 
     check_opt_error("bogus=1", "Invalid parameter 'bogus'");
     check_opt_error("keyval_*,enable.x=1",
@@ -191,6 +190,7 @@ static void test_opt_parse(void)
     g_assert_true(g_str_has_prefix(error_get_pretty(err),
                                    "Could not read trace events file: "));
     error_free_or_abort(&err);
+    reset_events();
 }
 
 static void test_opt_help(void)
