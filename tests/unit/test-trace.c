@@ -185,6 +185,7 @@ static void test_opt_parse(void)
     arg = g_strdup_printf("events=%s", bad);
     msg = g_strdup_printf("%s:2: Trace event 'nope' does not exist", bad);
     check_opt_error(arg, msg);
+    reset_events();
 
     g_assert_false(trace_opt_parse("events=/nonexistent/ev", &err));
     g_assert_true(g_str_has_prefix(error_get_pretty(err),
