@@ -603,6 +603,7 @@ void object_initialize_child(Object *parent, const char *propname,
 /* Returns obj.  Both take/accept NULL and do nothing with it. */
 Object *object_ref(void *obj);
 void object_unref(void *obj);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Object, object_unref)
 
 /* obj cast to typename (a class or interface), or NULL. */
 Object *object_dynamic_cast(Object *obj, const char *typename);
