@@ -1,0 +1,254 @@
+/*
+ * The abstract "vfio-container" class and the VFIOAddressSpace registry
+ *
+ * Backends implement the kernel side (see the contract in
+ * hw/vfio/vfio-container.h); this file decides which container a device
+ * joins and keeps every container of an address space in step with it.
+ */
+#include "qemu/osdep.h"
+
+#include "hw/vfio/vfio-container.h"
+#include "hw/vfio/vfio-device.h"
+#include "hw/vfio/vfio-dma-map.h"
+#include "hw/vfio/vfio-listener.h"
+#include "qemu/error-report.h"
+
+/* AddressSpace * -> VFIOAddressSpace * */
+static GHashTable *vfio_address_spaces;
+
+VFIOAddressSpace *vfio_address_space_lookup(AddressSpace *as)
+{
+    return vfio_address_spaces ? g_hash_table_lookup(vfio_address_spaces, as)
+                               : NULL;
+}
+
+VFIOAddressSpace *vfio_address_space_get(AddressSpace *as)
+{
+    VFIOAddressSpace *space = vfio_address_space_lookup(as);
+
+    if (space) {
+        return space;
+    }
+    if (!vfio_address_spaces) {
+        vfio_address_spaces = g_hash_table_new(NULL, NULL);
+    }
+    space = g_new0(VFIOAddressSpace, 1);
+    space->as = as;
+    space->containers = g_ptr_array_new();
+    g_hash_table_insert(vfio_address_spaces, as, space);
+    /* Registering replays the current view into the section tree. */
+    space->listener = vfio_listener_new(space);
+    return space;
+}
+
+void vfio_address_space_put(VFIOAddressSpace *space)
+{
+    if (!space || space->containers->len) {
+        return;
+    }
+    vfio_listener_free(space->listener);
+    g_hash_table_remove(vfio_address_spaces, space->as);
+    g_ptr_array_free(space->containers, true);
+    g_free(space);
+}
+
+/* ---- Helpers for the backends ------------------------------------------ */
+
+uint64_t vfio_container_min_page_size(const VFIOContainer *container)
+{
+    uint64_t host = getpagesize();
+    uint64_t iommu = container->pgsizes ?
+                     1ULL << __builtin_ctzll(container->pgsizes) : 4096;
+
+    return MAX(host, iommu);
+}
+
+static gint vfio_iova_range_cmp(gconstpointer a, gconstpointer b)
+{
+    const VFIOIovaRange *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void vfio_container_set_iova_ranges(VFIOContainer *container,
+                                    const VFIOIovaRange *ranges, guint n)
+{
+    g_array_set_size(container->iova_ranges, 0);
+    for (guint i = 0; i < n; i++) {
+        if (ranges[i].start <= ranges[i].last) {
+            g_array_append_val(container->iova_ranges, ranges[i]);
+        }
+    }
+    g_array_sort(container->iova_ranges, vfio_iova_range_cmp);
+}
+
+bool vfio_container_iova_usable(const VFIOContainer *container, hwaddr iova,
+                                uint64_t size)
+{
+    GArray *r = container->iova_ranges;
+    hwaddr last = iova + size - 1;
+    guint lo = 0, hi = r->len;
+
+    if (!size || last < iova) {
+        return false;
+    }
+    if (!r->len) {
+        return true;
+    }
+    /* The last range starting at or below iova. */
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+
+        if (g_array_index(r, VFIOIovaRange, mid).start <= iova) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo > 0 && last <= g_array_index(r, VFIOIovaRange, lo - 1).last;
+}
+
+/* ---- Attach and detach -------------------------------------------------- */
+
+static void vfio_container_unregister(VFIOContainer *container)
+{
+    VFIOAddressSpace *space = container->space;
+
+    g_ptr_array_remove(space->containers, container);
+    object_unref(container);
+    vfio_address_space_put(space);
+}
+
+bool vfio_container_attach_device(const char *container_type,
+                                  VFIODevice *vbasedev, AddressSpace *as,
+                                  Error **errp)
+{
+    VFIOContainerClass *k =
+        VFIO_CONTAINER_CLASS(object_class_by_name(container_type));
+    VFIOAddressSpace *space = vfio_address_space_get(as);
+    VFIOContainer *container, *donor = NULL;
+    int ret;
+
+    g_assert(!vbasedev->container);
+    for (guint i = 0; i < space->containers->len; i++) {
+        Error *local_err = NULL;
+
+        container = g_ptr_array_index(space->containers, i);
+        if (!object_dynamic_cast(OBJECT(container), container_type)) {
+            continue;
+        }
+        donor = donor ? donor : container;
+        if (vbasedev->force_separate_container) {
+            continue;
+        }
+        ret = k->attach_device(container, vbasedev, &local_err);
+        if (ret == 0) {
+            g_ptr_array_add(container->devices, vbasedev);
+            vbasedev->container = container;
+            /* A new device may bring reserved regions; mappings stay. */
+            if (!k->get_iova_ranges(container, &local_err)) {
+                warn_report_err(local_err);
+            }
+            return true;
+        }
+        if (ret != -EAGAIN) {
+            error_propagate(errp, local_err);
+            vfio_address_space_put(space);
+            return false;
+        }
+        error_free(local_err);
+    }
+
+    container = VFIO_CONTAINER(object_new(container_type));
+    container->space = space;
+    if (!k->setup(container, vbasedev, errp)) {
+        object_unref(container);
+        vfio_address_space_put(space);
+        return false;
+    }
+    if (k->attach_device(container, vbasedev, errp) < 0) {
+        object_unref(container);
+        vfio_address_space_put(space);
+        return false;
+    }
+    g_ptr_array_add(container->devices, vbasedev);
+    vbasedev->container = container;
+    g_ptr_array_add(space->containers, container);
+    if (!k->get_iova_ranges(container, errp)) {
+        vfio_container_detach_device(vbasedev);
+        return false;
+    }
+    vfio_dma_replay(container, vfio_listener_sections(space->listener),
+                    donor);
+    if (container->map_error) {
+        error_propagate(errp, g_steal_pointer(&container->map_error));
+        vfio_container_detach_device(vbasedev);
+        return false;
+    }
+    return true;
+}
+
+void vfio_container_detach_device(VFIODevice *vbasedev)
+{
+    VFIOContainer *container = vbasedev->container;
+    VFIOContainerClass *k;
+    bool last;
+
+    if (!container) {
+        return;
+    }
+    k = VFIO_CONTAINER_GET_CLASS(container);
+    last = container->devices->len == 1;
+    /* Legacy loses its IOMMU with the last group: unmap while it's there. */
+    if (last) {
+        vfio_dma_unmap_all(container);
+    }
+    g_ptr_array_remove(container->devices, vbasedev);
+    k->detach_device(container, vbasedev);
+    vbasedev->container = NULL;
+    if (last) {
+        vfio_container_unregister(container);
+    }
+}
+
+/* ---- The QOM type -------------------------------------------------------- */
+
+static void vfio_container_instance_init(Object *obj)
+{
+    VFIOContainer *container = VFIO_CONTAINER(obj);
+
+    container->devices = g_ptr_array_new();
+    container->iova_ranges = g_array_new(false, false, sizeof(VFIOIovaRange));
+    container->mappings = vfio_dma_mappings_new();
+    container->p2p_warned = g_hash_table_new(NULL, NULL);
+}
+
+static void vfio_container_instance_finalize(Object *obj)
+{
+    VFIOContainer *container = VFIO_CONTAINER(obj);
+
+    g_assert(!container->devices->len);
+    g_ptr_array_free(container->devices, true);
+    g_array_free(container->iova_ranges, true);
+    g_tree_destroy(container->mappings);
+    g_hash_table_destroy(container->p2p_warned);
+    if (container->map_error) {
+        error_free(container->map_error);
+    }
+}
+
+static const TypeInfo vfio_container_info = {
+    .name = TYPE_VFIO_CONTAINER,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(VFIOContainer),
+    .instance_init = vfio_container_instance_init,
+    .instance_finalize = vfio_container_instance_finalize,
+    .abstract = true,
+    .class_size = sizeof(VFIOContainerClass),
+};
+
+static void vfio_container_register_types(void)
+{
+    type_register_static(&vfio_container_info);
+}
+type_init(vfio_container_register_types)

@@ -1,0 +1,196 @@
+/*
+ * "vfio-container-iommufd": one IOAS of an iommufd object
+ *
+ * The kernel's unit here is the device: each device cdev is bound to the
+ * iommufd once, then attached to an IOAS (the kernel picks or creates the
+ * HWPT).  A device whose IOMMU cannot join an existing IOAS's page table
+ * gets a container of its own, filled from the existing one with
+ * IOMMU_IOAS_COPY so that no page is pinned twice.
+ */
+#include "qemu/osdep.h"
+
+#include <linux/iommufd.h>
+
+#include "hw/vfio/vfio-container.h"
+#include "hw/vfio/vfio-device.h"
+#include "hw/vfio/vfio-ioctl.h"
+#include "qemu/error-report.h"
+#include "system/iommufd.h"
+
+OBJECT_DECLARE_SIMPLE_TYPE(VFIOIOMMUFDContainer, VFIO_CONTAINER_IOMMUFD)
+
+struct VFIOIOMMUFDContainer {
+    VFIOContainer parent_obj;
+    IOMMUFDBackend *be;         /* connected while set */
+    uint32_t ioas_id;
+    bool has_ioas;
+};
+
+static bool vfio_iommufd_setup(VFIOContainer *container, VFIODevice *first,
+                               Error **errp)
+{
+    VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
+
+    if (!iommufd_backend_connect(first->iommufd, errp)) {
+        error_prepend(errp, "vfio %s: ", first->name);
+        return false;
+    }
+    ic->be = first->iommufd;
+    object_ref(ic->be);
+    if (iommufd_backend_alloc_ioas(ic->be, &ic->ioas_id, errp) < 0) {
+        error_prepend(errp, "vfio %s: ", first->name);
+        return false;
+    }
+    ic->has_ioas = true;
+    return true;
+}
+
+static int vfio_iommufd_attach_device(VFIOContainer *container,
+                                      VFIODevice *vbasedev, Error **errp)
+{
+    VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
+    uint32_t pt_id = ic->ioas_id;
+    int ret;
+
+    if (vbasedev->iommufd != ic->be) {
+        error_setg(errp, "vfio %s: the container uses another iommufd object",
+                   vbasedev->name);
+        return -EAGAIN;
+    }
+    g_assert(vbasedev->fd >= 0);
+    /* A cdev is bound once, to one iommufd, for as long as it is open. */
+    if (!vbasedev->iommufd_bound) {
+        ret = vfio_ioctl_device_bind_iommufd(vbasedev->fd, ic->be->fd,
+                                             &vbasedev->devid, errp);
+        if (ret < 0) {
+            error_prepend(errp, "vfio %s: ", vbasedev->name);
+            return ret == -EAGAIN ? -EIO : ret;
+        }
+        vbasedev->iommufd_bound = true;
+    }
+    ret = vfio_ioctl_device_attach_iommufd_pt(vbasedev->fd, &pt_id, errp);
+    if (ret < 0) {
+        error_prepend(errp, "vfio %s: IOAS %u: ", vbasedev->name,
+                      ic->ioas_id);
+        /* An IOAS with devices may be incompatible; a fresh one must work. */
+        return container->devices->len ? -EAGAIN : ret;
+    }
+    return 0;
+}
+
+static void vfio_iommufd_detach_device(VFIOContainer *container,
+                                       VFIODevice *vbasedev)
+{
+    Error *err = NULL;
+
+    if (vbasedev->fd >= 0) {
+        if (vfio_ioctl_device_detach_iommufd_pt(vbasedev->fd, &err) < 0) {
+            error_prepend(&err, "vfio %s: ", vbasedev->name);
+            warn_report_err(err);
+        }
+        /* Closing the cdev also unbinds it from the iommufd. */
+        close(vbasedev->fd);
+        vbasedev->fd = -1;
+    }
+    vbasedev->iommufd_bound = false;
+}
+
+static bool vfio_iommufd_get_iova_ranges(VFIOContainer *container,
+                                         Error **errp)
+{
+    VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
+    g_autoptr(GArray) ranges = NULL;
+    g_autofree VFIOIovaRange *out = NULL;
+    uint64_t align = 0;
+
+    if (iommufd_backend_get_iova_ranges(ic->be, ic->ioas_id, &ranges, &align,
+                                        errp) < 0) {
+        return false;
+    }
+    out = g_new(VFIOIovaRange, ranges->len + 1);
+    for (guint i = 0; i < ranges->len; i++) {
+        struct iommu_iova_range *r =
+            &g_array_index(ranges, struct iommu_iova_range, i);
+
+        out[i].start = r->start;
+        out[i].last = r->last;
+    }
+    vfio_container_set_iova_ranges(container, out, ranges->len);
+    /* Any page size from the required alignment up can be mapped. */
+    container->pgsizes = align ? ~(align - 1) : ~(uint64_t)(getpagesize() - 1);
+    return true;
+}
+
+static int vfio_iommufd_dma_map(VFIOContainer *container, hwaddr iova,
+                                uint64_t size, void *vaddr, bool readonly,
+                                Error **errp)
+{
+    VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
+
+    return iommufd_backend_map_dma(ic->be, ic->ioas_id, iova, size, vaddr,
+                                   readonly, errp);
+}
+
+static int vfio_iommufd_dma_unmap(VFIOContainer *container, hwaddr iova,
+                                  uint64_t size, Error **errp)
+{
+    VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
+
+    return iommufd_backend_unmap_dma(ic->be, ic->ioas_id, iova, size, errp);
+}
+
+static int vfio_iommufd_dma_copy(VFIOContainer *src, VFIOContainer *dst,
+                                 hwaddr iova, uint64_t size, bool readonly,
+                                 Error **errp)
+{
+    VFIOIOMMUFDContainer *s = VFIO_CONTAINER_IOMMUFD(src);
+    VFIOIOMMUFDContainer *d = VFIO_CONTAINER_IOMMUFD(dst);
+
+    if (s->be != d->be) {
+        error_setg(errp, "IOMMU_IOAS_COPY needs both IOAS in one iommufd");
+        return -EOPNOTSUPP;
+    }
+    return iommufd_backend_copy_dma(s->be, s->ioas_id, d->ioas_id, iova, size,
+                                    readonly, errp);
+}
+
+static void vfio_iommufd_finalize(Object *obj)
+{
+    VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(obj);
+
+    if (!ic->be) {
+        return;
+    }
+    if (ic->has_ioas) {
+        iommufd_backend_free_id(ic->be, ic->ioas_id);
+    }
+    iommufd_backend_disconnect(ic->be);
+    object_unref(ic->be);
+}
+
+static void vfio_iommufd_class_init(ObjectClass *oc, const void *data)
+{
+    VFIOContainerClass *k = VFIO_CONTAINER_CLASS(oc);
+
+    k->setup = vfio_iommufd_setup;
+    k->attach_device = vfio_iommufd_attach_device;
+    k->detach_device = vfio_iommufd_detach_device;
+    k->get_iova_ranges = vfio_iommufd_get_iova_ranges;
+    k->dma_map = vfio_iommufd_dma_map;
+    k->dma_unmap = vfio_iommufd_dma_unmap;
+    k->dma_copy = vfio_iommufd_dma_copy;
+}
+
+static const TypeInfo vfio_iommufd_info = {
+    .name = TYPE_VFIO_CONTAINER_IOMMUFD,
+    .parent = TYPE_VFIO_CONTAINER,
+    .instance_size = sizeof(VFIOIOMMUFDContainer),
+    .instance_finalize = vfio_iommufd_finalize,
+    .class_init = vfio_iommufd_class_init,
+};
+
+static void vfio_iommufd_register_types(void)
+{
+    type_register_static(&vfio_iommufd_info);
+}
+type_init(vfio_iommufd_register_types)

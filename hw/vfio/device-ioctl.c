@@ -1,0 +1,137 @@
+/*
+ * VFIO device ioctls, one wrapper each (see vfio-ioctl.h)
+ */
+#include "qemu/osdep.h"
+
+#include <sys/ioctl.h>
+
+#include "hw/vfio/vfio-ioctl.h"
+
+int vfio_ioctl_device_get_info(int device_fd, struct vfio_device_info *info,
+                               Error **errp)
+{
+    memset(info, 0, sizeof(*info));
+    info->argsz = sizeof(*info);
+    return VFIO_IOCTL0(device_fd, VFIO_DEVICE_GET_INFO, info, errp);
+}
+
+int vfio_ioctl_device_get_region_info(int device_fd, uint32_t index,
+                                      struct vfio_region_info **info,
+                                      Error **errp)
+{
+    uint32_t argsz = sizeof(struct vfio_region_info);
+    g_autofree struct vfio_region_info *buf = NULL;
+
+    /* The kernel raises argsz when capabilities do not fit: ask again. */
+    for (int tries = 0; tries < 4; tries++) {
+        int ret;
+
+        buf = g_realloc(buf, argsz);
+        memset(buf, 0, argsz);
+        buf->argsz = argsz;
+        buf->index = index;
+        ret = VFIO_IOCTL0(device_fd, VFIO_DEVICE_GET_REGION_INFO, buf, errp);
+        if (ret < 0) {
+            return ret;
+        }
+        if (buf->argsz <= argsz) {
+            *info = g_steal_pointer(&buf);
+            return 0;
+        }
+        argsz = buf->argsz;
+    }
+    error_setg(errp, "VFIO_DEVICE_GET_REGION_INFO failed: answer keeps growing");
+    return -EOVERFLOW;
+}
+
+int vfio_ioctl_device_get_irq_info(int device_fd, uint32_t index,
+                                   struct vfio_irq_info *info, Error **errp)
+{
+    memset(info, 0, sizeof(*info));
+    info->argsz = sizeof(*info);
+    info->index = index;
+    return VFIO_IOCTL0(device_fd, VFIO_DEVICE_GET_IRQ_INFO, info, errp);
+}
+
+int vfio_ioctl_device_set_irqs(int device_fd, struct vfio_irq_set *irq_set,
+                               Error **errp)
+{
+    return VFIO_IOCTL0(device_fd, VFIO_DEVICE_SET_IRQS, irq_set, errp);
+}
+
+int vfio_ioctl_device_reset(int device_fd, Error **errp)
+{
+    return VFIO_IOCTL0(device_fd, VFIO_DEVICE_RESET, NULL, errp);
+}
+
+int vfio_ioctl_device_get_pci_hot_reset_info(
+    int device_fd, struct vfio_pci_hot_reset_info **info, Error **errp)
+{
+    uint32_t argsz = sizeof(struct vfio_pci_hot_reset_info);
+    g_autofree struct vfio_pci_hot_reset_info *buf = NULL;
+
+    for (int tries = 0; tries < 4; tries++) {
+        int ret;
+
+        buf = g_realloc(buf, argsz);
+        memset(buf, 0, argsz);
+        buf->argsz = argsz;
+        ret = vfio_ioctl_call(device_fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+                              buf, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", NULL);
+        if (ret == -ENOSPC && buf->count) {
+            argsz = sizeof(*buf) + buf->count * sizeof(buf->devices[0]);
+            continue;
+        }
+        if (ret < 0) {
+            error_setg_errno(errp, -ret,
+                             "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO failed");
+            return ret;
+        }
+        *info = g_steal_pointer(&buf);
+        return 0;
+    }
+    error_setg(errp, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO failed: "
+               "answer keeps growing");
+    return -EOVERFLOW;
+}
+
+int vfio_ioctl_device_bind_iommufd(int device_fd, int iommufd,
+                                   uint32_t *devid, Error **errp)
+{
+    struct vfio_device_bind_iommufd bind = {
+        .argsz = sizeof(bind),
+        .iommufd = iommufd,
+    };
+    int ret = VFIO_IOCTL0(device_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind, errp);
+
+    if (ret == 0) {
+        *devid = bind.out_devid;
+    }
+    return ret;
+}
+
+int vfio_ioctl_device_attach_iommufd_pt(int device_fd, uint32_t *pt_id,
+                                        Error **errp)
+{
+    struct vfio_device_attach_iommufd_pt attach = {
+        .argsz = sizeof(attach),
+        .pt_id = *pt_id,
+    };
+    int ret = VFIO_IOCTL0(device_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach,
+                          errp);
+
+    if (ret == 0) {
+        *pt_id = attach.pt_id;
+    }
+    return ret;
+}
+
+int vfio_ioctl_device_detach_iommufd_pt(int device_fd, Error **errp)
+{
+    struct vfio_device_detach_iommufd_pt detach = {
+        .argsz = sizeof(detach),
+    };
+
+    return VFIO_IOCTL0(device_fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach,
+                       errp);
+}

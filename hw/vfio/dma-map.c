@@ -1,0 +1,440 @@
+/*
+ * VFIO DMA mapping engine (see hw/vfio/vfio-dma-map.h)
+ *
+ * The container's mapping tree mirrors the kernel exactly: an entry is
+ * added only after the backend mapped it and removed only after the
+ * backend unmapped it, so a failure never leaves the two disagreeing.
+ */
+#include "qemu/osdep.h"
+
+#include "hw/vfio/vfio-dma-map.h"
+#include "qemu/error-report.h"
+
+typedef unsigned __int128 u128;
+
+/* A mapping to make, with the section name for messages (may be NULL). */
+typedef struct VFIODMAPending {
+    VFIODMAMapping m;
+    const char *name;
+} VFIODMAPending;
+
+/* An inclusive IOVA interval. */
+typedef struct VFIODMACut {
+    hwaddr start;
+    hwaddr last;
+} VFIODMACut;
+
+static gint vfio_dma_key_cmp(gconstpointer a, gconstpointer b,
+                             gpointer unused)
+{
+    hwaddr x = *(const hwaddr *)a, y = *(const hwaddr *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+GTree *vfio_dma_mappings_new(void)
+{
+    /* Keys point into the values, so only values are freed. */
+    return g_tree_new_full(vfio_dma_key_cmp, NULL, NULL, g_free);
+}
+
+/* The node of the last mapping starting at or below iova, or NULL. */
+static GTreeNode *vfio_dma_floor(GTree *tree, hwaddr iova)
+{
+    GTreeNode *above = g_tree_upper_bound(tree, &iova);
+
+    return above ? g_tree_node_previous(above) : g_tree_node_last(tree);
+}
+
+static hwaddr vfio_dma_last(const VFIODMAMapping *m)
+{
+    return m->iova + m->size - 1;
+}
+
+const VFIODMAMapping *vfio_dma_lookup(VFIOContainer *container, hwaddr iova)
+{
+    GTreeNode *node = vfio_dma_floor(container->mappings, iova);
+    const VFIODMAMapping *m = node ? g_tree_node_value(node) : NULL;
+
+    return m && iova <= vfio_dma_last(m) ? m : NULL;
+}
+
+/*
+ * The whole IOMMU pages inside a section, as a pending mapping.  False if
+ * there are none, or if the host address cannot be page aligned together
+ * with the IOVA (a section at an odd host offset cannot be mapped).
+ */
+static bool vfio_dma_trim(const VFIOSection *s, uint64_t pg,
+                          VFIODMAPending *out)
+{
+    u128 end = (u128)s->iova + s->size;
+    u128 start = ((u128)s->iova + pg - 1) & ~(u128)(pg - 1);
+    hwaddr delta;
+
+    end &= ~(u128)(pg - 1);
+    if (!s->size || start >= end) {
+        return false;
+    }
+    delta = (hwaddr)start - s->iova;
+    if (((uintptr_t)s->vaddr + delta) & (pg - 1)) {
+        warn_report("vfio: cannot DMA-map '%s' at IOVA 0x%" HWADDR_PRIx
+                    ": host address %p is not aligned like the IOVA",
+                    s->name ? s->name : "?", s->iova, s->vaddr);
+        return false;
+    }
+    *out = (VFIODMAPending) {
+        .m = {
+            .iova = (hwaddr)start,
+            .size = (uint64_t)(end - start),
+            .vaddr = (char *)s->vaddr + delta,
+            .readonly = s->readonly,
+            .ram_device = s->ram_device,
+            .owner = s->owner,
+        },
+        .name = s->name,
+    };
+    return true;
+}
+
+/* The pages a section touches at all (rounded outward). */
+static VFIODMACut vfio_dma_cut_of(const VFIOSection *s, uint64_t pg)
+{
+    u128 last = (u128)s->iova + s->size - 1;
+
+    last |= pg - 1;
+    return (VFIODMACut) {
+        .start = s->iova & ~(pg - 1),
+        .last = last > UINT64_MAX ? UINT64_MAX : (hwaddr)last,
+    };
+}
+
+static gint vfio_dma_cut_cmp(gconstpointer a, gconstpointer b)
+{
+    const VFIODMACut *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static gint vfio_dma_pending_cmp(gconstpointer a, gconstpointer b)
+{
+    const VFIODMAPending *x = a, *y = b;
+
+    return x->m.iova < y->m.iova ? -1 : x->m.iova > y->m.iova;
+}
+
+/* True if b can extend a: contiguous in IOVA and host address, same kind. */
+static bool vfio_dma_can_merge(const VFIODMAMapping *a,
+                               const VFIODMAMapping *b)
+{
+    return a->iova + a->size == b->iova &&
+           (char *)a->vaddr + a->size == (char *)b->vaddr &&
+           a->readonly == b->readonly && a->ram_device == b->ram_device &&
+           (!a->ram_device || a->owner == b->owner);
+}
+
+static char *vfio_dma_owner_name(Object *owner)
+{
+    char *name = owner ? object_get_canonical_path_component(owner) : NULL;
+
+    if (!name && owner) {
+        name = g_strdup(object_get_typename(owner));
+    }
+    return name ? name : g_strdup("unknown device");
+}
+
+/* A failed mapping: fatal for RAM (recorded), a warning for BARs. */
+static void vfio_dma_map_failed(VFIOContainer *container,
+                                const VFIODMAPending *p, Error *err)
+{
+    if (p->m.ram_device) {
+        if (!g_hash_table_contains(container->p2p_warned, p->m.owner)) {
+            g_autofree char *owner = vfio_dma_owner_name(p->m.owner);
+
+            g_hash_table_add(container->p2p_warned, p->m.owner);
+            warn_report("vfio: cannot DMA-map BAR '%s' of %s (%s): "
+                        "peer-to-peer DMA to this device's BARs is "
+                        "unavailable", p->name ? p->name : "?", owner,
+                        error_get_pretty(err));
+        }
+        error_free(err);
+        return;
+    }
+    error_prepend(&err, "vfio: cannot DMA-map '%s' at IOVA 0x%" HWADDR_PRIx
+                  " size 0x%" PRIx64 ": ", p->name ? p->name : "RAM",
+                  p->m.iova, p->m.size);
+    if (!container->map_error) {
+        container->map_error = err;
+    } else {
+        error_report_err(err);
+    }
+}
+
+static void vfio_dma_insert(VFIOContainer *container, const VFIODMAMapping *m)
+{
+    VFIODMAMapping *entry = g_memdup2(m, sizeof(*m));
+
+    g_tree_replace(container->mappings, &entry->iova, entry);
+}
+
+/* Maps p (by copy from donor when it holds the same mapping). */
+static void vfio_dma_map_one(VFIOContainer *container,
+                             const VFIODMAPending *p, VFIOContainer *donor)
+{
+    VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(container);
+    Error *err = NULL;
+    int ret = -EOPNOTSUPP;
+
+    if (!vfio_container_iova_usable(container, p->m.iova, p->m.size)) {
+        error_setg(&err, "the range is outside the host IOMMU's usable "
+                   "IOVA ranges");
+        vfio_dma_map_failed(container, p, err);
+        return;
+    }
+    if (container->dma_max_mappings &&
+        g_tree_nnodes(container->mappings) >= container->dma_max_mappings) {
+        error_setg(&err, "the host allows no more than %u DMA mappings",
+                   container->dma_max_mappings);
+        vfio_dma_map_failed(container, p, err);
+        return;
+    }
+    if (donor && k->dma_copy) {
+        const VFIODMAMapping *d = vfio_dma_lookup(donor, p->m.iova);
+
+        if (d && d->iova == p->m.iova && d->size == p->m.size &&
+            d->vaddr == p->m.vaddr && d->readonly == p->m.readonly) {
+            ret = k->dma_copy(donor, container, p->m.iova, p->m.size,
+                              p->m.readonly, NULL);
+        }
+    }
+    if (ret < 0) {
+        ret = k->dma_map(container, p->m.iova, p->m.size, p->m.vaddr,
+                         p->m.readonly, &err);
+    }
+    if (ret < 0) {
+        vfio_dma_map_failed(container, p, err);
+        return;
+    }
+    vfio_dma_insert(container, &p->m);
+}
+
+/* Sorts, coalesces and maps the pending array. */
+static void vfio_dma_map_pending(VFIOContainer *container, GArray *pending,
+                                 VFIOContainer *donor)
+{
+    guint i = 0;
+
+    g_array_sort(pending, vfio_dma_pending_cmp);
+    while (i < pending->len) {
+        VFIODMAPending cur = g_array_index(pending, VFIODMAPending, i++);
+
+        while (i < pending->len) {
+            VFIODMAPending *next = &g_array_index(pending, VFIODMAPending, i);
+
+            if (!vfio_dma_can_merge(&cur.m, &next->m)) {
+                break;
+            }
+            cur.m.size += next->m.size;
+            i++;
+        }
+        vfio_dma_map_one(container, &cur, donor);
+    }
+}
+
+/* Merges sorted cuts in place so that they are disjoint and not adjacent. */
+static void vfio_dma_merge_cuts(GArray *cuts)
+{
+    guint out = 0;
+
+    g_array_sort(cuts, vfio_dma_cut_cmp);
+    for (guint i = 0; i < cuts->len; i++) {
+        VFIODMACut *c = &g_array_index(cuts, VFIODMACut, i);
+        VFIODMACut *prev = out ? &g_array_index(cuts, VFIODMACut, out - 1)
+                               : NULL;
+
+        if (prev && (c->start <= prev->last ||
+                     (prev->last != UINT64_MAX && c->start == prev->last + 1))) {
+            prev->last = MAX(prev->last, c->last);
+        } else {
+            g_array_index(cuts, VFIODMACut, out++) = *c;
+        }
+    }
+    g_array_set_size(cuts, out);
+}
+
+/* Index of the first cut ending at or after iova (binary search). */
+static guint vfio_dma_first_cut(GArray *cuts, hwaddr iova)
+{
+    guint lo = 0, hi = cuts->len;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+
+        if (g_array_index(cuts, VFIODMACut, mid).last < iova) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/* Appends the parts of m that no cut covers to pending. */
+static void vfio_dma_remainders(const VFIODMAMapping *m, GArray *cuts,
+                                GArray *pending)
+{
+    hwaddr pos = m->iova, last = vfio_dma_last(m);
+    bool done = false;
+
+    for (guint i = vfio_dma_first_cut(cuts, m->iova);
+         i < cuts->len && !done; i++) {
+        const VFIODMACut *c = &g_array_index(cuts, VFIODMACut, i);
+
+        if (c->start > last) {
+            break;
+        }
+        if (c->start > pos) {
+            VFIODMAPending p = { .m = *m };
+
+            p.m.iova = pos;
+            p.m.size = c->start - pos;
+            p.m.vaddr = (char *)m->vaddr + (pos - m->iova);
+            g_array_append_val(pending, p);
+        }
+        if (c->last >= last) {
+            done = true;
+        } else {
+            pos = c->last + 1;
+        }
+    }
+    if (!done) {
+        VFIODMAPending p = { .m = *m };
+
+        p.m.iova = pos;
+        p.m.size = last - pos + 1;
+        p.m.vaddr = (char *)m->vaddr + (pos - m->iova);
+        g_array_append_val(pending, p);
+    }
+}
+
+/* Unmaps one mapping and forgets it; false (with a report) on failure. */
+static bool vfio_dma_unmap_one(VFIOContainer *container, VFIODMAMapping *m)
+{
+    VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(container);
+    Error *err = NULL;
+
+    if (k->dma_unmap(container, m->iova, m->size, &err) < 0) {
+        error_prepend(&err, "vfio: cannot unmap IOVA 0x%" HWADDR_PRIx
+                      " size 0x%" PRIx64 ": ", m->iova, m->size);
+        error_report_err(err);
+        return false;
+    }
+    g_tree_remove(container->mappings, &m->iova);
+    return true;
+}
+
+void vfio_dma_commit(VFIOContainer *container,
+                     const VFIOSection *removed, guint n_removed,
+                     const VFIOSection *added, guint n_added)
+{
+    uint64_t pg = vfio_container_min_page_size(container);
+    g_autoptr(GArray) cuts = g_array_new(false, false, sizeof(VFIODMACut));
+    g_autoptr(GArray) pending = g_array_new(false, false,
+                                            sizeof(VFIODMAPending));
+    g_autoptr(GPtrArray) affected = g_ptr_array_new();
+
+    for (guint i = 0; i < n_removed; i++) {
+        if (removed[i].size) {
+            VFIODMACut c = vfio_dma_cut_of(&removed[i], pg);
+            g_array_append_val(cuts, c);
+        }
+    }
+    /* An addition over a stale mapping must displace it, too. */
+    for (guint i = 0; i < n_added; i++) {
+        if (added[i].size) {
+            VFIODMACut c = vfio_dma_cut_of(&added[i], pg);
+            g_array_append_val(cuts, c);
+        }
+    }
+    vfio_dma_merge_cuts(cuts);
+
+    /* Cuts are sorted and disjoint, so each mapping is met in order. */
+    for (guint i = 0; i < cuts->len; i++) {
+        const VFIODMACut *c = &g_array_index(cuts, VFIODMACut, i);
+        GTreeNode *node = vfio_dma_floor(container->mappings, c->start);
+
+        if (!node) {
+            node = g_tree_node_first(container->mappings);
+        }
+        for (; node; node = g_tree_node_next(node)) {
+            VFIODMAMapping *m = g_tree_node_value(node);
+
+            if (m->iova > c->last) {
+                break;
+            }
+            if (vfio_dma_last(m) < c->start) {
+                continue;
+            }
+            if (!affected->len ||
+                g_ptr_array_index(affected, affected->len - 1) != m) {
+                g_ptr_array_add(affected, m);
+            }
+        }
+    }
+
+    for (guint i = 0; i < affected->len; i++) {
+        VFIODMAMapping *m = g_ptr_array_index(affected, i);
+        VFIODMAMapping copy = *m;
+
+        if (vfio_dma_unmap_one(container, m)) {
+            vfio_dma_remainders(&copy, cuts, pending);
+        }
+    }
+
+    for (guint i = 0; i < n_added; i++) {
+        VFIODMAPending p;
+
+        if (vfio_dma_trim(&added[i], pg, &p)) {
+            g_array_append_val(pending, p);
+        }
+    }
+    vfio_dma_map_pending(container, pending, NULL);
+}
+
+static gboolean vfio_dma_collect_section(gpointer key, gpointer value,
+                                         gpointer opaque)
+{
+    void **ctx = opaque;
+    VFIODMAPending p;
+
+    if (vfio_dma_trim(value, *(uint64_t *)ctx[1], &p)) {
+        g_array_append_val((GArray *)ctx[0], p);
+    }
+    return false;
+}
+
+void vfio_dma_replay(VFIOContainer *container, GTree *sections,
+                     VFIOContainer *donor)
+{
+    uint64_t pg = vfio_container_min_page_size(container);
+    g_autoptr(GArray) pending = g_array_new(false, false,
+                                            sizeof(VFIODMAPending));
+    void *ctx[2] = { pending, &pg };
+
+    g_tree_foreach(sections, vfio_dma_collect_section, ctx);
+    vfio_dma_map_pending(container, pending, donor);
+}
+
+void vfio_dma_unmap_all(VFIOContainer *container)
+{
+    GTreeNode *node;
+
+    /* Removal may rebalance the tree: restart from the first node. */
+    while ((node = g_tree_node_first(container->mappings))) {
+        VFIODMAMapping *m = g_tree_node_value(node);
+
+        if (!vfio_dma_unmap_one(container, m)) {
+            /* Forget it anyway: the container is going away. */
+            g_tree_remove(container->mappings, &m->iova);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+/*
+ * VFIO containers: the host IOMMU contexts that VFIO devices DMA through
+ *
+ * A container is one host IOMMU address space seen from QEMU: the legacy
+ * backend's /dev/vfio/vfio container (with its groups), or the iommufd
+ * backend's IOAS.  "vfio-container" is the abstract QOM base; the backends
+ * subclass it ("vfio-container-legacy", "vfio-container-iommufd") and fill
+ * in VFIOContainerClass.  The base owns everything that does not depend on
+ * the kernel interface:
+ *
+ *   - the VFIOAddressSpace registry: one VFIOAddressSpace per QEMU
+ *     AddressSpace that has VFIO devices, holding that space's containers
+ *     in creation order;
+ *   - the MemoryListener of each VFIOAddressSpace (hw/vfio/listener.c),
+ *     which turns RAM, ram_device and alias sections into dma_map/dma_unmap
+ *     calls, batched per transaction (hw/vfio/dma-map.c);
+ *   - each container's mapped ranges (a GTree keyed by IOVA), its usable
+ *     IOVA ranges and page-size mask as reported by the backend.
+ *
+ * Lifetime: a container is created by vfio_container_attach_device() when
+ * no existing container of the chosen backend in the device's address
+ * space accepts the device, and it is destroyed when its last device
+ * detaches (all mappings are then unmapped first).  Containers are not
+ * user-visible objects and live outside the QOM composition tree.
+ */
+#ifndef HW_VFIO_VFIO_CONTAINER_H
+#define HW_VFIO_VFIO_CONTAINER_H
+
+#include "exec/hwaddr.h"
+#include "qom/object.h"
+
+typedef struct AddressSpace AddressSpace;
+typedef struct VFIODevice VFIODevice;
+typedef struct VFIOAddressSpace VFIOAddressSpace;
+
+#define TYPE_VFIO_CONTAINER "vfio-container"
+#define TYPE_VFIO_CONTAINER_LEGACY "vfio-container-legacy"
+#define TYPE_VFIO_CONTAINER_IOMMUFD "vfio-container-iommufd"
+
+OBJECT_DECLARE_TYPE(VFIOContainer, VFIOContainerClass, VFIO_CONTAINER)
+
+/* One usable IOVA window, both ends inclusive. */
+typedef struct VFIOIovaRange {
+    hwaddr start;
+    hwaddr last;
+} VFIOIovaRange;
+
+/*
+ * One DMA mapping made through the backend.  Owned by the container's
+ * mapping tree; the listener never hands these out.
+ */
+typedef struct VFIODMAMapping {
+    hwaddr iova;
+    uint64_t size;
+    void *vaddr;
+    bool readonly;
+    bool ram_device;        /* a device BAR (peer-to-peer target) */
+    Object *owner;          /* the MemoryRegion's owner, for warnings */
+} VFIODMAMapping;
+
+struct VFIOContainer {
+    Object parent_obj;
+
+    VFIOAddressSpace *space;    /* set before setup(), never changes */
+    GPtrArray *devices;         /* VFIODevice *, attach order, not owned */
+
+    /* Filled by the backend's get_iova_ranges(). */
+    uint64_t pgsizes;           /* supported IOMMU page sizes, a bit mask */
+    GArray *iova_ranges;        /* VFIOIovaRange, sorted, disjoint */
+    uint32_t dma_max_mappings;  /* 0: no limit known */
+
+    /* hwaddr iova -> VFIODMAMapping *, disjoint.  Managed by dma-map.c. */
+    GTree *mappings;
+
+    /* Owners (Object *) already warned about failed BAR mappings. */
+    GHashTable *p2p_warned;
+
+    /* Backend-agnostic errors raised while mapping during attach. */
+    Error *map_error;
+};
+
+/*
+ * The contract between the base and a backend.  Every callback runs in
+ * the main loop with the BQL held (there are no other threads), gets a
+ * container of its own class, and reports failure through errp with a
+ * message naming the ioctl or the object at fault.
+ */
+struct VFIOContainerClass {
+    ObjectClass parent_class;
+
+    /*
+     * Called once, right after the base created the container and set
+     * container->space, before any device is attached.  Opens the kernel
+     * context (container fd, IOAS).  @first is the device whose attach
+     * made this container; setup may use it to choose the kernel context
+     * (e.g. its iommufd object) but must not attach it.  On failure the
+     * base unrefs the container; instance_finalize must then cope with a
+     * half set-up container.
+     */
+    bool (*setup)(VFIOContainer *container, VFIODevice *first, Error **errp);
+
+    /*
+     * Attaches @vbasedev to the container and leaves vbasedev->fd open
+     * on the device.  May assume the device's backend was selected for
+     * this class and that vbasedev->container is still NULL.
+     *
+     * Returns 0 on success.  Returns -EAGAIN (with *errp set, for traces)
+     * when this container cannot take the device but another or a new
+     * one may, e.g. the host IOMMU refuses to share the context; the base
+     * then tries the next container, and finally a new one.  Any other
+     * negative errno is final: the device cannot be attached anywhere.
+     * On failure the container is left as it was.
+     */
+    int (*attach_device)(VFIOContainer *container, VFIODevice *vbasedev,
+                         Error **errp);
+
+    /*
+     * Detaches a device attach_device() accepted; closes vbasedev->fd.
+     * Cannot fail (errors are reported as warnings).  The base removes
+     * the device from container->devices first; when it was the last one,
+     * the base unmaps everything and unrefs the container afterwards.
+     */
+    void (*detach_device)(VFIOContainer *container, VFIODevice *vbasedev);
+
+    /*
+     * Queries the kernel for the usable IOVA ranges, the page-size mask
+     * and any limit on the number of mappings, and stores them in the
+     * container's fields.  Called by the base after the first device was
+     * attached (a kernel only knows the reserved regions of attached
+     * devices), and again after each further attach.
+     */
+    bool (*get_iova_ranges)(VFIOContainer *container, Error **errp);
+
+    /*
+     * Maps [iova, iova + size) to host memory at vaddr.  The base
+     * guarantees: size > 0, iova, size and vaddr aligned to the smallest
+     * page in container->pgsizes, the range inside one usable IOVA range
+     * and disjoint from every existing mapping.  Returns 0 or -errno.
+     */
+    int (*dma_map)(VFIOContainer *container, hwaddr iova, uint64_t size,
+                   void *vaddr, bool readonly, Error **errp);
+
+    /*
+     * Unmaps exactly one earlier dma_map/dma_copy range (the base never
+     * splits one).  Returns 0 or -errno.
+     */
+    int (*dma_unmap)(VFIOContainer *container, hwaddr iova, uint64_t size,
+                     Error **errp);
+
+    /*
+     * Optional.  Makes @dst map [iova, iova + size) to the same pages as
+     * @src already maps there, without pinning them again; used to
+     * populate a new container from an existing one of the same class in
+     * the same address space.  Same guarantees as dma_map on dst.  A
+     * backend whose kernel cannot do it (legacy) returns -EOPNOTSUPP with
+     * "IOAS copy is not supported by the legacy VFIO container"; on any
+     * failure the base falls back to dma_map.  Returns 0 or -errno.
+     */
+    int (*dma_copy)(VFIOContainer *src, VFIOContainer *dst, hwaddr iova,
+                    uint64_t size, bool readonly, Error **errp);
+
+    /*
+     * Optional.  Resets the devices of the container that need a
+     * container-level step after a system reset (e.g. re-attaching a
+     * device after a hot reset).  Returns 0 or -errno.
+     */
+    int (*reset)(VFIOContainer *container, Error **errp);
+
+    /*
+     * Optional; reserved for PCI bus (hot) reset, which needs every
+     * affected device's fd (iommufd) or group fd (legacy).  @vbasedev is
+     * the device that asked; @single means only it may be affected.
+     * Returns 0 or -errno.  Unimplemented for now.
+     */
+    int (*pci_hot_reset)(VFIOContainer *container, VFIODevice *vbasedev,
+                         bool single, Error **errp);
+
+    /*
+     * Dirty tracking for migration.  Reserved, unimplemented by both
+     * backends for now: the base never calls them and they stay NULL.
+     * set_dirty_tracking starts/stops logging on all mappings;
+     * query_dirty_bitmap fills @bitmap (one bit per smallest page of
+     * [iova, iova + size)) with pages written since the last query.
+     */
+    int (*set_dirty_tracking)(VFIOContainer *container, bool start,
+                              Error **errp);
+    int (*query_dirty_bitmap)(VFIOContainer *container, hwaddr iova,
+                              uint64_t size, unsigned long *bitmap,
+                              Error **errp);
+};
+
+/* ---- Used by device.c ------------------------------------------------ */
+
+/*
+ * Attaches vbasedev, whose backend class is container_type, to a
+ * container in the VFIOAddressSpace of @as: the first existing container
+ * of that class that accepts it (unless vbasedev->force_separate_container),
+ * otherwise a new one, which is populated with the address space's
+ * current mappings (by dma_copy from an existing container of the same
+ * class when the backend has it, by dma_map otherwise).  Sets
+ * vbasedev->container.  On failure nothing is left behind.
+ */
+bool vfio_container_attach_device(const char *container_type,
+                                  VFIODevice *vbasedev, AddressSpace *as,
+                                  Error **errp);
+/* Undoes vfio_container_attach_device(); NULL container is a no-op. */
+void vfio_container_detach_device(VFIODevice *vbasedev);
+
+/* ---- Helpers for the backends ---------------------------------------- */
+
+/* The smallest page in container->pgsizes (4 KiB if none was reported). */
+uint64_t vfio_container_min_page_size(const VFIOContainer *container);
+/*
+ * Replaces the usable IOVA ranges.  ranges may be NULL/empty for "the
+ * whole 64-bit space".  The container takes a copy.
+ */
+void vfio_container_set_iova_ranges(VFIOContainer *container,
+                                    const VFIOIovaRange *ranges, guint n);
+/* True if [iova, iova + size - 1] lies in one usable range. */
+bool vfio_container_iova_usable(const VFIOContainer *container, hwaddr iova,
+                                uint64_t size);
+
+/* ---- The address-space registry ------------------------------------- */
+
+struct VFIOAddressSpace {
+    AddressSpace *as;
+    GPtrArray *containers;      /* VFIOContainer *, creation order, owned */
+    struct VFIOListener *listener;  /* hw/vfio/listener.c */
+};
+
+/* The VFIOAddressSpace of as, created (and its listener registered) if new. */
+VFIOAddressSpace *vfio_address_space_get(AddressSpace *as);
+/* Drops it when it holds no container any more. */
+void vfio_address_space_put(VFIOAddressSpace *space);
+/* The registered VFIOAddressSpace of as, or NULL. */
+VFIOAddressSpace *vfio_address_space_lookup(AddressSpace *as);
+
+#endif

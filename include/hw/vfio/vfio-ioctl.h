@@ -1,0 +1,95 @@
+/*
+ * Thin wrappers of the VFIO ioctls: one function per ioctl
+ *
+ * No policy lives here.  Each wrapper issues one ioctl (retrying EINTR),
+ * returns 0 (or the ioctl's non-negative result) on success and -errno on
+ * failure with *errp set to "IOCTL_NAME failed: strerror", so callers can
+ * prepend their context ("vfio 0000:00:05.0: ").  Variable-sized answers
+ * are allocated here and owned by the caller (g_free).
+ *
+ * Container and group ioctls are in hw/vfio/legacy-ioctl.c, device ioctls
+ * (including the iommufd bind/attach ones) in hw/vfio/device-ioctl.c.  The
+ * iommufd object's own ioctls are in backends/iommufd.c.
+ */
+#ifndef HW_VFIO_VFIO_IOCTL_H
+#define HW_VFIO_VFIO_IOCTL_H
+
+#include <linux/vfio.h>
+
+#include "exec/hwaddr.h"
+
+/*
+ * ioctl(fd, req, arg) retried on EINTR.  Returns the ioctl's result, or
+ * -errno with "NAME failed: strerror" in *errp.  The VFIO_IOCTL() macro
+ * passes the request's own name.
+ */
+int vfio_ioctl_call(int fd, unsigned long req, void *arg, const char *name,
+                    Error **errp);
+#define VFIO_IOCTL(fd, req, arg, errp) \
+    vfio_ioctl_call((fd), (req), (arg), #req, (errp))
+/* Same, for ioctls whose positive results mean nothing. */
+#define VFIO_IOCTL0(fd, req, arg, errp) \
+    MIN(vfio_ioctl_call((fd), (req), (arg), #req, (errp)), 0)
+
+/* ---- Capability chains ----------------------------------------------- */
+
+/*
+ * The capability @id in the chain starting at @cap_offset of @info (an
+ * info struct of @info_size bytes), or NULL.  Malformed chains (offsets
+ * outside the struct, loops) end the search.
+ */
+struct vfio_info_cap_header *vfio_info_find_cap(void *info, size_t info_size,
+                                                uint32_t cap_offset,
+                                                uint16_t id);
+
+/* ---- Container (/dev/vfio/vfio) --------------------------------------- */
+
+int vfio_ioctl_get_api_version(int container_fd, Error **errp);
+/* Returns > 0 if supported, 0 if not; never fails. */
+int vfio_ioctl_check_extension(int container_fd, unsigned long ext);
+int vfio_ioctl_set_iommu(int container_fd, unsigned long type, Error **errp);
+/* *info is a g_malloc'd struct grown to hold every capability. */
+int vfio_ioctl_iommu_get_info(int container_fd,
+                              struct vfio_iommu_type1_info **info,
+                              Error **errp);
+int vfio_ioctl_map_dma(int container_fd, hwaddr iova, uint64_t size,
+                       void *vaddr, bool readonly, Error **errp);
+int vfio_ioctl_unmap_dma(int container_fd, hwaddr iova, uint64_t size,
+                         Error **errp);
+
+/* ---- Group (/dev/vfio/N) --------------------------------------------- */
+
+int vfio_ioctl_group_get_status(int group_fd, uint32_t *flags, Error **errp);
+int vfio_ioctl_group_set_container(int group_fd, int container_fd,
+                                   Error **errp);
+int vfio_ioctl_group_unset_container(int group_fd, Error **errp);
+/* Returns the new device fd (owned by the caller). */
+int vfio_ioctl_group_get_device_fd(int group_fd, const char *name,
+                                   Error **errp);
+
+/* ---- Device ---------------------------------------------------------- */
+
+int vfio_ioctl_device_get_info(int device_fd, struct vfio_device_info *info,
+                               Error **errp);
+/* *info is g_malloc'd and grown to hold every capability. */
+int vfio_ioctl_device_get_region_info(int device_fd, uint32_t index,
+                                      struct vfio_region_info **info,
+                                      Error **errp);
+int vfio_ioctl_device_get_irq_info(int device_fd, uint32_t index,
+                                   struct vfio_irq_info *info, Error **errp);
+int vfio_ioctl_device_set_irqs(int device_fd, struct vfio_irq_set *irq_set,
+                               Error **errp);
+int vfio_ioctl_device_reset(int device_fd, Error **errp);
+/* *info is g_malloc'd and grown to hold every affected device. */
+int vfio_ioctl_device_get_pci_hot_reset_info(
+    int device_fd, struct vfio_pci_hot_reset_info **info, Error **errp);
+
+/* iommufd cdev only. */
+int vfio_ioctl_device_bind_iommufd(int device_fd, int iommufd,
+                                   uint32_t *devid, Error **errp);
+/* *pt_id: in, the IOAS or HWPT; out, the HWPT actually attached. */
+int vfio_ioctl_device_attach_iommufd_pt(int device_fd, uint32_t *pt_id,
+                                        Error **errp);
+int vfio_ioctl_device_detach_iommufd_pt(int device_fd, Error **errp);
+
+#endif
