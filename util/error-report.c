@@ -137,6 +137,35 @@ static void vreport(const char *kind, const char *fmt, va_list ap)
     }
 }
 
+void error_vprintf(const char *fmt, va_list ap)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    int i;
+
+    if (!sink_fn) {
+        vfprintf(stderr, fmt, ap);
+        return;
+    }
+    text = g_strdup_vprintf(fmt, ap);
+    lines = g_strsplit(text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        /* The text after the final newline is empty: not a line. */
+        if (lines[i + 1] || lines[i][0]) {
+            sink_fn(lines[i], sink_opaque);
+        }
+    }
+}
+
+void error_printf(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    error_vprintf(fmt, ap);
+    va_end(ap);
+}
+
 void error_vreport(const char *fmt, va_list ap)
 {
     vreport(NULL, fmt, ap);

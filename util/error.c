@@ -215,7 +215,7 @@ static void error_report_hint(Error *err, void (*report)(const char *, ...))
     report("%s", error_get_pretty(err));
     if (err->hint) {
         /* A hint may span lines; each is printed without the prefix. */
-        fputs(err->hint->str, stderr);
+        error_printf("%s", err->hint->str);
     }
     error_free(err);
 }

@@ -40,6 +40,14 @@ void error_vreport(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);
 void warn_vreport(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);
 
 /*
+ * Free-form text for the user, without prefix or location: hints, help
+ * output that belongs to an error.  Goes to the sink (one call per line,
+ * without the newline) when one is set, else to stderr as is.
+ */
+void error_printf(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void error_vprintf(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);
+
+/*
  * Report once per *printed flag; returns true if it printed.  Use this for
  * warnings that tell the user once what they lost.
  */
@@ -58,7 +66,8 @@ bool warn_report_once_cond(bool *printed, const char *fmt, ...)
 extern bool message_with_timestamp;
 /*
  * Messages go to this sink when set (tests capture them); NULL means stderr.
- * The sink receives the whole line without the trailing newline.
+ * The sink receives the whole line without the trailing newline; an error's
+ * hint arrives as further calls, one per line.
  */
 typedef void (*ErrorSinkFunc)(const char *line, void *opaque);
 void error_set_sink(ErrorSinkFunc fn, void *opaque);
