@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Measure the peer (Debian's QEMU) inside the bench guest.
+
+Runs IN THE GUEST (the host's python3 is visible there through the 9p root):
+
+    python3 peer_driver.py --device BDF --sizes 512M,1G \
+        --backends legacy,iommufd --repeat 3 [--conformance PATH] --out FILE
+
+For every backend, size and repetition it starts the peer with the edu
+device assigned (vfio-pci, legacy container or iommufd), as a qtest target
+whose qtest chardev connects to a unix socket this script listens on.  It
+reads the assigned device's config dword 0 through the qtest protocol (a
+PCI config cycle: outl 0xcf8 / inl 0xcfc), then ends the peer with SIGTERM.
+Time-to-ready is launch until that read is answered.
+
+With --conformance it also runs `uapi-conformance --map-floor SIZE` for each
+backend and size: the raw-uAPI time to map the same amount of memory.
+
+The results go to --out as JSON (see the "runs" and "floors" keys).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+PEER = "qemu-system-x86_64"
+# The assigned device's slot in the peer's q35: fixed, so the config
+# address below is too.
+PEER_SLOT = 4
+CONFIG_ADDRESS = 0x80000000 | (PEER_SLOT << 11)
+EDU_ID = 0x11e81234
+CONNECT_TIMEOUT = 120
+ANSWER_TIMEOUT = 120
+
+
+class PeerError(RuntimeError):
+    pass
+
+
+def peer_argv(backend, bdf, mem, sock):
+    argv = [PEER, "-M", "q35", "-m", mem, "-nodefaults", "-display", "none",
+            "-qtest", f"unix:{sock}", "-qtest-log", "/dev/null"]
+    dev = f"vfio-pci,host={bdf},addr={PEER_SLOT:#x}"
+    if backend == "iommufd":
+        argv += ["-object", "iommufd,id=iommufd0"]
+        dev += ",iommufd=iommufd0"
+    return argv + ["-device", dev]
+
+
+class QtestLink:
+    """The accepted qtest connection: one command, one 'OK ...' answer."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.buf = b""
+
+    def _line(self, deadline):
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PeerError("no answer on the qtest socket")
+            self.conn.settimeout(left)
+            chunk = self.conn.recv(4096)
+            if not chunk:
+                raise PeerError("the peer closed the qtest socket")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode(errors="replace").strip()
+
+    def command(self, text, timeout=ANSWER_TIMEOUT):
+        self.conn.sendall(text.encode() + b"\n")
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self._line(deadline)
+            if line.startswith("IRQ"):      # asynchronous; not our answer
+                continue
+            if not line.startswith("OK"):
+                raise PeerError(f"qtest '{text}' answered '{line}'")
+            return line[2:].strip()
+
+
+def run_peer(backend, bdf, mem, workdir):
+    sock_path = os.path.join(workdir, f"qtest-{backend}-{mem}.sock")
+    if os.path.exists(sock_path):
+        os.unlink(sock_path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(1)
+    log_path = os.path.join(workdir, f"peer-{backend}-{mem}.log")
+    argv = peer_argv(backend, bdf, mem, sock_path)
+    run = {"backend": backend, "mem": mem, "argv": argv}
+    with open(log_path, "w+") as log:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            listener.settimeout(CONNECT_TIMEOUT)
+            try:
+                conn, _ = listener.accept()
+            except socket.timeout:
+                raise PeerError("the peer never connected to the qtest socket")
+            run["connect_s"] = time.monotonic() - t0
+            link = QtestLink(conn)
+            link.command(f"outl 0xcf8 {CONFIG_ADDRESS:#x}")
+            value = int(link.command("inl 0xcfc"), 0)
+            run["ready_s"] = time.monotonic() - t0
+            run["config0"] = f"{value:#010x}"
+            t1 = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+            run["exit_s"] = time.monotonic() - t1
+            run["exit_status"] = proc.returncode
+            conn.close()
+        except Exception as e:
+            run["error"] = str(e)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            listener.close()
+            os.unlink(sock_path)
+        log.seek(0)
+        run["peer_output"] = log.read()[-4000:]
+    return run
+
+
+def map_floor(conformance, backend, bdf, size):
+    p = subprocess.run([conformance, "--backend", backend, "--device", bdf,
+                        "--map-floor", size], capture_output=True, text=True,
+                       timeout=600)
+    floor = {"backend": backend, "size": size, "status": p.returncode}
+    m = re.search(r"map_seconds=([0-9.]+) unmap_seconds=([0-9.]+)", p.stdout)
+    if p.returncode == 0 and m:
+        floor["map_s"] = float(m.group(1))
+        floor["unmap_s"] = float(m.group(2))
+    else:
+        floor["error"] = (p.stdout + p.stderr).strip()[-2000:]
+    return floor
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--device", required=True)
+    ap.add_argument("--sizes", default="512M,1G")
+    ap.add_argument("--backends", default="legacy,iommufd")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--conformance")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    workdir = os.environ.get("TMPDIR", "/run")
+
+    result = {"device": args.device, "runs": [], "floors": []}
+    for size in args.sizes.split(","):
+        for backend in args.backends.split(","):
+            for i in range(args.repeat):
+                run = run_peer(backend, args.device, size, workdir)
+                run["repeat"] = i
+                result["runs"].append(run)
+                print(f"peer {backend} {size} #{i}: "
+                      f"ready {run.get('ready_s', -1):.3f} s "
+                      f"config0 {run.get('config0')} "
+                      f"{run.get('error', '')}", flush=True)
+            if args.conformance:
+                floor = map_floor(args.conformance, backend, args.device, size)
+                result["floors"].append(floor)
+                print(f"floor {backend} {size}: map {floor.get('map_s')} s "
+                      f"{floor.get('error', '')}", flush=True)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Run uapi-conformance against the real kernel in the bench guest.
+
+For the root-bus and root-port topologies, one guest boot runs the program
+twice with each backend (legacy, iommufd).  Each run must exit 0 (every
+expectation held) and the two transcripts of a backend must be identical:
+the transcript is the reference a simulated kernel is compared with, so it
+must not carry anything that varies between runs.  The transcripts are
+printed as TAP diagnostics.  Output is TAP.
+
+    QEMU_VFIO_BUILD_ROOT=build python3 tests/functional/test_conformance.py
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from benchlib.guest import run_in_guest  # noqa: E402
+from benchlib.tap import Tap  # noqa: E402
+
+TOPOLOGIES = ("root-bus", "root-port")
+BACKENDS = ("legacy", "iommufd")
+RUNS = 2
+
+# Each run writes RESULTS_DIR/<backend>.<n>.{txt,err,status}
+GUEST_SCRIPT = r"""
+prog=$1
+for backend in legacy iommufd; do
+    for n in 1 2; do
+        "$prog" --backend $backend --transcript "$RESULTS_DIR/$backend.$n.txt" \
+            >/dev/null 2>"$RESULTS_DIR/$backend.$n.err"
+        echo $? > "$RESULTS_DIR/$backend.$n.status"
+    done
+done
+"""
+
+
+def find_program():
+    build = os.environ.get("QEMU_VFIO_BUILD_ROOT")
+    candidates = []
+    if build:
+        candidates.append(Path(build))
+    here = Path(__file__).resolve().parent.parent.parent
+    candidates += sorted(here.glob("build*"))
+    for root in candidates:
+        prog = root / "tests/functional/conformance/uapi-conformance"
+        if prog.is_file():
+            return prog
+    raise FileNotFoundError("uapi-conformance is not built: run ninja in a "
+                            "build tree and set QEMU_VFIO_BUILD_ROOT to it")
+
+
+def read(path):
+    try:
+        return Path(path).read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def main():
+    tap = Tap(len(TOPOLOGIES) * len(BACKENDS))
+    try:
+        prog = find_program()
+    except FileNotFoundError as e:
+        for topo in TOPOLOGIES:
+            for backend in BACKENDS:
+                tap.result(False, f"{topo} {backend}", str(e))
+        return tap.finish()
+
+    for topo in TOPOLOGIES:
+        try:
+            r = run_in_guest(topo, ["/bin/sh", "-c", GUEST_SCRIPT, "sh",
+                                    str(prog)], timeout=600)
+        except Exception as e:
+            for backend in BACKENDS:
+                tap.result(False, f"{topo} {backend}", f"bench failed: {e}")
+            continue
+        with r:
+            tap.diag(f"{topo}: devices {r.devices} groups {r.groups} "
+                     f"({r.accel})")
+            for backend in BACKENDS:
+                with tap.case(f"{topo} {backend}: uAPI conformance"):
+                    res = Path(r.results_dir)
+                    transcripts = [read(res / f"{backend}.{n}.txt")
+                                   for n in range(1, RUNS + 1)]
+                    statuses = [read(res / f"{backend}.{n}.status").strip()
+                                for n in range(1, RUNS + 1)]
+                    tap.diag(f"--- {topo} {backend} transcript ---")
+                    tap.diag(transcripts[0].rstrip())
+                    tap.diag(read(res / f"{backend}.1.err").rstrip())
+                    assert transcripts[0], "no transcript was written"
+                    assert statuses == ["0"] * RUNS, \
+                        f"exit statuses {statuses}, expected 0"
+                    if transcripts[0] != transcripts[1]:
+                        a = transcripts[0].splitlines()
+                        b = transcripts[1].splitlines()
+                        diff = [f"run1: {x}\nrun2: {y}"
+                                for x, y in zip(a, b) if x != y]
+                        raise AssertionError(
+                            "the transcript differs between runs:\n"
+                            + "\n".join(diff[:10]))
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
