@@ -1,0 +1,153 @@
+/*
+ * The machine base type: common properties, lookup by name, board init
+ */
+#include "qemu/osdep.h"
+#include "hw/boards.h"
+
+MachineState *qdev_get_machine(void)
+{
+    Object *obj = object_resolve_path_component(object_get_root(),
+                                                "machine");
+
+    return obj ? (MachineState *)object_dynamic_cast(obj, TYPE_MACHINE)
+               : NULL;
+}
+
+static const char *machine_class_short_name(MachineClass *mc)
+{
+    return mc->name ? mc->name : object_class_get_name(OBJECT_CLASS(mc));
+}
+
+MachineClass *machine_find_class(const char *name, Error **errp)
+{
+    GSList *list = object_class_get_list(TYPE_MACHINE, false);
+    MachineClass *found = NULL;
+
+    for (GSList *l = list; l && !found; l = l->next) {
+        MachineClass *mc = MACHINE_CLASS(l->data);
+
+        if (name ? (g_str_equal(machine_class_short_name(mc), name) ||
+                    g_str_equal(object_class_get_name(l->data), name))
+                 : mc->is_default) {
+            found = mc;
+        }
+    }
+    g_slist_free(list);
+    if (!found) {
+        if (name) {
+            error_setg(errp, "unsupported machine type: \"%s\"", name);
+            error_append_hint(errp, "Use -machine help to list supported "
+                              "machines\n");
+        } else {
+            error_setg(errp, "No machine specified, and there is no default");
+        }
+    }
+    return found;
+}
+
+char *machine_help_list(void)
+{
+    GString *out = g_string_new("Supported machines are:\n");
+    GSList *list = object_class_get_list_sorted(TYPE_MACHINE, false);
+
+    for (GSList *l = list; l; l = l->next) {
+        MachineClass *mc = MACHINE_CLASS(l->data);
+
+        g_string_append_printf(out, "%-20s %s%s\n",
+                               machine_class_short_name(mc),
+                               mc->desc ? mc->desc : "",
+                               mc->is_default ? " (default)" : "");
+    }
+    g_slist_free(list);
+    return g_string_free(out, false);
+}
+
+bool machine_run_board_init(MachineState *ms, Error **errp)
+{
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    Error *local_err = NULL;
+
+    if (ms->board_initialized) {
+        error_setg(errp, "machine is already initialized");
+        return false;
+    }
+    if (!ms->ram_size) {
+        ms->ram_size = mc->default_ram_size;
+    }
+    if (ms->ram_memdev_id &&
+        !object_resolve_path_component(object_get_objects_root(),
+                                       ms->ram_memdev_id)) {
+        error_setg(errp, "Memory backend '%s' not found", ms->ram_memdev_id);
+        return false;
+    }
+    if (mc->init) {
+        mc->init(ms, &local_err);
+        if (local_err) {
+            error_propagate(errp, local_err);
+            return false;
+        }
+    }
+    ms->board_initialized = true;
+    return true;
+}
+
+static int machine_get_acpi(Object *obj, Error **errp)
+{
+    return MACHINE(obj)->acpi;
+}
+
+static void machine_set_acpi(Object *obj, int value, Error **errp)
+{
+    MACHINE(obj)->acpi = value;
+}
+
+static void machine_class_init(ObjectClass *oc, const void *data)
+{
+    ObjectProperty *op;
+
+    op = object_class_property_add_bool_field(oc, "usb",
+            offsetof(MachineState, usb), OBJ_PROP_FLAG_READWRITE);
+    object_property_set_default_bool(op, false);
+    object_class_property_set_description(oc, "usb",
+                                          "Set on/off to enable/disable usb");
+
+    op = object_class_property_add_bool_field(oc, "dump-guest-core",
+            offsetof(MachineState, dump_guest_core), OBJ_PROP_FLAG_READWRITE);
+    object_property_set_default_bool(op, true);
+    object_class_property_set_description(oc, "dump-guest-core",
+            "Include guest memory in a core dump");
+
+    op = object_class_property_add_enum(oc, "acpi", "OnOffAuto",
+                                        &OnOffAuto_lookup, machine_get_acpi,
+                                        machine_set_acpi);
+    object_property_set_default_str(op, "auto");
+    object_class_property_set_description(oc, "acpi",
+                                          "Enable ACPI (accepted, unused)");
+
+    object_class_property_add_str_field(oc, "memory-backend",
+            offsetof(MachineState, ram_memdev_id), OBJ_PROP_FLAG_READWRITE);
+    object_class_property_set_description(oc, "memory-backend",
+            "ID of the memory backend object used as guest RAM");
+}
+
+static void machine_finalize(Object *obj)
+{
+    g_free(MACHINE(obj)->ram_memdev_id);
+}
+
+static const TypeInfo machine_info = {
+    .name = TYPE_MACHINE,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(MachineState),
+    .instance_finalize = machine_finalize,
+    .abstract = true,
+    .class_size = sizeof(MachineClass),
+    .class_init = machine_class_init,
+};
+
+static void machine_register_types(void)
+{
+    type_register_static(&machine_info);
+}
+
+type_init(machine_register_types)
