@@ -58,7 +58,11 @@ JsonObject *keyval_parse(const char *params, const char *implied_key,
  * *@is_json (if non-NULL) tells which form was parsed; pass it on as
  * "!is_json" to the optdict_get_*() @keyval argument.  JSON input never
  * sets *@p_help (it is set to false).  JSON errors name the position:
- * "JSON parse error, line 1 column 12: ...".
+ * "JSON parse error, line 1 column 12: ...".  Integer literals outside
+ * INT64_MIN..UINT64_MAX are rejected; those above INT64_MAX are stored
+ * as the int64 with the same bits (json-glib's only way), which
+ * optdict_get_uint() refuses as negative.  A key repeated in JSON keeps
+ * its last value.
  *
  * Returns a new dict, or NULL with @errp set.
  */

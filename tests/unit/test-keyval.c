@@ -208,6 +208,36 @@ static void test_option_arg(void)
     check_json_error("{\"a\": 1} x",
                      "JSON parse error, line 1 column 10: unexpected "
                      "identifier `x', expected end of file");
+    check_json_error("{\"a\": 1,\n \"big\": 18446744073709551616}",
+                     "JSON parse error, line 2 column 9: integer "
+                     "18446744073709551616 is out of range");
+    check_json_error("{\"a\": [1, -9223372036854775809]}",
+                     "JSON parse error, line 1 column 11: integer "
+                     "-9223372036854775809 is out of range");
+}
+
+/* Integer literals json-glib would silently wrap, and ones it would not. */
+static void test_option_arg_integers(void)
+{
+    g_autoptr(JsonObject) d = qemu_parse_option_arg(
+        "{\"min\": -9223372036854775808, \"max\": 18446744073709551615,"
+        " \"s\": \"99999999999999999999 \\\" 1e999999999999999999999\","
+        " 'q': '-99999999999999999999', /* 99999999999999999999 */"
+        " \"f\": 99999999999999999999.5, \"e\": 1e30}",
+        NULL, NULL, NULL, &error_abort);
+    int64_t i = 0;
+    uint64_t u = 0;
+    Error *err = NULL;
+
+    g_assert_true(optdict_get_int(d, "min", false, &i, &error_abort));
+    g_assert_cmpint(i, ==, INT64_MIN);
+    /* Above INT64_MAX json-glib has no way to say it; we refuse to guess. */
+    g_assert_false(optdict_get_uint(d, "max", false, &u, &err));
+    error_free_or_abort(&err);
+    g_assert_false(optdict_get_int(d, "f", false, &i, &err));
+    error_free_or_abort(&err);
+    g_assert_false(optdict_get_int(d, "e", false, &i, &err));
+    error_free_or_abort(&err);
 }
 
 static void test_optdict_keyval(void)
@@ -402,6 +432,7 @@ int main(int argc, char **argv)
     g_test_add_func("/keyval/help", test_keyval_help);
     g_test_add_func("/keyval/errors", test_keyval_errors);
     g_test_add_func("/keyval/option-arg", test_option_arg);
+    g_test_add_func("/keyval/option-arg/integers", test_option_arg_integers);
     g_test_add_func("/keyval/optdict/keyval", test_optdict_keyval);
     g_test_add_func("/keyval/optdict/json", test_optdict_json);
     g_test_add_func("/keyval/optdict/members", test_optdict_members);
