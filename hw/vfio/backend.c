@@ -139,20 +139,25 @@ static char *vfio_device_cdev_path(VFIODevice *vbasedev)
     return NULL;
 }
 
-/* The major of VFIO device cdevs, from any entry in sysfs; -1 if unknown. */
+/*
+ * The major of VFIO device cdevs ("vfio-dev" in /proc/devices), or -1
+ * when the kernel has none.
+ */
 static int vfio_cdev_major(void)
 {
-    g_autoptr(GDir) d = g_dir_open("/sys/class/vfio-dev", 0, NULL);
-    const char *entry;
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
 
-    while (d && (entry = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename("/sys/class/vfio-dev", entry,
-                                                 "dev", NULL);
-        g_autofree char *text = NULL;
-        unsigned maj, min;
+    if (!g_file_get_contents("/proc/devices", &text, NULL, NULL)) {
+        return -1;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        int maj;
+        char name[32];
 
-        if (g_file_get_contents(path, &text, NULL, NULL) &&
-            sscanf(text, "%u:%u", &maj, &min) == 2) {
+        if (sscanf(*l, "%d %31s", &maj, name) == 2 &&
+            !strcmp(name, "vfio-dev")) {
             return maj;
         }
     }
@@ -169,8 +174,8 @@ static bool vfio_check_cdev_fd(VFIODevice *vbasedev, int fd, Error **errp)
                          vbasedev->name, fd);
         return false;
     }
-    if (!S_ISCHR(st.st_mode) ||
-        (major_nr >= 0 && major(st.st_rdev) != (unsigned)major_nr)) {
+    if (!S_ISCHR(st.st_mode) || major_nr < 0 ||
+        major(st.st_rdev) != (unsigned)major_nr) {
         error_setg(errp, "vfio %s: fd %d is not a VFIO device cdev",
                    vbasedev->name, fd);
         return false;

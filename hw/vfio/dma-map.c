@@ -278,10 +278,11 @@ static guint vfio_dma_first_cut(GArray *cuts, hwaddr iova)
     return lo;
 }
 
-/* Appends the parts of m that no cut covers to pending. */
-static void vfio_dma_remainders(const VFIODMAMapping *m, GArray *cuts,
+/* Appends the parts of src that no cut covers to pending. */
+static void vfio_dma_remainders(const VFIODMAPending *src, GArray *cuts,
                                 GArray *pending)
 {
+    const VFIODMAMapping *m = &src->m;
     hwaddr pos = m->iova, last = vfio_dma_last(m);
     bool done = false;
 
@@ -293,7 +294,7 @@ static void vfio_dma_remainders(const VFIODMAMapping *m, GArray *cuts,
             break;
         }
         if (c->start > pos) {
-            VFIODMAPending p = { .m = *m };
+            VFIODMAPending p = *src;
 
             p.m.iova = pos;
             p.m.size = c->start - pos;
@@ -303,17 +304,82 @@ static void vfio_dma_remainders(const VFIODMAMapping *m, GArray *cuts,
         if (c->last >= last) {
             done = true;
         } else {
-            pos = c->last + 1;
+            pos = MAX(pos, c->last + 1);
         }
     }
     if (!done) {
-        VFIODMAPending p = { .m = *m };
+        VFIODMAPending p = *src;
 
         p.m.iova = pos;
         p.m.size = last - pos + 1;
         p.m.vaddr = (char *)m->vaddr + (pos - m->iova);
         g_array_append_val(pending, p);
     }
+}
+
+/* Index of the first chunk ending at or after iova (sorted, disjoint). */
+static guint vfio_dma_first_chunk(GArray *chunks, hwaddr iova)
+{
+    guint lo = 0, hi = chunks->len;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+
+        if (vfio_dma_last(&g_array_index(chunks, VFIODMAPending, mid).m) <
+            iova) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+/*
+ * True if the added chunks map every page of [start, last] exactly as m
+ * does (same host address, same kind): that part of m did not change.
+ */
+static bool vfio_dma_covered_alike(const VFIODMAMapping *m, hwaddr start,
+                                   hwaddr last, GArray *chunks)
+{
+    hwaddr pos = start;
+
+    for (guint i = vfio_dma_first_chunk(chunks, start); i < chunks->len; i++) {
+        const VFIODMAMapping *c = &g_array_index(chunks, VFIODMAPending, i).m;
+
+        if (c->iova > pos ||
+            (char *)c->vaddr + (pos - c->iova) !=
+            (char *)m->vaddr + (pos - m->iova) ||
+            c->readonly != m->readonly || c->ram_device != m->ram_device ||
+            (m->ram_device && c->owner != m->owner)) {
+            return false;
+        }
+        if (vfio_dma_last(c) >= last) {
+            return true;
+        }
+        pos = vfio_dma_last(c) + 1;
+    }
+    return false;
+}
+
+/* True if no page of m changed: every cut part of it was re-added alike. */
+static bool vfio_dma_unchanged(const VFIODMAMapping *m, GArray *cuts,
+                               GArray *chunks)
+{
+    hwaddr last = vfio_dma_last(m);
+
+    for (guint i = vfio_dma_first_cut(cuts, m->iova); i < cuts->len; i++) {
+        const VFIODMACut *c = &g_array_index(cuts, VFIODMACut, i);
+
+        if (c->start > last) {
+            break;
+        }
+        if (!vfio_dma_covered_alike(m, MAX(c->start, m->iova),
+                                    MIN(c->last, last), chunks)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Unmaps one mapping and forgets it; false (with a report) on failure. */
@@ -340,6 +406,10 @@ void vfio_dma_commit(VFIOContainer *container,
     g_autoptr(GArray) cuts = g_array_new(false, false, sizeof(VFIODMACut));
     g_autoptr(GArray) pending = g_array_new(false, false,
                                             sizeof(VFIODMAPending));
+    g_autoptr(GArray) chunks = g_array_new(false, false,
+                                           sizeof(VFIODMAPending));
+    g_autoptr(GArray) survivors = g_array_new(false, false,
+                                              sizeof(VFIODMACut));
     g_autoptr(GPtrArray) affected = g_ptr_array_new();
 
     for (guint i = 0; i < n_removed; i++) {
@@ -381,21 +451,39 @@ void vfio_dma_commit(VFIOContainer *container,
         }
     }
 
-    for (guint i = 0; i < affected->len; i++) {
-        VFIODMAMapping *m = g_ptr_array_index(affected, i);
-        VFIODMAMapping copy = *m;
-
-        if (vfio_dma_unmap_one(container, m)) {
-            vfio_dma_remainders(&copy, cuts, pending);
-        }
-    }
-
     for (guint i = 0; i < n_added; i++) {
         VFIODMAPending p;
 
         if (vfio_dma_trim(&added[i], pg, &p)) {
-            g_array_append_val(pending, p);
+            g_array_append_val(chunks, p);
         }
+    }
+    g_array_sort(chunks, vfio_dma_pending_cmp);
+
+    /*
+     * A mapping whose every page is still wanted as it is stays (e.g. a
+     * section deleted and re-added with other bounds but the same pages);
+     * any other affected mapping goes, and what is left of it returns.
+     */
+    for (guint i = 0; i < affected->len; i++) {
+        VFIODMAMapping *m = g_ptr_array_index(affected, i);
+        VFIODMAPending copy = { .m = *m };
+
+        if (vfio_dma_unchanged(m, cuts, chunks)) {
+            VFIODMACut keep = { m->iova, vfio_dma_last(m) };
+            g_array_append_val(survivors, keep);
+        } else if (vfio_dma_unmap_one(container, m)) {
+            vfio_dma_remainders(&copy, cuts, pending);
+        } else {
+            /* Still in the kernel: do not map over it. */
+            VFIODMACut keep = { copy.m.iova, vfio_dma_last(&copy.m) };
+            g_array_append_val(survivors, keep);
+        }
+    }
+    /* Survivors are disjoint mappings met in IOVA order: already sorted. */
+    for (guint i = 0; i < chunks->len; i++) {
+        vfio_dma_remainders(&g_array_index(chunks, VFIODMAPending, i),
+                            survivors, pending);
     }
     vfio_dma_map_pending(container, pending, NULL);
 }

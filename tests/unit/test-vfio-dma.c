@@ -1,0 +1,649 @@
+/*
+ * The VFIO DMA mapping engine and listener, against a fake container
+ *
+ * The fake "kernel" behaves like type1/iommufd where it matters: a map
+ * may not overlap an existing mapping, and an unmap must name exactly one
+ * existing mapping.  So any redundant or mis-split call fails loudly.
+ */
+#include "qemu/osdep.h"
+
+#include "hw/vfio/vfio-container.h"
+#include "hw/vfio/vfio-device.h"
+#include "hw/vfio/vfio-dma-map.h"
+#include "qemu/error-report.h"
+#include "system/memory.h"
+
+#define PG 4096ULL
+#define TYPE_VFIO_CONTAINER_FAKE "vfio-container-fake"
+
+typedef struct FakeMapping {
+    hwaddr iova;
+    uint64_t size;
+    uintptr_t vaddr;
+    bool readonly;
+} FakeMapping;
+
+typedef struct FakeContainer {
+    VFIOContainer parent_obj;
+    GArray *kernel;         /* FakeMapping, unsorted */
+    unsigned maps, unmaps, copies;
+    uintptr_t fail_lo, fail_hi;     /* maps of host addresses here: EFAULT */
+    GArray *unmap_log;      /* FakeMapping of every unmap */
+} FakeContainer;
+
+#define FAKE(obj) ((FakeContainer *)(obj))
+
+static int fake_find(FakeContainer *f, hwaddr iova, uint64_t size,
+                     bool exact)
+{
+    for (guint i = 0; i < f->kernel->len; i++) {
+        FakeMapping *m = &g_array_index(f->kernel, FakeMapping, i);
+
+        if (exact ? (m->iova == iova && m->size == size)
+                  : (iova < m->iova + m->size && m->iova < iova + size)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static int fake_dma_map(VFIOContainer *c, hwaddr iova, uint64_t size,
+                        void *vaddr, bool readonly, Error **errp)
+{
+    FakeContainer *f = FAKE(c);
+    FakeMapping m = { iova, size, (uintptr_t)vaddr, readonly };
+
+    g_assert_cmpuint(size, >, 0);
+    g_assert_cmpuint(iova % PG, ==, 0);
+    g_assert_cmpuint(size % PG, ==, 0);
+    g_assert_cmpuint((uintptr_t)vaddr % PG, ==, 0);
+    if ((uintptr_t)vaddr >= f->fail_lo && (uintptr_t)vaddr < f->fail_hi) {
+        error_setg_errno(errp, EFAULT, "IOMMU_IOAS_MAP failed");
+        return -EFAULT;
+    }
+    /* An overlapping map is a bug of the engine, not a runtime error. */
+    g_assert_cmpint(fake_find(f, iova, size, false), ==, -1);
+    g_array_append_val(f->kernel, m);
+    f->maps++;
+    return 0;
+}
+
+static int fake_dma_unmap(VFIOContainer *c, hwaddr iova, uint64_t size,
+                          Error **errp)
+{
+    FakeContainer *f = FAKE(c);
+    int i = fake_find(f, iova, size, true);
+
+    g_assert_cmpint(i, >=, 0);
+    g_array_append_val(f->unmap_log, g_array_index(f->kernel, FakeMapping, i));
+    g_array_remove_index_fast(f->kernel, i);
+    f->unmaps++;
+    return 0;
+}
+
+static int fake_dma_copy(VFIOContainer *src, VFIOContainer *dst, hwaddr iova,
+                         uint64_t size, bool readonly, Error **errp)
+{
+    FakeContainer *s = FAKE(src), *d = FAKE(dst);
+    int i = fake_find(s, iova, size, true);
+    FakeMapping m;
+
+    g_assert_cmpint(i, >=, 0);
+    m = g_array_index(s->kernel, FakeMapping, i);
+    g_assert_cmpint(fake_find(d, iova, size, false), ==, -1);
+    g_array_append_val(d->kernel, m);
+    d->copies++;
+    return 0;
+}
+
+static bool fake_setup(VFIOContainer *c, VFIODevice *first, Error **errp)
+{
+    return true;
+}
+
+static int fake_attach(VFIOContainer *c, VFIODevice *dev, Error **errp)
+{
+    return 0;
+}
+
+static void fake_detach(VFIOContainer *c, VFIODevice *dev)
+{
+}
+
+static bool fake_get_iova_ranges(VFIOContainer *c, Error **errp)
+{
+    c->pgsizes = PG | (2 * 1024 * 1024);
+    return true;
+}
+
+static void fake_init(Object *obj)
+{
+    FAKE(obj)->kernel = g_array_new(false, false, sizeof(FakeMapping));
+    FAKE(obj)->unmap_log = g_array_new(false, false, sizeof(FakeMapping));
+}
+
+static void fake_finalize(Object *obj)
+{
+    g_array_free(FAKE(obj)->kernel, true);
+    g_array_free(FAKE(obj)->unmap_log, true);
+}
+
+static void fake_class_init(ObjectClass *oc, const void *data)
+{
+    VFIOContainerClass *k = VFIO_CONTAINER_CLASS(oc);
+
+    k->setup = fake_setup;
+    k->attach_device = fake_attach;
+    k->detach_device = fake_detach;
+    k->get_iova_ranges = fake_get_iova_ranges;
+    k->dma_map = fake_dma_map;
+    k->dma_unmap = fake_dma_unmap;
+    k->dma_copy = fake_dma_copy;
+}
+
+static const TypeInfo fake_info = {
+    .name = TYPE_VFIO_CONTAINER_FAKE,
+    .parent = TYPE_VFIO_CONTAINER,
+    .instance_size = sizeof(FakeContainer),
+    .instance_init = fake_init,
+    .instance_finalize = fake_finalize,
+    .class_init = fake_class_init,
+};
+
+static FakeContainer *fake_new(void)
+{
+    VFIOContainer *c = VFIO_CONTAINER(object_new(TYPE_VFIO_CONTAINER_FAKE));
+
+    c->pgsizes = PG;
+    return FAKE(c);
+}
+
+static void fake_free(FakeContainer *f)
+{
+    vfio_dma_unmap_all(VFIO_CONTAINER(f));
+    g_assert_cmpuint(f->kernel->len, ==, 0);
+    object_unref(f);
+}
+
+static VFIOSection sec(hwaddr iova, uint64_t size, uintptr_t vaddr)
+{
+    return (VFIOSection) { .iova = iova, .size = size,
+                           .vaddr = (void *)vaddr, .name = "ram" };
+}
+
+/* ---- Warnings sink ------------------------------------------------------ */
+
+static GPtrArray *messages;
+
+static void capture(const char *line, void *opaque)
+{
+    g_ptr_array_add(messages, g_strdup(line));
+}
+
+static void capture_start(void)
+{
+    messages = g_ptr_array_new_with_free_func(g_free);
+    error_set_sink(capture, NULL);
+}
+
+static void capture_stop(void)
+{
+    error_set_sink(NULL, NULL);
+    g_ptr_array_free(messages, true);
+    messages = NULL;
+}
+
+/* ---- Engine tests ------------------------------------------------------- */
+
+static void test_coalesce(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOContainer *c = VFIO_CONTAINER(f);
+    VFIOSection a[] = { sec(0, 2 * PG, 0x100000),
+                        sec(2 * PG, 3 * PG, 0x100000 + 2 * PG) };
+    VFIOSection more = sec(5 * PG, PG, 0x100000 + 5 * PG);
+
+    vfio_dma_commit(c, NULL, 0, a, 2);
+    g_assert_cmpuint(f->maps, ==, 1);
+    g_assert_cmpuint(g_array_index(f->kernel, FakeMapping, 0).size, ==,
+                     5 * PG);
+
+    /* A later neighbour gets its own mapping: the old one is untouched. */
+    vfio_dma_commit(c, NULL, 0, &more, 1);
+    g_assert_cmpuint(f->maps, ==, 2);
+    g_assert_cmpuint(f->unmaps, ==, 0);
+
+    /* Removing the first section splits the coalesced mapping. */
+    vfio_dma_commit(c, &a[0], 1, NULL, 0);
+    g_assert_cmpuint(f->unmaps, ==, 1);
+    g_assert_cmpuint(f->maps, ==, 3);
+    g_assert_nonnull(vfio_dma_lookup(c, 2 * PG));
+    g_assert_null(vfio_dma_lookup(c, PG));
+    g_assert_cmpuint(vfio_dma_lookup(c, 2 * PG)->size, ==, 3 * PG);
+    g_assert_cmphex((uintptr_t)vfio_dma_lookup(c, 2 * PG)->vaddr, ==,
+                    0x100000 + 2 * PG);
+    g_assert_true(c->map_error == NULL);
+    fake_free(f);
+}
+
+static void test_same_pages_new_bounds(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOContainer *c = VFIO_CONTAINER(f);
+    VFIOSection whole = sec(0, 4 * PG, 0x100000);
+    VFIOSection halves[] = { sec(0, 2 * PG, 0x100000),
+                             sec(2 * PG, 2 * PG + 0x800, 0x100000 + 2 * PG) };
+
+    vfio_dma_commit(c, NULL, 0, &whole, 1);
+    /* Re-split into sections covering the same pages: nothing to do. */
+    vfio_dma_commit(c, &whole, 1, halves, 2);
+    g_assert_cmpuint(f->maps, ==, 1);
+    g_assert_cmpuint(f->unmaps, ==, 0);
+    fake_free(f);
+}
+
+static void test_no_merge_across_kinds(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOSection a[] = { sec(0, PG, 0x100000), sec(PG, PG, 0x100000 + PG),
+                        sec(2 * PG, PG, 0x900000) };
+
+    a[1].readonly = true;
+    vfio_dma_commit(VFIO_CONTAINER(f), NULL, 0, a, 3);
+    g_assert_cmpuint(f->maps, ==, 3);
+    fake_free(f);
+}
+
+static void test_unaligned(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOSection s = sec(0x800, 0x3000, 0x100800);
+    VFIOSection tiny = sec(0x10100, 0x200, 0x200100);
+    const VFIODMAMapping *m;
+
+    vfio_dma_commit(VFIO_CONTAINER(f), NULL, 0, &s, 1);
+    vfio_dma_commit(VFIO_CONTAINER(f), NULL, 0, &tiny, 1);
+    g_assert_cmpuint(f->maps, ==, 1);
+    m = vfio_dma_lookup(VFIO_CONTAINER(f), 0x1000);
+    g_assert_nonnull(m);
+    g_assert_cmphex(m->iova, ==, 0x1000);
+    g_assert_cmphex(m->size, ==, 0x2000);
+    g_assert_cmphex((uintptr_t)m->vaddr, ==, 0x101000);
+    fake_free(f);
+}
+
+static void test_iova_ranges(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOContainer *c = VFIO_CONTAINER(f);
+    VFIOIovaRange r[] = { { 0x200000, 0x2fffff }, { 0, 0xfffff } };
+    VFIOSection in = sec(0x1000, PG, 0x100000);
+    VFIOSection out = sec(0xff000, 2 * PG, 0x200000);
+
+    vfio_container_set_iova_ranges(c, r, 2);
+    g_assert_true(vfio_container_iova_usable(c, 0, 0x100000));
+    g_assert_false(vfio_container_iova_usable(c, 0xff000, 0x2000));
+    g_assert_true(vfio_container_iova_usable(c, 0x2ff000, 0x1000));
+    g_assert_false(vfio_container_iova_usable(c, 0x300000, 0x1000));
+
+    vfio_dma_commit(c, NULL, 0, &in, 1);
+    g_assert_null(c->map_error);
+    vfio_dma_commit(c, NULL, 0, &out, 1);
+    g_assert_nonnull(c->map_error);
+    g_assert_nonnull(strstr(error_get_pretty(c->map_error),
+                            "outside the host IOMMU's usable IOVA ranges"));
+    g_assert_cmpuint(f->maps, ==, 1);
+    error_free(g_steal_pointer(&c->map_error));
+    fake_free(f);
+}
+
+static void test_bar_failure_warns_once(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOContainer *c = VFIO_CONTAINER(f);
+    Object *dev1 = object_new(TYPE_CONTAINER);
+    Object *dev2 = object_new(TYPE_CONTAINER);
+    VFIOSection bars[] = { sec(0xfe000000, PG, 0x7000000),
+                           sec(0xfe100000, PG, 0x7100000),
+                           sec(0xfe200000, PG, 0x7200000) };
+    VFIOSection ram = sec(0, PG, 0x100000);
+
+    for (int i = 0; i < 3; i++) {
+        bars[i].ram_device = true;
+        bars[i].name = "0000:00:05.0 BAR 0";
+        bars[i].owner = i < 2 ? dev1 : dev2;
+    }
+    f->fail_lo = 0x7000000;
+    f->fail_hi = 0x8000000;
+    capture_start();
+    vfio_dma_commit(c, NULL, 0, bars, 3);
+    vfio_dma_commit(c, NULL, 0, &ram, 1);
+    g_assert_null(c->map_error);
+    g_assert_cmpuint(messages->len, ==, 2);
+    g_assert_nonnull(strstr(g_ptr_array_index(messages, 0),
+                            "peer-to-peer DMA to this device's BARs is "
+                            "unavailable"));
+    g_assert_nonnull(strstr(g_ptr_array_index(messages, 0), "Bad address"));
+    capture_stop();
+    g_assert_cmpuint(f->kernel->len, ==, 1);
+    fake_free(f);
+    object_unref(dev1);
+    object_unref(dev2);
+}
+
+static gint iova_cmp(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    hwaddr x = *(const hwaddr *)a, y = *(const hwaddr *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void test_replay_with_copy(void)
+{
+    FakeContainer *donor = fake_new(), *f = fake_new(), *g = fake_new();
+    GTree *sections = g_tree_new_full(iova_cmp, NULL, NULL, NULL);
+    VFIOSection a[] = { sec(0, 4 * PG, 0x100000),
+                        sec(0x100000, PG, 0x900000) };
+
+    for (int i = 0; i < 2; i++) {
+        g_tree_insert(sections, &a[i].iova, &a[i]);
+    }
+    vfio_dma_commit(VFIO_CONTAINER(donor), NULL, 0, a, 2);
+    g_assert_cmpuint(donor->maps, ==, 2);
+
+    /* What the donor holds identically is copied, not mapped again. */
+    vfio_dma_replay(VFIO_CONTAINER(f), sections, VFIO_CONTAINER(donor));
+    g_assert_cmpuint(f->copies, ==, 2);
+    g_assert_cmpuint(f->maps, ==, 0);
+
+    /* Without a donor, replay maps. */
+    vfio_dma_replay(VFIO_CONTAINER(g), sections, NULL);
+    g_assert_cmpuint(g->maps, ==, 2);
+
+    g_tree_destroy(sections);
+    fake_free(g);
+    fake_free(f);
+    fake_free(donor);
+}
+
+/* ---- Listener tests against the real memory API ----------------------- */
+
+typedef struct Rig {
+    MemoryRegion root;
+    AddressSpace as;
+    VFIODevice dev;
+    FakeContainer *f;
+} Rig;
+
+static void rig_init(Rig *r)
+{
+    memory_region_init(&r->root, NULL, "vfio-test-root", UINT64_MAX);
+    address_space_init(&r->as, &r->root, "vfio-test");
+    vfio_device_init(&r->dev, NULL);
+    r->dev.name = g_strdup("fake");
+}
+
+static void rig_attach(Rig *r, VFIODevice *dev)
+{
+    g_assert_true(vfio_container_attach_device(TYPE_VFIO_CONTAINER_FAKE, dev,
+                                               &r->as, &error_abort));
+    r->f = FAKE(dev->container);
+}
+
+static void rig_destroy(Rig *r)
+{
+    vfio_container_detach_device(&r->dev);
+    g_assert_null(vfio_address_space_lookup(&r->as));
+    g_free(r->dev.name);
+    address_space_destroy(&r->as);
+    memory_region_finalize(&r->root);
+}
+
+/* Host address of each mapped page, from the fake kernel. */
+static GHashTable *kernel_pages(FakeContainer *f)
+{
+    GHashTable *h = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                          NULL);
+
+    for (guint i = 0; i < f->kernel->len; i++) {
+        FakeMapping *m = &g_array_index(f->kernel, FakeMapping, i);
+
+        for (uint64_t off = 0; off < m->size; off += PG) {
+            uint64_t *key = g_new(uint64_t, 1);
+
+            *key = m->iova + off;
+            g_assert_false(g_hash_table_contains(h, key));
+            g_hash_table_insert(h, key, GSIZE_TO_POINTER(m->vaddr + off));
+        }
+    }
+    return h;
+}
+
+/* Host address of each page the flat view says should be mapped. */
+static GHashTable *flatview_pages(AddressSpace *as)
+{
+    GHashTable *h = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                          NULL);
+    FlatView *fv = address_space_get_flatview(as);
+
+    for (unsigned i = 0; i < flatview_nr_sections(fv); i++) {
+        MemoryRegionSection s = flatview_section(fv, i);
+        hwaddr start, end;
+        uintptr_t host;
+
+        if (!memory_region_is_ram(s.mr)) {
+            continue;
+        }
+        start = QEMU_ALIGN_UP(s.offset_within_address_space, PG);
+        end = QEMU_ALIGN_DOWN(s.offset_within_address_space +
+                              int128_get64(s.size), PG);
+        host = (uintptr_t)memory_region_get_ram_ptr(s.mr) +
+               s.offset_within_region +
+               (start - s.offset_within_address_space);
+        if (host % PG) {
+            continue;   /* host and IOVA page offsets differ: unmappable */
+        }
+        for (hwaddr a = start; a < end; a += PG, host += PG) {
+            uint64_t *key = g_new(uint64_t, 1);
+
+            *key = a;
+            g_hash_table_insert(h, key, GSIZE_TO_POINTER(host));
+        }
+    }
+    flatview_unref(fv);
+    return h;
+}
+
+static void assert_same_pages(GHashTable *want, GHashTable *got)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_assert_cmpuint(g_hash_table_size(want), ==, g_hash_table_size(got));
+    g_hash_table_iter_init(&it, want);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        g_assert_true(g_hash_table_contains(got, k));
+        g_assert_true(g_hash_table_lookup(got, k) == v);
+    }
+}
+
+static void test_listener_basic(void)
+{
+    Rig r;
+    MemoryRegion ram, alias_lo, alias_hi, mmio;
+    g_autoptr(GHashTable) want = NULL, got = NULL;
+
+    rig_init(&r);
+    g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 16 * PG,
+                                         &error_abort));
+    /* Two aliases showing contiguous halves back to back: one mapping. */
+    memory_region_init_alias(&alias_lo, NULL, "lo", &ram, 0, 8 * PG);
+    memory_region_init_alias(&alias_hi, NULL, "hi", &ram, 8 * PG, 8 * PG);
+    memory_region_init_io(&mmio, NULL, NULL, NULL, "mmio", PG);
+    memory_region_add_subregion(&r.root, 0x100000, &alias_lo);
+    memory_region_add_subregion(&r.root, 0x100000 + 8 * PG, &alias_hi);
+    memory_region_add_subregion(&r.root, 0x200000, &mmio);
+
+    rig_attach(&r, &r.dev);
+    g_assert_cmpuint(r.f->maps, ==, 1);
+    want = flatview_pages(&r.as);
+    got = kernel_pages(r.f);
+    assert_same_pages(want, got);
+
+    /* Unrelated MMIO changes cost nothing. */
+    memory_region_del_subregion(&r.root, &mmio);
+    g_assert_cmpuint(r.f->maps, ==, 1);
+    g_assert_cmpuint(r.f->unmaps, ==, 0);
+
+    memory_region_del_subregion(&r.root, &alias_hi);
+    g_assert_cmpuint(r.f->unmaps, ==, 1);
+    g_assert_cmpuint(r.f->maps, ==, 2);
+
+    memory_region_del_subregion(&r.root, &alias_lo);
+    g_assert_cmpuint(r.f->kernel->len, ==, 0);
+    rig_destroy(&r);
+    memory_region_finalize(&alias_lo);
+    memory_region_finalize(&alias_hi);
+    memory_region_finalize(&mmio);
+    memory_region_finalize(&ram);
+}
+
+static void test_listener_second_container_copies(void)
+{
+    Rig r;
+    MemoryRegion ram;
+    VFIODevice dev2;
+    FakeContainer *second;
+
+    rig_init(&r);
+    g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 64 * PG,
+                                         &error_abort));
+    memory_region_add_subregion(&r.root, 0, &ram);
+    rig_attach(&r, &r.dev);
+
+    vfio_device_init(&dev2, NULL);
+    dev2.name = g_strdup("fake2");
+    dev2.force_separate_container = true;
+    g_assert_true(vfio_container_attach_device(TYPE_VFIO_CONTAINER_FAKE,
+                                               &dev2, &r.as, &error_abort));
+    second = FAKE(dev2.container);
+    g_assert_true(second != r.f);
+    g_assert_cmpuint(second->copies, ==, 1);
+    g_assert_cmpuint(second->maps, ==, 0);
+
+    /* Both containers follow later changes. */
+    memory_region_del_subregion(&r.root, &ram);
+    g_assert_cmpuint(r.f->kernel->len, ==, 0);
+    g_assert_cmpuint(second->kernel->len, ==, 0);
+
+    vfio_container_detach_device(&dev2);
+    g_free(dev2.name);
+    rig_destroy(&r);
+    memory_region_finalize(&ram);
+}
+
+#define NR_RANDOM_REGIONS 6
+
+static void test_listener_random(void)
+{
+    Rig r;
+    MemoryRegion ram[NR_RANDOM_REGIONS], alias[NR_RANDOM_REGIONS];
+    bool mapped[NR_RANDOM_REGIONS] = { 0 };
+    GRand *rnd = g_rand_new_with_seed(0x5eed);
+
+    rig_init(&r);
+    for (int i = 0; i < NR_RANDOM_REGIONS; i++) {
+        g_autofree char *name = g_strdup_printf("ram%d", i);
+        g_autofree char *aname = g_strdup_printf("alias%d", i);
+
+        g_assert_true(memory_region_init_ram(&ram[i], NULL, name, 32 * PG,
+                                             &error_abort));
+        memory_region_init_alias(&alias[i], NULL, aname, &ram[i], 0, 32 * PG);
+    }
+    rig_attach(&r, &r.dev);
+    capture_start();    /* misaligned sections warn; that is expected */
+
+    for (int round = 0; round < 1000; round++) {
+        g_autoptr(GHashTable) before = kernel_pages(r.f);
+        g_autoptr(GHashTable) want = NULL, got = NULL;
+        int nops = g_rand_int_range(rnd, 1, 4);
+
+        g_array_set_size(r.f->unmap_log, 0);
+        memory_region_transaction_begin();
+        for (int op = 0; op < nops; op++) {
+            int i = g_rand_int_range(rnd, 0, NR_RANDOM_REGIONS);
+
+            if (mapped[i]) {
+                memory_region_del_subregion(&r.root, &alias[i]);
+                mapped[i] = false;
+            } else {
+                /* Sometimes unaligned, sometimes overlapping others. */
+                hwaddr off = g_rand_int_range(rnd, 0, 24) * PG / 2;
+                hwaddr at = g_rand_int_range(rnd, 0, 96) * PG / 2;
+                uint64_t size = g_rand_int_range(rnd, 1, 16) * PG / 2;
+
+                memory_region_set_alias_offset(&alias[i], off);
+                memory_region_set_size(&alias[i], size);
+                memory_region_add_subregion_overlap(&r.root, at, &alias[i],
+                                                    g_rand_int_range(rnd, 0,
+                                                                     3));
+                mapped[i] = true;
+            }
+        }
+        memory_region_transaction_commit();
+
+        want = flatview_pages(&r.as);
+        got = kernel_pages(r.f);
+        assert_same_pages(want, got);
+
+        /* Minimality: every unmap touched a page whose mapping changed. */
+        for (guint u = 0; u < r.f->unmap_log->len; u++) {
+            FakeMapping *m = &g_array_index(r.f->unmap_log, FakeMapping, u);
+            bool changed = false;
+
+            for (uint64_t off = 0; off < m->size && !changed; off += PG) {
+                uint64_t key = m->iova + off;
+
+                changed = g_hash_table_lookup(want, &key) !=
+                          g_hash_table_lookup(before, &key);
+            }
+            g_assert_true(changed);
+        }
+    }
+    capture_stop();
+
+    for (int i = 0; i < NR_RANDOM_REGIONS; i++) {
+        if (mapped[i]) {
+            memory_region_del_subregion(&r.root, &alias[i]);
+        }
+    }
+    g_assert_cmpuint(r.f->kernel->len, ==, 0);
+    rig_destroy(&r);
+    for (int i = 0; i < NR_RANDOM_REGIONS; i++) {
+        memory_region_finalize(&alias[i]);
+        memory_region_finalize(&ram[i]);
+    }
+    g_rand_free(rnd);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    type_register_static(&fake_info);
+
+    g_test_add_func("/vfio/dma/coalesce", test_coalesce);
+    g_test_add_func("/vfio/dma/same-pages-new-bounds",
+                    test_same_pages_new_bounds);
+    g_test_add_func("/vfio/dma/no-merge-across-kinds",
+                    test_no_merge_across_kinds);
+    g_test_add_func("/vfio/dma/unaligned", test_unaligned);
+    g_test_add_func("/vfio/dma/iova-ranges", test_iova_ranges);
+    g_test_add_func("/vfio/dma/bar-failure-warns-once",
+                    test_bar_failure_warns_once);
+    g_test_add_func("/vfio/dma/replay-with-copy", test_replay_with_copy);
+    g_test_add_func("/vfio/listener/basic", test_listener_basic);
+    g_test_add_func("/vfio/listener/second-container-copies",
+                    test_listener_second_container_copies);
+    g_test_add_func("/vfio/listener/random", test_listener_random);
+    return g_test_run();
+}
