@@ -1,0 +1,5 @@
+"""Real-kernel test bench: boot a tiny Linux guest under QEMU with emulated
+VT-d and edu devices, run one host-built command in it, get the results back.
+
+Entry point: benchlib.guest.run_in_guest (see its docstring).
+"""

@@ -1,0 +1,79 @@
+"""PCI topologies the bench can give the guest.
+
+Each topology places QEMU "edu" devices (vendor 0x1234, device 0x11e8) behind
+the emulated Intel IOMMU.  In the guest they are bound to vfio-pci and listed
+in BENCH_DEVICES in topology order (the order of the table's device column).
+
+=============  ===  ====================================  =======  ======
+name           tag  layout                                devices  groups
+=============  ===  ====================================  =======  ======
+root-bus       a    edu on pcie.0 (integrated endpoint);  1        1
+                    no FLR, no bus reset
+root-port      b    pcie-root-port -> edu; a secondary    1        1
+                    bus reset (hot reset) is possible
+bridge-group   c    pcie-root-port -> pcie-pci-bridge ->  2        1
+                    edu, edu; conventional PCI behind the
+                    bridge aliases both requester IDs to
+                    the bridge, so they share one group
+two-groups     d    two pcie-root-ports (with ACS), one   2        2
+                    edu behind each: two groups
+=============  ===  ====================================  =======  ======
+
+The device order is also the guest's BDF order, because the bench sorts the
+edu BDFs and the topologies declare devices in ascending slot order.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Topology:
+    name: str
+    tag: str
+    description: str
+    qemu_args: tuple = field(repr=False)
+    devices: int = 1
+    groups: int = 1
+
+    @staticmethod
+    def get(name_or_topology):
+        """Return the Topology named (or tagged) so; accept a Topology too."""
+        if isinstance(name_or_topology, Topology):
+            return name_or_topology
+        for t in TOPOLOGIES.values():
+            if name_or_topology in (t.name, t.tag):
+                return t
+        raise ValueError(
+            f"unknown topology '{name_or_topology}': expected one of "
+            f"{', '.join(TOPOLOGIES)}")
+
+
+def _root_port(rid, chassis, addr):
+    return ("-device", f"pcie-root-port,id={rid},bus=pcie.0,chassis={chassis},"
+                       f"slot={chassis},addr={addr}")
+
+
+TOPOLOGIES = {t.name: t for t in (
+    Topology(
+        "root-bus", "a", "one edu on the root bus",
+        ("-device", "edu,bus=pcie.0,addr=0x10"),
+        devices=1, groups=1),
+    Topology(
+        "root-port", "b", "one edu behind a pcie-root-port (bus reset)",
+        _root_port("rp0", 1, "0x10") + ("-device", "edu,bus=rp0,addr=0"),
+        devices=1, groups=1),
+    Topology(
+        "bridge-group", "c",
+        "two edus behind a pcie-pci-bridge (one IOMMU group, DMA alias)",
+        _root_port("rp0", 1, "0x10")
+        + ("-device", "pcie-pci-bridge,id=br0,bus=rp0,addr=0",
+           "-device", "edu,bus=br0,addr=1",
+           "-device", "edu,bus=br0,addr=2"),
+        devices=2, groups=1),
+    Topology(
+        "two-groups", "d", "two edus behind two root ports (two groups)",
+        _root_port("rp0", 1, "0x10") + _root_port("rp1", 2, "0x11")
+        + ("-device", "edu,bus=rp0,addr=0",
+           "-device", "edu,bus=rp1,addr=0"),
+        devices=2, groups=2),
+)}
