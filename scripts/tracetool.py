@@ -18,7 +18,7 @@ import os
 import re
 import sys
 
-EVENT_RE = re.compile(r'^([a-z][a-z0-9_]*)\((.*)\)\s*(".*)$')
+EVENT_RE = re.compile(r'^([a-z][a-z0-9_]*)\((.*?)\)\s*(".*)$')
 ARG_RE = re.compile(r'^(.*?[\s*])([A-Za-z_][A-Za-z0-9_]*)$')
 GROUP_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 

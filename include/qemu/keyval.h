@@ -28,7 +28,7 @@
 #include "qapi/error.h"
 
 /*
- * Parse @params in the "key=value,key2=value2" syntax.
+ * Parse @params (not NULL) in the "key=value,key2=value2" syntax.
  *
  * - ",," inside a value stands for one comma.
  * - If @implied_key is non-NULL, a first element without '=' is the value

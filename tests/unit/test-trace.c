@@ -259,7 +259,8 @@ static void test_tracetool(void)
         "# comment\n"
         "\n"
         "ev_none(void) \"\"\n"
-        "ev_args(int a, const char *s, uint64_t  v) \"a %d s %s v 0x%\"PRIx64\n",
+        "ev_args(int a, const char *s, uint64_t  v) \"a %d s %s v 0x%\"PRIx64\n"
+        "ev_paren(int a)  \"(%d) done)\"\n",
         &header, NULL), ==, 0);
     g_assert_nonnull(strstr(header, "#include \"qemu/trace.h\""));
     g_assert_nonnull(strstr(header, "static inline void trace_ev_none(void)"));
@@ -267,6 +268,8 @@ static void test_tracetool(void)
                             "const char *s, uint64_t v)"));
     g_assert_nonnull(strstr(header, "trace_print(&TRACE_EV_ARGS_EV, "
                             "\"a %d s %s v 0x%\"PRIx64, a, s, v);"));
+    g_assert_nonnull(strstr(header, "trace_print(&TRACE_EV_PAREN_EV, "
+                            "\"(%d) done)\", a);"));
 
     for (i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree char *err_out = NULL;
