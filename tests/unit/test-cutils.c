@@ -3,6 +3,8 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/cutils.h"
+#include "qemu/host-utils.h"
+#include "qemu/units.h"
 
 typedef struct I64Case {
     const char *str;
@@ -161,13 +163,6 @@ typedef struct SizeCase {
     uint64_t val;
 } SizeCase;
 
-#define KiB (1ULL << 10)
-#define MiB (1ULL << 20)
-#define GiB (1ULL << 30)
-#define TiB (1ULL << 40)
-#define PiB (1ULL << 50)
-#define EiB (1ULL << 60)
-
 static void test_strtosz(void)
 {
     static const SizeCase cases[] = {
@@ -182,7 +177,7 @@ static void test_strtosz(void)
         { "2G", 0, 2 * GiB },
         { "3T", 0, 3 * TiB },
         { "1P", 0, PiB },
-        { "15E", 0, 15 * EiB },
+        { "15E", 0, 15ULL * EiB },
         { "1.5G", 0, GiB + GiB / 2 },
         { "0.5K", 0, 512 },
         { "1.0001K", 0, 1024 },
@@ -191,7 +186,7 @@ static void test_strtosz(void)
         { "18446744073709551615", 0, UINT64_MAX },
         { "16E", -ERANGE, 0 },
         { "18446744073709551616", -ERANGE, 0 },
-        { "16383.9999P", 0, 16383 * PiB + 9999 * PiB / 10000 },
+        { "16383.9999P", 0, 16383ULL * PiB + 9999ULL * PiB / 10000 },
         /* Truncated: just below 16 EiB. */
         { "15.99999999999999999999E", 0, UINT64_MAX },
         { "", -EINVAL, 0 },
@@ -329,6 +324,48 @@ static void test_parse_bool(void)
     g_assert_true(val);
 }
 
+static void test_units(void)
+{
+    g_assert_cmpint(KiB, ==, 1024);
+    g_assert_cmpint(MiB, ==, 1024 * KiB);
+    g_assert_cmpint(GiB, ==, 1024 * MiB);
+    g_assert_cmpint(TiB, ==, 1024 * GiB);
+    g_assert_cmpint(PiB, ==, 1024 * TiB);
+    g_assert_cmpint(EiB, ==, 1024 * PiB);
+    /* Signed, so that negative sizes do not become huge ones. */
+    g_assert_cmpint(-1 * KiB, ==, -1024);
+}
+
+static void test_host_utils(void)
+{
+    g_assert_false(is_power_of_2(0));
+    g_assert_true(is_power_of_2(1));
+    g_assert_true(is_power_of_2(4096));
+    g_assert_false(is_power_of_2(4097));
+    g_assert_true(is_power_of_2(UINT64_C(1) << 63));
+    g_assert_false(is_power_of_2(UINT64_MAX));
+
+    g_assert_cmpint(ctz64(0), ==, 64);
+    g_assert_cmpint(ctz64(1), ==, 0);
+    g_assert_cmpint(ctz64(0x1000), ==, 12);
+    g_assert_cmpint(ctz64(UINT64_C(1) << 63), ==, 63);
+    g_assert_cmpint(clz64(0), ==, 64);
+    g_assert_cmpint(clz64(1), ==, 63);
+    g_assert_cmpint(clz64(UINT64_MAX), ==, 0);
+
+    g_assert_cmpuint(pow2floor(0), ==, 0);
+    g_assert_cmpuint(pow2floor(1), ==, 1);
+    g_assert_cmpuint(pow2floor(4097), ==, 4096);
+    g_assert_cmpuint(pow2floor(UINT64_MAX), ==, UINT64_C(1) << 63);
+    g_assert_cmpuint(pow2ceil(0), ==, 1);
+    g_assert_cmpuint(pow2ceil(1), ==, 1);
+    g_assert_cmpuint(pow2ceil(3), ==, 4);
+    g_assert_cmpuint(pow2ceil(4096), ==, 4096);
+    g_assert_cmpuint(pow2ceil(4097), ==, 8192);
+    g_assert_cmpuint(pow2ceil(UINT64_C(1) << 63), ==, UINT64_C(1) << 63);
+    g_assert_cmpuint(pow2ceil((UINT64_C(1) << 63) + 1), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -342,5 +379,7 @@ int main(int argc, char **argv)
     g_test_add_func("/cutils/strtosz/MiB", test_strtosz_MiB);
     g_test_add_func("/cutils/size_to_str", test_size_to_str);
     g_test_add_func("/cutils/parse_bool", test_parse_bool);
+    g_test_add_func("/cutils/units", test_units);
+    g_test_add_func("/cutils/host-utils", test_host_utils);
     return g_test_run();
 }
