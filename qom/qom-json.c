@@ -154,8 +154,11 @@ bool qom_json_to_enum(JsonNode *v, const char *name, bool keyval,
     }
     val = qapi_enum_parse(lookup, str, -1, NULL);
     if (val < 0) {
+        g_autofree char *names = qapi_enum_list_names(lookup, ", ");
+
         error_setg(errp, "Parameter '%s' does not accept value '%s'",
                    name, str);
+        error_append_hint(errp, "Possible values: %s\n", names);
         return false;
     }
     *out = val;
