@@ -542,6 +542,48 @@ static void test_listener_second_container_copies(void)
     memory_region_finalize(&ram);
 }
 
+/* Splitting RAM into two windows and moving one, in one transaction. */
+static void test_listener_split_and_move(void)
+{
+    Rig r;
+    MemoryRegion ram, lo, hi;
+    g_autoptr(GHashTable) want = NULL, got = NULL;
+
+    rig_init(&r);
+    g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 16 * PG,
+                                         &error_abort));
+    memory_region_add_subregion(&r.root, 0, &ram);
+    rig_attach(&r, &r.dev);
+    g_assert_cmpuint(r.f->maps, ==, 1);
+
+    memory_region_init_alias(&lo, NULL, "lo", &ram, 0, 8 * PG);
+    memory_region_init_alias(&hi, NULL, "hi", &ram, 8 * PG, 8 * PG);
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&r.root, &ram);
+    memory_region_add_subregion(&r.root, 0, &lo);
+    memory_region_add_subregion(&r.root, 0x400000, &hi);
+    memory_region_transaction_commit();
+    want = flatview_pages(&r.as);
+    got = kernel_pages(r.f);
+    assert_same_pages(want, got);
+    g_assert_nonnull(vfio_dma_lookup(VFIO_CONTAINER(r.f), 0x400000));
+    g_assert_null(vfio_dma_lookup(VFIO_CONTAINER(r.f), 8 * PG));
+    /* The old mapping could not be kept; the new ones are one each. */
+    g_assert_cmpuint(r.f->unmaps, ==, 1);
+    g_assert_cmpuint(r.f->maps, ==, 3);
+
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&r.root, &lo);
+    memory_region_del_subregion(&r.root, &hi);
+    memory_region_add_subregion(&r.root, 0, &ram);
+    memory_region_transaction_commit();
+    g_assert_nonnull(vfio_dma_lookup(VFIO_CONTAINER(r.f), 8 * PG));
+    rig_destroy(&r);
+    memory_region_finalize(&lo);
+    memory_region_finalize(&hi);
+    memory_region_finalize(&ram);
+}
+
 #define NR_RANDOM_REGIONS 6
 
 static void test_listener_random(void)
@@ -644,6 +686,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/listener/basic", test_listener_basic);
     g_test_add_func("/vfio/listener/second-container-copies",
                     test_listener_second_container_copies);
+    g_test_add_func("/vfio/listener/split-and-move",
+                    test_listener_split_and_move);
     g_test_add_func("/vfio/listener/random", test_listener_random);
     return g_test_run();
 }

@@ -161,18 +161,20 @@ static bool edu_dma(Edu *e, uint64_t src, uint64_t dst, bool to_ram)
     return true;
 }
 
-static void dma_roundtrip(Edu *e, const char *what, hwaddr src, hwaddr dst)
+/* DMA src -> edu -> dst (IOVAs); hsrc/hdst are their offsets in ram. */
+static void dma_roundtrip(Edu *e, const char *what, hwaddr src, hwaddr dst,
+                          hwaddr hsrc, hwaddr hdst)
 {
     uint8_t *host = memory_region_get_ram_ptr(&ram);
     bool ok;
 
     for (int i = 0; i < XFER; i++) {
-        host[src + i] = (uint8_t)(i * 7 + src / 4096);
-        host[dst + i] = 0;
+        host[hsrc + i] = (uint8_t)(i * 7 + src / 4096);
+        host[hdst + i] = 0;
     }
     ok = edu_dma(e, src, EDU_BUF, false) && edu_dma(e, EDU_BUF, dst, true);
     check(ok, "%s: edu DMA completed", what);
-    check(ok && !memcmp(host + src, host + dst, XFER),
+    check(ok && !memcmp(host + hsrc, host + hdst, XFER),
           "%s: data went RAM -> edu -> RAM through the IOMMU", what);
 }
 
@@ -222,26 +224,32 @@ int main(int argc, char **argv)
               "iommufd cannot map the BAR: one warning, not fatal");
     }
 
-    dma_roundtrip(&e1, "device 1", 0x10000, 0x20000);
+    dma_roundtrip(&e1, "device 1", 0x10000, 0x20000, 0x10000, 0x20000);
 
-    /* A topology change: move RAM's second half; DMA follows it. */
+    /* A topology change: RAM's upper half moves to 64 MiB; DMA follows. */
     {
-        MemoryRegion hi;
+        MemoryRegion lo, hi;
+        hwaddr moved = 0x4000000;
 
+        memory_region_init_alias(&lo, NULL, "ram-lo", &ram, 0, RAM_SIZE / 2);
         memory_region_init_alias(&hi, NULL, "ram-hi", &ram, RAM_SIZE / 2,
                                  RAM_SIZE / 2);
         memory_region_transaction_begin();
-        memory_region_set_size(&ram, RAM_SIZE / 2);
-        memory_region_add_subregion(&root, 0x4000000, &hi);
+        memory_region_del_subregion(&root, &ram);
+        memory_region_add_subregion(&root, 0, &lo);
+        memory_region_add_subregion(&root, moved, &hi);
         memory_region_transaction_commit();
-        check(vfio_dma_lookup(e1.dev.container, 0x4000000) != NULL &&
+        check(vfio_dma_lookup(e1.dev.container, moved) != NULL &&
               vfio_dma_lookup(e1.dev.container, RAM_SIZE / 2) == NULL,
               "the listener followed a topology change");
-        dma_roundtrip(&e1, "moved RAM", 0x4000000 + 0x1000, 0x10000);
+        dma_roundtrip(&e1, "moved RAM", moved + 0x1000, 0x10000,
+                      RAM_SIZE / 2 + 0x1000, 0x10000);
         memory_region_transaction_begin();
+        memory_region_del_subregion(&root, &lo);
         memory_region_del_subregion(&root, &hi);
-        memory_region_set_size(&ram, RAM_SIZE);
+        memory_region_add_subregion(&root, 0, &ram);
         memory_region_transaction_commit();
+        memory_region_finalize(&lo);
         memory_region_finalize(&hi);
     }
 
@@ -252,7 +260,7 @@ int main(int argc, char **argv)
             check(e2.dev.container != e1.dev.container,
                   "the second device has a container of its own");
             dma_roundtrip(&e2, "device 2 (separate container)", 0x30000,
-                          0x50000);
+                          0x50000, 0x30000, 0x50000);
             edu_close(&e2);
         }
     }
