@@ -54,12 +54,24 @@ bool iommufd_backend_check_fd(int fd, Error **errp)
 }
 
 /*
- * An fd property value: a number, or a name the monitor holds.  Until the
- * monitor's fd table exists only numbers are accepted.
+ * The monitor resolves fd names (getfd).  Weak, so that builds and unit
+ * tests without the monitor still link: numbers are then parsed here.
  */
+int monitor_fd_param(const char *fdname_or_number, Error **errp)
+    __attribute__((weak));
+
+/* An fd property value: a number, or a name the monitor holds. */
 static int iommufd_parse_fd(const char *str, Error **errp)
 {
     int fd;
+
+    if (monitor_fd_param) {
+        fd = monitor_fd_param(str, errp);
+        if (fd < 0) {
+            error_prepend(errp, "Property 'iommufd.fd': ");
+        }
+        return fd;
+    }
 
     if (qemu_strtoi(str, NULL, 10, &fd) < 0 || fd < 0) {
         error_setg(errp, "Property 'iommufd.fd' doesn't take value '%s': "
