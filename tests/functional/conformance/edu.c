@@ -164,6 +164,13 @@ bool edu_probe(EduDevice *edu, int fd, Transcript *t, const HostDevice *host)
         return false;
     }
     flags = transcript_flags(info.flags, device_flag_names);
+    /* edu has neither FLR nor PM reset: only a bus reset can exist */
+    transcript_check(t, !!(info.flags & VFIO_DEVICE_FLAGS_RESET) ==
+                     !host->on_root_bus,
+                     host->on_root_bus ? "no RESET on the root bus" :
+                     "RESET behind a bridge",
+                     "device RESET flag %s a bus reset",
+                     host->on_root_bus ? "absent without" : "present with");
     transcript_check(t, (info.flags & VFIO_DEVICE_FLAGS_PCI) &&
                      info.num_regions > VFIO_PCI_CONFIG_REGION_INDEX &&
                      info.num_irqs > VFIO_PCI_MSIX_IRQ_INDEX,
@@ -468,6 +475,34 @@ bool edu_hot_reset_info(EduDevice *edu, bool cdev)
                             cdev ? "DEV_ID for a cdev" : "no DEV_ID for a group",
                             "hot reset info reports %s",
                             cdev ? "devids" : "group ids");
+}
+
+bool edu_hot_reset(EduDevice *edu, int group_fd)
+{
+    size_t argsz = sizeof(struct vfio_pci_hot_reset) +
+                   (group_fd >= 0 ? sizeof(int32_t) : 0);
+    g_autofree struct vfio_pci_hot_reset *reset = g_malloc0(argsz);
+    uint32_t live;
+    int err;
+
+    reset->argsz = argsz;
+    if (group_fd >= 0) {
+        reset->count = 1;
+        reset->group_fds[0] = group_fd;
+    }
+    transcript_begin(edu->tr, "VFIO_DEVICE_PCI_HOT_RESET group_fds=%s",
+                     group_fd >= 0 ? "[own group]" : "[]");
+    err = host_ioctl(edu->fd, VFIO_DEVICE_PCI_HOT_RESET, reset);
+    if (!transcript_end(edu->tr, err, 0, NULL)) {
+        return false;
+    }
+    /* vfio-pci restores the config state, so BAR0 still answers */
+    bar_write32(edu, EDU_REG_LIVENESS, 0x0badf00d);
+    live = bar_read32(edu, EDU_REG_LIVENESS);
+    return transcript_check(edu->tr, live == (uint32_t)~0x0badf00du,
+                            "0xf4520ff2",
+                            "edu liveness after reset write=0x0badf00d "
+                            "read=0x%08x", live);
 }
 
 void edu_release(EduDevice *edu)

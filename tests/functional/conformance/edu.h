@@ -82,6 +82,13 @@ bool edu_msi(EduDevice *edu);
  */
 bool edu_hot_reset_info(EduDevice *edu, bool cdev);
 
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET, proving ownership with @group_fd (legacy) or,
+ * for a cdev (@group_fd < 0), with an empty fd list; then checks BAR0
+ * still answers.  Only where a bus reset exists (not on a root bus).
+ */
+bool edu_hot_reset(EduDevice *edu, int group_fd);
+
 /* Unmaps BAR0; leaves the fd alone. */
 void edu_release(EduDevice *edu);
 

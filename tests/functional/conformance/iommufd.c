@@ -439,7 +439,9 @@ static void device_checks(Iommufd *f)
     edu_msi(&edu);
 
     transcript_note(f->tr, "-- hot reset");
-    edu_hot_reset_info(&edu, true);
+    if (edu_hot_reset_info(&edu, true) && !f->host->on_root_bus) {
+        edu_hot_reset(&edu, -1);
+    }
     edu_release(&edu);
 }
 

@@ -287,7 +287,9 @@ static void device_checks(Legacy *l)
     edu_msi(&edu);
 
     transcript_note(l->tr, "-- hot reset");
-    edu_hot_reset_info(&edu, false);
+    if (edu_hot_reset_info(&edu, false) && !l->host->on_root_bus) {
+        edu_hot_reset(&edu, l->group);
+    }
     edu_release(&edu);
 }
 
