@@ -302,7 +302,8 @@ void object_property_set_default_uint(ObjectProperty *prop, uint64_t value)
 void object_property_set_default_list(ObjectProperty *prop)
 {
     g_assert(!prop->defval);
-    prop->defval = json_node_init_array(json_node_alloc(), json_array_new());
+    prop->defval = json_node_new(JSON_NODE_ARRAY);
+    json_node_take_array(prop->defval, json_array_new());
 }
 
 char *object_property_get_default_str(ObjectProperty *prop)

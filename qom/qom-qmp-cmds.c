@@ -8,6 +8,15 @@
 #include "qom/qom-json.h"
 #include "qom/qom-qmp-cmds.h"
 
+/* A node owning array (json_node_init_array() would add a reference). */
+static JsonNode *array_node(JsonArray *array)
+{
+    JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+
+    json_node_take_array(node, array);
+    return node;
+}
+
 static bool check_known(JsonObject *args, const char *const *allowed,
                         Error **errp)
 {
@@ -89,7 +98,7 @@ JsonNode *qom_property_info_list_to_json(GPtrArray *infos, bool full)
         }
         json_array_add_object_element(array, o);
     }
-    return json_node_init_array(json_node_alloc(), array);
+    return array_node(array);
 }
 
 JsonNode *qmp_qom_list(JsonObject *args, Error **errp)
@@ -179,7 +188,7 @@ JsonNode *qmp_qom_list_types(JsonObject *args, Error **errp)
         json_array_add_object_element(array, o);
     }
     g_slist_free(list);
-    return json_node_init_array(json_node_alloc(), array);
+    return array_node(array);
 }
 
 JsonNode *qmp_qom_list_properties(JsonObject *args, Error **errp)
