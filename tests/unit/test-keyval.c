@@ -422,6 +422,36 @@ static void test_optdict_leaf_to_string(void)
     }
 }
 
+/*
+ * Whatever the user types, the parser returns a dict or an error, never
+ * both, never neither, and never crashes.
+ */
+static void test_random_input(void)
+{
+    static const char alphabet[] = "ab1.=,,?help-_{}[]\"':0x9 /*\\\n";
+    int i, j;
+
+    for (i = 0; i < 5000; i++) {
+        char buf[24];
+        int len = g_test_rand_int_range(0, sizeof(buf));
+        g_autoptr(JsonObject) dict = NULL;
+        Error *err = NULL;
+        bool help, is_json;
+
+        for (j = 0; j < len; j++) {
+            buf[j] = alphabet[g_test_rand_int_range(0, sizeof(alphabet) - 1)];
+        }
+        buf[len] = '\0';
+        if (i % 3 == 0) {
+            buf[0] = '{';
+        }
+        dict = qemu_parse_option_arg(buf, i % 2 ? "driver" : NULL, &is_json,
+                                     i % 5 ? &help : NULL, &err);
+        g_assert_true(!dict != !err);
+        error_free(err);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -433,6 +463,7 @@ int main(int argc, char **argv)
     g_test_add_func("/keyval/errors", test_keyval_errors);
     g_test_add_func("/keyval/option-arg", test_option_arg);
     g_test_add_func("/keyval/option-arg/integers", test_option_arg_integers);
+    g_test_add_func("/keyval/random-input", test_random_input);
     g_test_add_func("/keyval/optdict/keyval", test_optdict_keyval);
     g_test_add_func("/keyval/optdict/json", test_optdict_json);
     g_test_add_func("/keyval/optdict/members", test_optdict_members);
