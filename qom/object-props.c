@@ -317,6 +317,14 @@ char *object_property_get_default_str(ObjectProperty *prop)
                                             json_node_get_int(prop->defval));
         return g_strdup(name);
     }
+    /* Unsigned defaults above INT64_MAX are stored as their bit pattern. */
+    if ((g_str_has_prefix(prop->type, "uint") ||
+         g_str_equal(prop->type, "size")) &&
+        JSON_NODE_HOLDS_VALUE(prop->defval) &&
+        json_node_get_value_type(prop->defval) == G_TYPE_INT64) {
+        return g_strdup_printf("%" PRIu64,
+                               (uint64_t)json_node_get_int(prop->defval));
+    }
     return qom_json_to_text(prop->defval);
 }
 

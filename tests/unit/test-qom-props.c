@@ -108,8 +108,9 @@ static void props_class_init(ObjectClass *oc, const void *data)
             offsetof(TestProps, u32), OBJ_PROP_FLAG_READWRITE);
     object_property_set_default_uint(op, 7);
     object_class_property_set_description(oc, "u32", "A 32-bit number");
-    object_class_property_add_uint64_field(oc, "u64",
+    op = object_class_property_add_uint64_field(oc, "u64",
             offsetof(TestProps, u64), OBJ_PROP_FLAG_READWRITE);
+    object_property_set_default_uint(op, UINT64_MAX);
     object_class_property_add_int32_field(oc, "i32",
             offsetof(TestProps, i32), OBJ_PROP_FLAG_READWRITE);
     object_class_property_add_int64_field(oc, "i64",
@@ -259,6 +260,10 @@ static void test_defaults(void)
     g_assert_cmpstr(def, ==, "7");
     g_assert_null(object_property_get_default_str(
                       object_property_find(obj, "u8")));
+    g_free(def);
+    def = object_property_get_default_str(object_property_find(obj, "u64"));
+    g_assert_cmpstr(def, ==, "18446744073709551615");
+    g_assert_cmpuint(tp->u64, ==, UINT64_MAX);
 }
 
 static void test_typed_values(void)
