@@ -247,3 +247,23 @@ void warn_report_err(Error *err)
 {
     error_report_hint(err, warn_report_str);
 }
+
+void error_reportf_err(Error *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    error_vprepend(err, fmt, ap);
+    va_end(ap);
+    error_report_err(err);
+}
+
+void warn_reportf_err(Error *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    error_vprepend(err, fmt, ap);
+    va_end(ap);
+    warn_report_err(err);
+}

@@ -40,6 +40,15 @@ void error_vreport(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);
 void warn_vreport(const char *fmt, va_list ap) G_GNUC_PRINTF(1, 0);
 
 /*
+ * error_report_err()/warn_report_err() with "fmt..." prepended to the
+ * message: the caller adds its context at the point of reporting.
+ * Both free @err.
+ */
+typedef struct Error Error;
+void error_reportf_err(Error *err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void warn_reportf_err(Error *err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/*
  * Free-form text for the user, without prefix or location: hints, help
  * output that belongs to an error.  Goes to the sink (one call per line,
  * without the newline) when one is set, else to stderr as is.

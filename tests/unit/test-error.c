@@ -154,6 +154,23 @@ static void test_hint(void)
                  "Valid parameters are:", "  host", "  sysfsdev");
 }
 
+static void test_reportf(void)
+{
+    Error *err = NULL;
+
+    capture_start();
+    error_set_progname("prog");
+    error_setg(&err, "Permission denied");
+    error_append_hint(&err, "check the group's owner\n");
+    error_reportf_err(err, "vfio %s: ", "0000:01:00.0");
+    err = NULL;
+    error_setg(&err, "no MSI-X");
+    warn_reportf_err(err, "device '%s': ", "hostdev0");
+    ASSERT_LINES("prog: vfio 0000:01:00.0: Permission denied",
+                 "check the group's owner",
+                 "prog: warning: device 'hostdev0': no MSI-X");
+}
+
 static void test_propagate(void)
 {
     Error *dst = NULL, *local = NULL, *other = NULL;
@@ -407,6 +424,7 @@ int main(int argc, char **argv)
     g_test_add_func("/error/set-twice", test_set_twice);
     g_test_add_func("/error/prepend", test_prepend);
     g_test_add_func("/error/hint", test_hint);
+    g_test_add_func("/error/reportf", test_reportf);
     g_test_add_func("/error/propagate", test_propagate);
     g_test_add_func("/error/propagate-prepend", test_propagate_prepend);
     g_test_add_func("/error/fatal", test_fatal);
