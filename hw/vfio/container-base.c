@@ -12,6 +12,7 @@
 #include "hw/vfio/vfio-dma-map.h"
 #include "hw/vfio/vfio-listener.h"
 #include "qemu/error-report.h"
+#include "hw/vfio/trace.h"
 
 /* AddressSpace * -> VFIOAddressSpace * */
 static GHashTable *vfio_address_spaces;
@@ -143,6 +144,8 @@ bool vfio_container_attach_device(const char *container_type,
         }
         ret = k->attach_device(container, vbasedev, &local_err);
         if (ret == 0) {
+            trace_vfio_container_attach(vbasedev->name, container_type, i,
+                                        false);
             g_ptr_array_add(container->devices, vbasedev);
             vbasedev->container = container;
             /* A new device may bring reserved regions; mappings stay. */
@@ -174,6 +177,8 @@ bool vfio_container_attach_device(const char *container_type,
     g_ptr_array_add(container->devices, vbasedev);
     vbasedev->container = container;
     g_ptr_array_add(space->containers, container);
+    trace_vfio_container_attach(vbasedev->name, container_type,
+                                space->containers->len - 1, true);
     if (!k->get_iova_ranges(container, errp)) {
         vfio_container_detach_device(vbasedev);
         return false;
@@ -199,6 +204,7 @@ void vfio_container_detach_device(VFIODevice *vbasedev)
     }
     k = VFIO_CONTAINER_GET_CLASS(container);
     last = container->devices->len == 1;
+    trace_vfio_container_detach(vbasedev->name, last);
     /* Legacy loses its IOMMU with the last group: unmap while it's there. */
     if (last) {
         vfio_dma_unmap_all(container);

@@ -9,6 +9,7 @@
 #include "hw/vfio/vfio-device.h"
 #include "hw/vfio/vfio-ioctl.h"
 #include "qemu/error-report.h"
+#include "hw/vfio/trace.h"
 #include "system/iommufd.h"
 
 void vfio_device_init(VFIODevice *vbasedev, Object *owner)
@@ -71,6 +72,9 @@ bool vfio_device_attach(VFIODevice *vbasedev, AddressSpace *as, Error **errp)
     vbasedev->num_regions = info.num_regions;
     vbasedev->num_irqs = info.num_irqs;
     vbasedev->reset_works = info.flags & VFIO_DEVICE_FLAGS_RESET;
+    trace_vfio_device_attach(vbasedev->name,
+                             vfio_device_backend_name(vbasedev),
+                             info.num_regions, info.num_irqs);
     return true;
 }
 
@@ -244,6 +248,8 @@ bool vfio_region_setup(VFIODevice *vbasedev, VFIORegion *region,
     memory_region_init_io(region->mem, vbasedev->owner, &vfio_region_ops,
                           region, name, region->size);
     vfio_region_plan_mmaps(region, info);
+    trace_vfio_region_setup(vbasedev->name, index, region->size,
+                            region->flags, region->nr_mmaps);
     return true;
 }
 
@@ -272,6 +278,8 @@ bool vfio_region_mmap(VFIORegion *region, Error **errp)
             continue;
         }
         m->mmap = p;
+        trace_vfio_region_mmap(memory_region_name(region->mem), m->offset,
+                               m->size);
         name = g_strdup_printf("%s mmaps[%u]", memory_region_name(region->mem),
                                i);
         memory_region_init_ram_device_ptr(&m->mem, region->vbasedev->owner,

@@ -9,6 +9,7 @@
 
 #include "hw/vfio/vfio-dma-map.h"
 #include "qemu/error-report.h"
+#include "hw/vfio/trace.h"
 
 typedef unsigned __int128 u128;
 
@@ -204,9 +205,14 @@ static void vfio_dma_map_one(VFIOContainer *container,
             d->vaddr == p->m.vaddr && d->readonly == p->m.readonly) {
             ret = k->dma_copy(donor, container, p->m.iova, p->m.size,
                               p->m.readonly, NULL);
+            if (ret == 0) {
+                trace_vfio_dma_copy(p->m.iova, p->m.size);
+            }
         }
     }
     if (ret < 0) {
+        trace_vfio_dma_map(p->m.iova, p->m.size, p->m.vaddr, p->m.readonly,
+                           p->m.ram_device);
         ret = k->dma_map(container, p->m.iova, p->m.size, p->m.vaddr,
                          p->m.readonly, &err);
     }
@@ -388,6 +394,7 @@ static bool vfio_dma_unmap_one(VFIOContainer *container, VFIODMAMapping *m)
     VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(container);
     Error *err = NULL;
 
+    trace_vfio_dma_unmap(m->iova, m->size);
     if (k->dma_unmap(container, m->iova, m->size, &err) < 0) {
         error_prepend(&err, "vfio: cannot unmap IOVA 0x%" HWADDR_PRIx
                       " size 0x%" PRIx64 ": ", m->iova, m->size);
@@ -480,6 +487,7 @@ void vfio_dma_commit(VFIOContainer *container,
             g_array_append_val(survivors, keep);
         }
     }
+    trace_vfio_dma_commit(n_removed, n_added, affected->len, survivors->len);
     /* Survivors are disjoint mappings met in IOVA order: already sorted. */
     for (guint i = 0; i < chunks->len; i++) {
         vfio_dma_remainders(&g_array_index(chunks, VFIODMAPending, i),
