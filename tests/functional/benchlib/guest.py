@@ -25,6 +25,9 @@ they are.  The command sees:
     the host's current directory as its cwd (or / if the guest lacks it)
 
 Topologies are listed in benchlib.topology (Topology.get('root-port') etc.).
+Edu devices added through extra_qemu_args are bound to vfio-pci and listed
+too; every list is in BDF order, which is topology order for the topology's
+own devices.
 
 Failures of the bench itself (no kernel, QEMU missing, boot failure, host-side
 timeout) raise BenchError whose message says why and quotes the console tail.

@@ -45,10 +45,12 @@ class Tap:
             yield info
         except AssertionError as e:
             self.result(False, info["name"], f"assertion failed: {e}")
-        except Exception as e:  # the bench failing is a test failure
+        except RuntimeError as e:  # BenchError & co: the message says why
+            self.result(False, info["name"], f"{type(e).__name__}: {e}")
+        except Exception as e:  # a bug in the test: show where
             self.result(False, info["name"],
                         f"{type(e).__name__}: {e}\n"
-                        + "".join(traceback.format_exc(limit=3)))
+                        + traceback.format_exc(limit=4))
         else:
             self.result(True, info["name"])
 
