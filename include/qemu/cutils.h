@@ -36,8 +36,8 @@ int qemu_strtou64(const char *nptr, const char **endptr, int base,
  * Parse a size: a non-negative number with an optional unit suffix
  * B, K, M, G, T, P, E (either case; 1024-based).  A decimal number may
  * have a fraction when a unit larger than B applies ("1.5G"); the result
- * is truncated to whole bytes.  Hexadecimal ("0x1000") is accepted without
- * a fraction.
+ * is truncated to whole bytes.  Hexadecimal ("0x1000", "0x10M") is
+ * accepted without a fraction; there B and E are digits, so "0x1E" is 30.
  *
  * qemu_strtosz(): a bare number is bytes.
  * qemu_strtosz_MiB(): a bare number is MiB (as -m reads it).
