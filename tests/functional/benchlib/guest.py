@@ -41,6 +41,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,16 +155,46 @@ def _uptime(path):
     return float(text[0]) if text else None
 
 
+def _die_with_parent():
+    """In the child before exec: SIGKILL QEMU if the launching thread dies,
+    even by SIGKILL (meson's timeout kills the test, not QEMU's session)."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated(f"signal {signum}")
+
+
 def _run_qemu(argv, host_timeout, log_path):
-    """Run QEMU in its own session; kill the whole group on any way out."""
+    """Run QEMU in its own session; kill the whole group on any way out.
+
+    Returns QEMU's exit status, or None after the host-side timeout.  A
+    SIGTERM or SIGHUP to this process kills QEMU, removes the run's files
+    (through the callers' finally) and then exits with status 143/129.
+    """
+    restore = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                restore[sig] = signal.signal(sig, _raise_terminated)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True,
+                                preexec_fn=_die_with_parent)
         try:
             return proc.wait(timeout=host_timeout)
         except subprocess.TimeoutExpired:
             return None
+        except _Terminated as e:
+            sig = int(str(e).split()[-1])
+            raise SystemExit(128 + sig) from None
         finally:
             if proc.poll() is None:
                 try:
@@ -171,6 +202,8 @@ def _run_qemu(argv, host_timeout, log_path):
                 except ProcessLookupError:
                     pass
                 proc.wait()
+            for sig, handler in restore.items():
+                signal.signal(sig, handler)
 
 
 def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
