@@ -3,6 +3,7 @@
  */
 #include "qemu/osdep.h"
 #include "hw/boards.h"
+#include "hw/reset.h"
 
 MachineState *qdev_get_machine(void)
 {
@@ -80,9 +81,12 @@ bool machine_run_board_init(MachineState *ms, Error **errp)
         error_setg(errp, "Memory backend '%s' not found", ms->ram_memdev_id);
         return false;
     }
+    /* First handler: the device tree resets before anything else. */
+    qemu_register_reset(machine_reset_handler, ms);
     if (mc->init) {
         mc->init(ms, &local_err);
         if (local_err) {
+            qemu_unregister_reset(machine_reset_handler, ms);
             error_propagate(errp, local_err);
             return false;
         }

@@ -231,11 +231,12 @@ void bus_cold_reset(BusState *bus)
 {
     BusClass *bc = BUS_GET_CLASS(bus);
 
-    if (bc->reset) {
-        bc->reset(bus);
-    }
     for (GList *l = bus->children; l; l = l->next) {
         device_cold_reset(DEVICE(l->data));
+    }
+    /* Last, so that a bus can restore state its devices' resets rely on. */
+    if (bc->reset) {
+        bc->reset(bus);
     }
 }
 

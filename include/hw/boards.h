@@ -13,7 +13,7 @@
  *   machine_run_board_init(ms, errp);           // builds the board
  *   ...qdev_device_add_from_json() for each -device...
  *   qdev_machine_creation_done();
- *   qemu_system_reset();
+ *   qemu_system_reset(SHUTDOWN_CAUSE_NONE);    // resets the device tree
  */
 #ifndef HW_BOARDS_H
 #define HW_BOARDS_H
@@ -78,5 +78,11 @@ char *machine_help_list(void);
  * caller must undo: it exits).
  */
 bool machine_run_board_init(MachineState *ms, Error **errp);
+
+/*
+ * The reset handler machine_run_board_init() registers (with ms as
+ * opaque): MachineClass::reset, else qemu_devices_reset().
+ */
+void machine_reset_handler(void *opaque);
 
 #endif

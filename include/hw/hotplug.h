@@ -4,11 +4,11 @@
  * A hotplug handler is any object implementing TYPE_HOTPLUG_HANDLER (a
  * QOM interface); a bus that supports hotplug points at one.  For a plug,
  * qdev calls pre_plug before the device's realize and plug after it.  For
- * an unplug, qdev_unplug() calls unplug_request (if the handler has one:
- * removal then completes when the handler decides, e.g. when the guest
- * powers the slot off) or else unplug directly.  Completing a removal is
- * the handler's job: it calls qdev_unplug_complete(), which unrealizes
- * and unparents the device.
+ * an unplug, qdev_unplug() calls unplug_request if the handler has one:
+ * removal then completes when the handler decides (at once, or e.g. when
+ * the guest powers the slot off) by calling qdev_unplug_complete(), which
+ * unrealizes and unparents the device.  Without unplug_request,
+ * qdev_unplug() calls unplug and then completes the removal itself.
  */
 #ifndef HW_HOTPLUG_H
 #define HW_HOTPLUG_H

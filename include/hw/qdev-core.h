@@ -11,7 +11,7 @@
  * ("pcie.0", "rp1", ...) and typed; a device whose class names a bus_type
  * must sit on a bus of that type.  Buses hold their devices in plug
  * order.  Resetting a device resets it first and then, recursively, the
- * devices on its buses.
+ * devices on its buses; a bus's own reset hook runs after its devices'.
  *
  * Devices created from the command line or QMP (qdev_device_add_from_json)
  * live at /machine/peripheral/ID, or /machine/peripheral-anon/device[N]
@@ -96,7 +96,7 @@ struct BusClass {
 
     /* Optional: vet dev's address on this bus before it is plugged. */
     bool (*check_address)(BusState *bus, DeviceState *dev, Error **errp);
-    /* Optional: a bus-specific reset run before its devices' resets. */
+    /* Optional: a bus-specific reset run after its devices' resets. */
     void (*reset)(BusState *bus);
     /* Optional: a short address string for dev ("00:03.0"). */
     char *(*get_dev_path)(DeviceState *dev);
@@ -188,7 +188,7 @@ bool qbus_is_hotpluggable(BusState *bus);
 
 /* Resets dev, then recursively everything on its buses. */
 void device_cold_reset(DeviceState *dev);
-/* Runs the bus class reset, then resets each device on bus recursively. */
+/* Resets each device on bus recursively, then runs the bus class reset. */
 void bus_cold_reset(BusState *bus);
 
 /* ---- GPIO ------------------------------------------------------------- */

@@ -1,25 +1,19 @@
 /*
- * System reset
+ * Device-tree reset
  *
- * qemu_system_reset() is what QMP system_reset and start-up do: it runs
- * the machine's reset (by default: reset every device tree under the
- * main system bus) and then every handler registered with
- * qemu_register_reset(), in registration order.
+ * The reset handler registry and qemu_system_reset() live in
+ * system/runstate.h.  machine_run_board_init() registers the machine's
+ * reset there first, so on every system reset the whole device tree
+ * (everything under the main system bus) is reset before any other
+ * handler runs.  The machine's reset is MachineClass::reset if set, else
+ * qemu_devices_reset().
  */
 #ifndef HW_RESET_H
 #define HW_RESET_H
 
-typedef void QEMUResetHandler(void *opaque);
+#include "system/runstate.h"
 
-/* The same (func, opaque) pair may be registered once. */
-void qemu_register_reset(QEMUResetHandler *func, void *opaque);
-void qemu_unregister_reset(QEMUResetHandler *func, void *opaque);
-
-/* Runs the registered handlers only. */
-void qemu_run_reset_handlers(void);
-/* Resets all devices (main system bus tree) and runs the handlers. */
+/* Cold-resets every device under the main system bus. */
 void qemu_devices_reset(void);
-/* Machine-level reset: the machine class's reset, else the above. */
-void qemu_system_reset(void);
 
 #endif

@@ -446,13 +446,20 @@ static void test_gpio(void)
     object_unref(OBJECT(b));
 }
 
+static void reset_device_tree(void *opaque)
+{
+    qemu_devices_reset();
+}
+
 static void test_reset(void)
 {
     DeviceState *dev = add("{\"driver\": \"test-dev\", \"id\": \"r1\"}",
                            &error_abort);
     int bridge_resets = bridge->resets;
 
-    qemu_system_reset();
+    qemu_register_reset(reset_device_tree, NULL);
+    qemu_system_reset(SHUTDOWN_CAUSE_NONE);
+    qemu_unregister_reset(reset_device_tree, NULL);
     g_assert_cmpint(bridge->resets, ==, bridge_resets + 1);
     g_assert_cmpint(TEST_DEV(dev)->resets, ==, 1);
     bus_cold_reset(bridge->bus);
@@ -471,11 +478,10 @@ static void count_reset(void *opaque)
 static void test_reset_handlers(void)
 {
     qemu_register_reset(count_reset, NULL);
-    qemu_register_reset(count_reset, NULL);
-    qemu_system_reset();
+    qemu_system_reset(SHUTDOWN_CAUSE_NONE);
     g_assert_cmpint(handler_runs, ==, 1);
     qemu_unregister_reset(count_reset, NULL);
-    qemu_system_reset();
+    qemu_system_reset(SHUTDOWN_CAUSE_NONE);
     g_assert_cmpint(handler_runs, ==, 1);
 }
 

@@ -10,9 +10,8 @@
  * A vector fires (msix_notify) only when MSI-X is enabled, the function
  * is not masked and the vector's mask bit is clear; otherwise its pending
  * bit is set and the message goes out when it becomes unmasked.
- * msix_notify() also requires msix_vector_use() to have been called for
- * the vector (as QEMU's models do); msix_init() callers that do not care
- * can call msix_vector_use() for every vector after init.
+ * msix_vector_use()/msix_vector_unuse() only count users (unuse to zero
+ * drops the vector's pending bit); they do not gate delivery.
  */
 #ifndef HW_PCI_MSIX_H
 #define HW_PCI_MSIX_H

@@ -125,6 +125,7 @@ struct PCIDevice {
     uint8_t *msix_pba;
     MemoryRegion msix_table_mmio;
     MemoryRegion msix_pba_mmio;
+    MemoryRegion msix_exclusive_bar;    /* msix_init_exclusive_bar() */
     MemoryRegion *msix_table_bar;   /* containers the above sit in */
     MemoryRegion *msix_pba_bar;
     unsigned *msix_entry_used;

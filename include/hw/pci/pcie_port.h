@@ -5,11 +5,15 @@
  * type, with a hot-plug capable slot), MSI for its own events, and one
  * device slot (devfn 0) on its secondary bus.
  *
- * Hotplug is native PCIe: plugging sets Presence Detect and notifies the
- * guest (Presence Detect Changed); device_del presses the attention
- * button and the device goes away when the guest turns the slot's power
- * off (Slot Control: power controller off).  When the guest has not
- * enabled hot-plug interrupts (no pciehp driver), removal is immediate.
+ * Hotplug is native PCIe: plugging sets Presence Detect State and, for a
+ * hot-plug, Presence Detect Changed + Data Link Layer State Changed;
+ * device_del presses the attention button (Attention Button Pressed).
+ * The port interrupts (MSI vector 0 if enabled, else INTx A) while Slot
+ * Control's Hot-Plug Interrupt Enable is set and an enabled event bit is
+ * pending.  The functions go away when the guest turns the slot off
+ * (power controller off and power indicator off), or, as in QEMU, at the
+ * next system reset if the request is still pending (no guest driver).
+ * Unplug is refused while the power indicator blinks.
  */
 #ifndef HW_PCI_PCIE_PORT_H
 #define HW_PCI_PCIE_PORT_H
