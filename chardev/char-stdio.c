@@ -1,0 +1,113 @@
+/*
+ * The stdio chardev (reads fd 0, writes fd 1) and the null chardev
+ * (discards output, never produces input).
+ */
+#include "qemu/osdep.h"
+#include <glib-unix.h>
+#include <poll.h>
+#include "chardev/char.h"
+#include "qemu/keyval.h"
+
+static bool stdio_in_use;
+static guint stdin_watch;
+
+static gboolean stdin_readable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    Chardev *chr = opaque;
+    uint8_t buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (n <= 0) {
+        stdin_watch = 0;
+        qemu_chr_be_event(chr, CHR_EVENT_CLOSED);
+        return G_SOURCE_REMOVE;
+    }
+    qemu_chr_be_write(chr, buf, n);
+    return G_SOURCE_CONTINUE;
+}
+
+static bool stdio_open(Chardev *chr, JsonObject *opts, Error **errp)
+{
+    optdict_remove(opts, "signal");     /* accepted; signals stay ours */
+    if (!optdict_check_empty(opts, errp)) {
+        return false;
+    }
+    if (stdio_in_use) {
+        error_setg(errp, "cannot use stdio by multiple character devices");
+        return false;
+    }
+    stdio_in_use = true;
+    chr->connected = true;
+    return true;
+}
+
+static void stdio_attach(Chardev *chr)
+{
+    if (!stdin_watch) {
+        stdin_watch = g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP,
+                                    stdin_readable, chr);
+    }
+}
+
+static ssize_t stdio_write(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = write(STDOUT_FILENO, buf + done, len - done);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+            poll(&pfd, 1, -1);
+            continue;
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        done += n;
+    }
+    return done;
+}
+
+static void stdio_close(Chardev *chr)
+{
+    if (stdin_watch) {
+        g_source_remove(stdin_watch);
+        stdin_watch = 0;
+    }
+    stdio_in_use = false;
+}
+
+const ChardevOps chardev_stdio_ops = {
+    .name = "stdio",
+    .open = stdio_open,
+    .write = stdio_write,
+    .close = stdio_close,
+    .attach = stdio_attach,
+};
+
+static bool null_open(Chardev *chr, JsonObject *opts, Error **errp)
+{
+    if (!optdict_check_empty(opts, errp)) {
+        return false;
+    }
+    chr->connected = true;
+    return true;
+}
+
+static ssize_t null_write(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    return len;
+}
+
+const ChardevOps chardev_null_ops = {
+    .name = "null",
+    .open = null_open,
+    .write = null_write,
+};

@@ -1,0 +1,46 @@
+/*
+ * Private to monitor/: the JSON stream splitter and the monitor state
+ * that commands (getfd) need.
+ */
+#ifndef MONITOR_INTERNAL_H
+#define MONITOR_INTERNAL_H
+
+#include <json-glib/json-glib.h>
+#include "chardev/char.h"
+
+/*
+ * Splits a byte stream into top-level JSON texts.  Each complete text is
+ * handed to @emit with its length; @emit parses it.  Bytes that cannot
+ * start a value at top level are collected as a bare token so the parser
+ * reports them ("invalid keyword 'foo'").
+ */
+typedef void JsonStreamEmit(void *opaque, const char *text, size_t len);
+
+typedef struct JsonStreamer {
+    GString *buf;
+    int depth;
+    bool in_string;
+    bool escape;
+    bool bare;              /* collecting a top-level non-container token */
+    JsonStreamEmit *emit;
+    void *opaque;
+} JsonStreamer;
+
+void json_streamer_init(JsonStreamer *js, JsonStreamEmit *emit, void *opaque);
+void json_streamer_feed(JsonStreamer *js, const uint8_t *data, size_t len);
+/* Drops a partial text (on disconnect). */
+void json_streamer_reset(JsonStreamer *js);
+void json_streamer_destroy(JsonStreamer *js);
+
+/* The chardev of the monitor whose command is being dispatched, or NULL. */
+Chardev *monitor_cur_chardev(void);
+
+/* {"qemu": {"micro": .., "minor": .., "major": ..}, "package": ""} (new). */
+JsonObject *qmp_version_info(void);
+
+/* Registers the commands of each file; called once by monitor init. */
+void qmp_register_core_commands(void);
+void qmp_register_fd_commands(void);
+void qmp_register_qom_commands(void);
+
+#endif

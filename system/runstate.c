@@ -1,0 +1,242 @@
+/*
+ * Run state, reset handlers, shutdown and reset requests.
+ */
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "system/runstate.h"
+#include "monitor/qmp.h"
+
+static const char *const runstate_names[RUN_STATE__MAX] = {
+    [RUN_STATE_DEBUG] = "debug",
+    [RUN_STATE_INMIGRATE] = "inmigrate",
+    [RUN_STATE_INTERNAL_ERROR] = "internal-error",
+    [RUN_STATE_IO_ERROR] = "io-error",
+    [RUN_STATE_PAUSED] = "paused",
+    [RUN_STATE_POSTMIGRATE] = "postmigrate",
+    [RUN_STATE_PRELAUNCH] = "prelaunch",
+    [RUN_STATE_FINISH_MIGRATE] = "finish-migrate",
+    [RUN_STATE_RESTORE_VM] = "restore-vm",
+    [RUN_STATE_RUNNING] = "running",
+    [RUN_STATE_SAVE_VM] = "save-vm",
+    [RUN_STATE_SHUTDOWN] = "shutdown",
+    [RUN_STATE_SUSPENDED] = "suspended",
+    [RUN_STATE_WATCHDOG] = "watchdog",
+    [RUN_STATE_GUEST_PANICKED] = "guest-panicked",
+};
+
+static const char *const cause_names[SHUTDOWN_CAUSE__MAX] = {
+    [SHUTDOWN_CAUSE_NONE] = "none",
+    [SHUTDOWN_CAUSE_HOST_ERROR] = "host-error",
+    [SHUTDOWN_CAUSE_HOST_QMP_QUIT] = "host-qmp-quit",
+    [SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET] = "host-qmp-system-reset",
+    [SHUTDOWN_CAUSE_HOST_SIGNAL] = "host-signal",
+    [SHUTDOWN_CAUSE_HOST_UI] = "host-ui",
+    [SHUTDOWN_CAUSE_GUEST_SHUTDOWN] = "guest-shutdown",
+    [SHUTDOWN_CAUSE_GUEST_RESET] = "guest-reset",
+    [SHUTDOWN_CAUSE_GUEST_PANIC] = "guest-panic",
+    [SHUTDOWN_CAUSE_SUBSYSTEM_RESET] = "subsystem-reset",
+};
+
+static const char *const watchdog_actions[] = {
+    "reset", "shutdown", "poweroff", "pause", "debug", "none", "inject-nmi",
+    NULL
+};
+
+typedef struct Handler {
+    void (*fn)(void);
+    void *opaque;
+} Handler;
+
+static RunState current_state = RUN_STATE_PRELAUNCH;
+static GArray *reset_handlers;      /* of Handler, fn is QEMUResetHandler */
+static GArray *change_handlers;     /* of Handler, VMChangeStateHandler */
+static bool shutdown_requested;
+static bool no_shutdown;
+static const char *watchdog_action = "reset";
+
+const char *runstate_name(RunState state)
+{
+    return state < RUN_STATE__MAX ? runstate_names[state] : "unknown";
+}
+
+const char *shutdown_cause_name(ShutdownCause cause)
+{
+    return cause < SHUTDOWN_CAUSE__MAX ? cause_names[cause] : "unknown";
+}
+
+RunState runstate_get(void)
+{
+    return current_state;
+}
+
+bool runstate_check(RunState state)
+{
+    return current_state == state;
+}
+
+bool runstate_is_running(void)
+{
+    return current_state == RUN_STATE_RUNNING;
+}
+
+static GArray *handler_array(GArray **arr)
+{
+    if (!*arr) {
+        *arr = g_array_new(FALSE, FALSE, sizeof(Handler));
+    }
+    return *arr;
+}
+
+static void handler_remove(GArray *arr, void (*fn)(void), void *opaque)
+{
+    for (guint i = 0; arr && i < arr->len; i++) {
+        Handler *h = &g_array_index(arr, Handler, i);
+        if (h->fn == fn && h->opaque == opaque) {
+            g_array_remove_index(arr, i);
+            return;
+        }
+    }
+}
+
+void runstate_set(RunState state)
+{
+    bool running = state == RUN_STATE_RUNNING;
+    g_autoptr(GArray) copy = NULL;
+
+    if (state == current_state) {
+        return;
+    }
+    current_state = state;
+    if (!change_handlers) {
+        return;
+    }
+    /* A handler may unregister itself: iterate over a snapshot. */
+    copy = g_array_copy(change_handlers);
+    for (guint i = 0; i < copy->len; i++) {
+        Handler *h = &g_array_index(copy, Handler, i);
+        ((VMChangeStateHandler *)h->fn)(h->opaque, running, state);
+    }
+}
+
+void vm_start(void)
+{
+    if (runstate_is_running()) {
+        return;
+    }
+    runstate_set(RUN_STATE_RUNNING);
+    qmp_event_send("RESUME", NULL);
+}
+
+void vm_stop(RunState state)
+{
+    bool was_running = runstate_is_running();
+
+    runstate_set(state);
+    if (was_running) {
+        qmp_event_send("STOP", NULL);
+    }
+}
+
+void qemu_add_vm_change_state_handler(VMChangeStateHandler *cb, void *opaque)
+{
+    Handler h = { (void (*)(void))cb, opaque };
+
+    g_array_append_val(handler_array(&change_handlers), h);
+}
+
+void qemu_del_vm_change_state_handler(VMChangeStateHandler *cb, void *opaque)
+{
+    handler_remove(change_handlers, (void (*)(void))cb, opaque);
+}
+
+void qemu_register_reset(QEMUResetHandler *func, void *opaque)
+{
+    Handler h = { (void (*)(void))func, opaque };
+
+    g_array_append_val(handler_array(&reset_handlers), h);
+}
+
+void qemu_unregister_reset(QEMUResetHandler *func, void *opaque)
+{
+    handler_remove(reset_handlers, (void (*)(void))func, opaque);
+}
+
+static bool cause_is_guest(ShutdownCause cause)
+{
+    return cause >= SHUTDOWN_CAUSE_GUEST_SHUTDOWN &&
+           cause <= SHUTDOWN_CAUSE_GUEST_PANIC;
+}
+
+static JsonObject *cause_data(ShutdownCause cause)
+{
+    JsonObject *data = json_object_new();
+
+    json_object_set_boolean_member(data, "guest", cause_is_guest(cause));
+    json_object_set_string_member(data, "reason", shutdown_cause_name(cause));
+    return data;
+}
+
+void qemu_system_reset(ShutdownCause cause)
+{
+    if (reset_handlers) {
+        g_autoptr(GArray) copy = g_array_copy(reset_handlers);
+
+        for (guint i = 0; i < copy->len; i++) {
+            Handler *h = &g_array_index(copy, Handler, i);
+            ((QEMUResetHandler *)h->fn)(h->opaque);
+        }
+    }
+    if (cause != SHUTDOWN_CAUSE_NONE) {
+        g_autoptr(JsonObject) data = cause_data(cause);
+
+        qmp_event_send("RESET", data);
+    }
+}
+
+void qemu_system_reset_request(ShutdownCause cause)
+{
+    if (!strcmp(watchdog_action, "none") && cause == SHUTDOWN_CAUSE_NONE) {
+        return;
+    }
+    qemu_system_reset(cause);
+}
+
+void qemu_system_shutdown_request(ShutdownCause cause)
+{
+    g_autoptr(JsonObject) data = cause_data(cause);
+
+    qmp_event_send("SHUTDOWN", data);
+    if (no_shutdown && cause_is_guest(cause)) {
+        vm_stop(RUN_STATE_SHUTDOWN);
+        return;
+    }
+    shutdown_requested = true;
+    qemu_notify_event();
+}
+
+bool qemu_shutdown_requested(void)
+{
+    return shutdown_requested;
+}
+
+void qemu_set_no_shutdown(bool on)
+{
+    no_shutdown = on;
+}
+
+bool qemu_set_watchdog_action(const char *action)
+{
+    for (int i = 0; watchdog_actions[i]; i++) {
+        if (!strcmp(action, watchdog_actions[i])) {
+            watchdog_action = watchdog_actions[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *qemu_get_watchdog_action(void)
+{
+    return watchdog_action;
+}
