@@ -8,6 +8,7 @@
 #include <sys/sysmacros.h>
 
 #include "hw/vfio/vfio-device.h"
+#include "qemu/cutils.h"
 #include "qom/object_interfaces.h"
 #include "system/iommufd.h"
 
@@ -93,6 +94,28 @@ bool vfio_device_set_host(VFIODevice *vbasedev, const char *host,
                    "(driver: %s)", vbasedev->name, driver);
         return false;
     }
+    return true;
+}
+
+/* Resolves fd names (getfd); weak so that builds without it still link. */
+int monitor_fd_param(const char *fdname_or_number, Error **errp)
+    __attribute__((weak));
+
+bool vfio_device_set_fd(VFIODevice *vbasedev, const char *str, Error **errp)
+{
+    int fd;
+
+    if (monitor_fd_param) {
+        fd = monitor_fd_param(str, errp);
+    } else if (qemu_strtoi(str, NULL, 10, &fd) < 0 || fd < 0) {
+        error_setg(errp, "Invalid file descriptor number '%s'", str);
+        fd = -1;
+    }
+    if (fd < 0) {
+        error_prepend(errp, "vfio: fd '%s': ", str);
+        return false;
+    }
+    vbasedev->preset_fd = fd;
     return true;
 }
 

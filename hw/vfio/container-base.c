@@ -53,6 +53,28 @@ void vfio_address_space_put(VFIOAddressSpace *space)
     g_free(space);
 }
 
+/* ---- Peer-to-peer policy --------------------------------------------------- */
+
+static GHashTable *vfio_p2p_excluded;
+
+void vfio_p2p_set_excluded(Object *owner, bool excluded)
+{
+    if (!vfio_p2p_excluded) {
+        vfio_p2p_excluded = g_hash_table_new(NULL, NULL);
+    }
+    if (excluded) {
+        g_hash_table_add(vfio_p2p_excluded, owner);
+    } else {
+        g_hash_table_remove(vfio_p2p_excluded, owner);
+    }
+}
+
+bool vfio_p2p_is_excluded(Object *owner)
+{
+    return vfio_p2p_excluded && g_hash_table_contains(vfio_p2p_excluded,
+                                                      owner);
+}
+
 /* ---- Helpers for the backends ------------------------------------------ */
 
 uint64_t vfio_container_min_page_size(const VFIOContainer *container)

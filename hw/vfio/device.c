@@ -148,6 +148,9 @@ static uint64_t vfio_region_mmio_read(void *opaque, hwaddr addr,
     VFIORegion *region = opaque;
     uint64_t data = 0;
 
+    if (region->vbasedev->eoi) {
+        region->vbasedev->eoi(region->vbasedev);
+    }
     if (vfio_region_read(region, addr, &data, size) != size) {
         warn_report_once("vfio %s: read of region %u at 0x%" HWADDR_PRIx
                          " failed", region->vbasedev->name, region->nr, addr);
@@ -162,6 +165,9 @@ static void vfio_region_mmio_write(void *opaque, hwaddr addr, uint64_t data,
     VFIORegion *region = opaque;
     uint64_t le = htole64(data);
 
+    if (region->vbasedev->eoi) {
+        region->vbasedev->eoi(region->vbasedev);
+    }
     if (vfio_region_write(region, addr, &le, size) != size) {
         warn_report_once("vfio %s: write of region %u at 0x%" HWADDR_PRIx
                          " failed", region->vbasedev->name, region->nr, addr);

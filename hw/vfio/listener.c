@@ -49,6 +49,10 @@ static bool vfio_listener_describe(MemoryRegionSection *section,
         int128_ge(section->size, int128_2_64())) {
         return false;
     }
+    if (memory_region_is_ram_device(mr) &&
+        vfio_p2p_is_excluded(memory_region_owner(mr))) {
+        return false;
+    }
     *out = (VFIOSection) {
         .iova = section->offset_within_address_space,
         .size = int128_get64(section->size),

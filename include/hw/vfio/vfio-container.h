@@ -220,6 +220,14 @@ void vfio_container_set_iova_ranges(VFIOContainer *container,
 bool vfio_container_iova_usable(const VFIOContainer *container, hwaddr iova,
                                 uint64_t size);
 
+/*
+ * Peer-to-peer policy: ram_device regions owned by an excluded owner (a
+ * device with x-p2p=off) are never DMA-mapped.  Takes effect for sections
+ * added afterwards.
+ */
+void vfio_p2p_set_excluded(Object *owner, bool excluded);
+bool vfio_p2p_is_excluded(Object *owner);
+
 /* ---- The address-space registry ------------------------------------- */
 
 struct VFIOAddressSpace {

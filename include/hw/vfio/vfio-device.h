@@ -60,6 +60,13 @@ struct VFIODevice {
     uint32_t num_regions;
     uint32_t num_irqs;
     bool reset_works;
+
+    /*
+     * Optional, set by the front end: called before every access that
+     * goes through a region's slow (pread/pwrite) path, e.g. to end a
+     * pending INTx the way a guest's EOI would.
+     */
+    void (*eoi)(VFIODevice *vbasedev);
 };
 
 /* Zeroes the device, with no fds. */
@@ -82,6 +89,12 @@ bool vfio_device_attach(VFIODevice *vbasedev, AddressSpace *as, Error **errp);
 void vfio_device_detach(VFIODevice *vbasedev);
 /* Frees name/sysfsdev/iommufd_opt and closes an unused preset_fd. */
 void vfio_device_finalize(VFIODevice *vbasedev);
+
+/*
+ * Parses fd= (a number, or a monitor fd name) into vbasedev->preset_fd.
+ * Errors: "vfio: fd 'X': ..." with the monitor's reason.
+ */
+bool vfio_device_set_fd(VFIODevice *vbasedev, const char *str, Error **errp);
 
 /* "legacy", "iommufd" or "none". */
 const char *vfio_device_backend_name(const VFIODevice *vbasedev);

@@ -1,0 +1,232 @@
+/*
+ * vfio-pci interrupts: host eventfds (VFIO_DEVICE_SET_IRQS) routed to the
+ * guest from the main loop
+ *
+ * INTx is level-triggered and the host masks it when it fires.  Without a
+ * KVM resampler we learn of the guest's EOI indirectly, like QEMU does: while
+ * an INTx is pending the BAR mmaps are disabled, so the guest's next access
+ * to the device goes through the slow path, which ends the interrupt
+ * (deassert, unmask) and re-enables the mmaps.
+ */
+#include "qemu/osdep.h"
+
+#include <sys/eventfd.h>
+#include <glib-unix.h>
+
+#include "hw/pci/msi.h"
+#include "hw/vfio/vfio-pci.h"
+#include "qemu/error-report.h"
+
+static void vfio_pci_set_mmaps_enabled(VFIOPCIDevice *vdev, bool enabled)
+{
+    for (int i = 0; i < PCI_ROM_SLOT; i++) {
+        VFIORegion *r = &vdev->bars[i].region;
+
+        for (uint32_t j = 0; j < r->nr_mmaps; j++) {
+            if (r->mmaps[j].mmap) {
+                memory_region_set_enabled(&r->mmaps[j].mem, enabled);
+            }
+        }
+    }
+}
+
+static bool vfio_irq_vector_drain(VFIOIrqVector *v)
+{
+    uint64_t count;
+
+    return read(v->fd, &count, sizeof(count)) == sizeof(count);
+}
+
+static gboolean vfio_pci_intx_interrupt(gint fd, GIOCondition cond,
+                                        gpointer opaque)
+{
+    VFIOIrqVector *v = opaque;
+    VFIOPCIDevice *vdev = v->vdev;
+
+    if (vfio_irq_vector_drain(v) && !vdev->intx_pending) {
+        vdev->intx_pending = true;
+        vfio_pci_set_mmaps_enabled(vdev, false);
+        pci_irq_assert(PCI_DEVICE(vdev));
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+void vfio_pci_intx_eoi(VFIODevice *vbasedev)
+{
+    VFIOPCIDevice *vdev = container_of(vbasedev, VFIOPCIDevice, vbasedev);
+    Error *err = NULL;
+
+    if (!vdev->intx_pending) {
+        return;
+    }
+    vdev->intx_pending = false;
+    pci_irq_deassert(PCI_DEVICE(vdev));
+    if (!vfio_device_irq_action(vbasedev, VFIO_PCI_INTX_IRQ_INDEX, 0,
+                                VFIO_IRQ_SET_ACTION_UNMASK, &err)) {
+        warn_report_err(err);
+    }
+    vfio_pci_set_mmaps_enabled(vdev, true);
+}
+
+static bool vfio_irq_vector_open(VFIOIrqVector *v, VFIOPCIDevice *vdev,
+                                 unsigned vector, GUnixFDSourceFunc fn,
+                                 Error **errp)
+{
+    v->vdev = vdev;
+    v->vector = vector;
+    v->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (v->fd < 0) {
+        error_setg_errno(errp, errno, "vfio %s: cannot create an eventfd",
+                         vdev->vbasedev.name);
+        return false;
+    }
+    v->source = g_unix_fd_add(v->fd, G_IO_IN, fn, v);
+    return true;
+}
+
+static void vfio_irq_vector_close(VFIOIrqVector *v)
+{
+    if (v->source) {
+        g_source_remove(v->source);
+        v->source = 0;
+    }
+    if (v->fd >= 0) {
+        close(v->fd);
+        v->fd = -1;
+    }
+}
+
+bool vfio_pci_intx_enable(VFIOPCIDevice *vdev, Error **errp)
+{
+    VFIODevice *vbasedev = &vdev->vbasedev;
+    struct vfio_irq_info info;
+    int32_t fd;
+
+    if (!pci_get_byte(PCI_DEVICE(vdev)->config + PCI_INTERRUPT_PIN)) {
+        return true;
+    }
+    if (!vfio_device_get_irq_info(vbasedev, VFIO_PCI_INTX_IRQ_INDEX, &info,
+                                  errp)) {
+        return false;
+    }
+    if (!info.count) {
+        return true;
+    }
+    if (!vfio_irq_vector_open(&vdev->intx, vdev, 0, vfio_pci_intx_interrupt,
+                              errp)) {
+        return false;
+    }
+    fd = vdev->intx.fd;
+    if (!vfio_device_irq_set_eventfds(vbasedev, VFIO_PCI_INTX_IRQ_INDEX,
+                                      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &fd,
+                                      errp)) {
+        vfio_irq_vector_close(&vdev->intx);
+        return false;
+    }
+    vbasedev->eoi = vfio_pci_intx_eoi;
+    vdev->irq_mode = VFIO_IRQ_INTX;
+    return true;
+}
+
+static void vfio_pci_intx_disable(VFIOPCIDevice *vdev)
+{
+    Error *err = NULL;
+
+    if (vdev->irq_mode != VFIO_IRQ_INTX) {
+        return;
+    }
+    if (!vfio_device_irq_disable(&vdev->vbasedev, VFIO_PCI_INTX_IRQ_INDEX,
+                                 &err)) {
+        warn_report_err(err);
+    }
+    vfio_pci_intx_eoi(&vdev->vbasedev);
+    vdev->vbasedev.eoi = NULL;
+    vfio_irq_vector_close(&vdev->intx);
+    vdev->irq_mode = VFIO_IRQ_NONE;
+}
+
+static gboolean vfio_pci_msi_interrupt(gint fd, GIOCondition cond,
+                                       gpointer opaque)
+{
+    VFIOIrqVector *v = opaque;
+
+    if (vfio_irq_vector_drain(v)) {
+        msi_notify(PCI_DEVICE(v->vdev), v->vector);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void vfio_pci_msi_disable(VFIOPCIDevice *vdev)
+{
+    Error *err = NULL;
+
+    if (vdev->irq_mode != VFIO_IRQ_MSI) {
+        return;
+    }
+    if (!vfio_device_irq_disable(&vdev->vbasedev, VFIO_PCI_MSI_IRQ_INDEX,
+                                 &err)) {
+        warn_report_err(err);
+    }
+    for (unsigned i = 0; i < vdev->nr_msi; i++) {
+        vfio_irq_vector_close(&vdev->msi[i]);
+    }
+    g_clear_pointer(&vdev->msi, g_free);
+    vdev->nr_msi = 0;
+    vdev->irq_mode = VFIO_IRQ_NONE;
+}
+
+static bool vfio_pci_msi_enable(VFIOPCIDevice *vdev, Error **errp)
+{
+    unsigned nr = msi_nr_vectors_allocated(PCI_DEVICE(vdev));
+    g_autofree int32_t *fds = g_new(int32_t, nr ? nr : 1);
+
+    vdev->msi = g_new0(VFIOIrqVector, nr);
+    for (unsigned i = 0; i < nr; i++) {
+        vdev->msi[i].fd = -1;
+    }
+    vdev->nr_msi = nr;
+    vdev->irq_mode = VFIO_IRQ_MSI;
+    for (unsigned i = 0; i < nr; i++) {
+        if (!vfio_irq_vector_open(&vdev->msi[i], vdev, i,
+                                  vfio_pci_msi_interrupt, errp)) {
+            vfio_pci_msi_disable(vdev);
+            return false;
+        }
+        fds[i] = vdev->msi[i].fd;
+    }
+    if (!vfio_device_irq_set_eventfds(&vdev->vbasedev, VFIO_PCI_MSI_IRQ_INDEX,
+                                      VFIO_IRQ_SET_ACTION_TRIGGER, 0, nr, fds,
+                                      errp)) {
+        vfio_pci_msi_disable(vdev);
+        return false;
+    }
+    return true;
+}
+
+void vfio_pci_msi_update(VFIOPCIDevice *vdev)
+{
+    PCIDevice *pdev = PCI_DEVICE(vdev);
+    Error *err = NULL;
+
+    if (msi_enabled(pdev) && msi_nr_vectors_allocated(pdev)) {
+        vfio_pci_intx_disable(vdev);
+        vfio_pci_msi_disable(vdev);
+        if (!vfio_pci_msi_enable(vdev, &err)) {
+            error_report_err(err);
+            err = NULL;
+        } else {
+            return;
+        }
+    } else {
+        vfio_pci_msi_disable(vdev);
+    }
+    if (vdev->irq_mode == VFIO_IRQ_NONE && !vfio_pci_intx_enable(vdev, &err)) {
+        error_report_err(err);
+    }
+}
+
+void vfio_pci_irq_teardown(VFIOPCIDevice *vdev)
+{
+    vfio_pci_msi_disable(vdev);
+    vfio_pci_intx_disable(vdev);
+}

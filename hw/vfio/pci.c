@@ -1,0 +1,246 @@
+/*
+ * "vfio-pci": realize, BARs, reset, properties (see vfio-pci.h)
+ */
+#include "qemu/osdep.h"
+
+#include <linux/pci_regs.h>
+
+#include "hw/pci/pci.h"
+#include "hw/qdev-properties.h"
+#include "hw/vfio/vfio-pci.h"
+#include "qemu/error-report.h"
+
+static void vfio_pci_bars_teardown(VFIOPCIDevice *vdev)
+{
+    for (int i = 0; i < PCI_ROM_SLOT; i++) {
+        vfio_region_finalize(&vdev->bars[i].region);
+    }
+    vfio_region_finalize(&vdev->rom);
+}
+
+/* Sets up and registers BAR @nr; *skip is set for the upper half of 64-bit. */
+static bool vfio_pci_bar_setup(VFIOPCIDevice *vdev, int nr, bool *skip,
+                               Error **errp)
+{
+    VFIOBAR *bar = &vdev->bars[nr];
+    g_autofree char *name = g_strdup_printf("%s BAR %d", vdev->vbasedev.name,
+                                            nr);
+    uint32_t raw = 0;
+
+    if (!vfio_region_setup(&vdev->vbasedev, &bar->region,
+                           VFIO_PCI_BAR0_REGION_INDEX + nr, name, errp)) {
+        return false;
+    }
+    if (!bar->region.size) {
+        return true;
+    }
+    if (bar->region.size & (bar->region.size - 1)) {
+        error_setg(errp, "vfio %s: BAR %d size 0x%" PRIx64 " is not a power "
+                   "of two", vdev->vbasedev.name, nr, bar->region.size);
+        return false;
+    }
+    if (vfio_region_read(&vdev->config, PCI_BASE_ADDRESS_0 + 4 * nr, &raw,
+                         4) != 4) {
+        error_setg(errp, "vfio %s: cannot read BAR %d", vdev->vbasedev.name,
+                   nr);
+        return false;
+    }
+    raw = le32toh(raw);
+    if (raw & PCI_BASE_ADDRESS_SPACE_IO) {
+        bar->type = PCI_BASE_ADDRESS_SPACE_IO;
+    } else {
+        bar->type = raw & ~PCI_BASE_ADDRESS_MEM_MASK;
+        bar->mem64 = (raw & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+                     PCI_BASE_ADDRESS_MEM_TYPE_64;
+        *skip = bar->mem64;
+        if (!vfio_region_mmap(&bar->region, errp)) {
+            return false;
+        }
+    }
+    pci_register_bar(PCI_DEVICE(vdev), nr, bar->type, bar->region.mem);
+    return true;
+}
+
+static bool vfio_pci_rom_setup(VFIOPCIDevice *vdev, Error **errp)
+{
+    g_autofree char *name = g_strdup_printf("%s ROM", vdev->vbasedev.name);
+
+    if (vdev->vbasedev.num_regions <= VFIO_PCI_ROM_REGION_INDEX) {
+        return true;
+    }
+    if (!vfio_region_setup(&vdev->vbasedev, &vdev->rom,
+                           VFIO_PCI_ROM_REGION_INDEX, name, errp)) {
+        return false;
+    }
+    if (vdev->rom.size && !(vdev->rom.size & (vdev->rom.size - 1))) {
+        /* Read through pread only: ROM contents come from the kernel. */
+        pci_register_bar(PCI_DEVICE(vdev), PCI_ROM_SLOT, 0, vdev->rom.mem);
+    }
+    return true;
+}
+
+static void vfio_pci_realize(PCIDevice *pdev, Error **errp)
+{
+    VFIOPCIDevice *vdev = VFIO_PCI(pdev);
+    VFIODevice *vbasedev = &vdev->vbasedev;
+    bool skip = false;
+
+    vbasedev->iommufd_opt = g_strdup(vdev->iommufd);
+    vbasedev->force_separate_container = vdev->force_separate_ioas;
+    if (vdev->fd && !vfio_device_set_fd(vbasedev, vdev->fd, errp)) {
+        goto fail;
+    }
+    if (!vfio_device_set_host(vbasedev, vdev->host, vdev->sysfsdev, errp)) {
+        goto fail;
+    }
+    if (!vdev->p2p) {
+        vfio_p2p_set_excluded(OBJECT(vdev), true);
+    }
+    if (!vfio_device_attach(vbasedev, pci_device_iommu_address_space(pdev),
+                            errp)) {
+        goto fail;
+    }
+    if (!(vbasedev->flags & VFIO_DEVICE_FLAGS_PCI) ||
+        vbasedev->num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
+        error_setg(errp, "vfio %s: not a PCI device (flags 0x%x, %u regions)",
+                   vbasedev->name, vbasedev->flags, vbasedev->num_regions);
+        goto fail;
+    }
+    if (!vfio_pci_config_setup(vdev, errp)) {
+        goto fail;
+    }
+    for (int i = 0; i < PCI_ROM_SLOT; i++) {
+        if (skip) {
+            skip = false;
+            continue;
+        }
+        if (!vfio_pci_bar_setup(vdev, i, &skip, errp)) {
+            goto fail;
+        }
+    }
+    if (!vfio_pci_rom_setup(vdev, errp) || !vfio_pci_intx_enable(vdev, errp)) {
+        goto fail;
+    }
+    return;
+
+fail:
+    vfio_pci_irq_teardown(vdev);
+    vfio_pci_bars_teardown(vdev);
+    vfio_pci_config_teardown(vdev);
+    vfio_device_finalize(vbasedev);
+    vfio_p2p_set_excluded(OBJECT(vdev), false);
+}
+
+static void vfio_pci_exit(PCIDevice *pdev)
+{
+    VFIOPCIDevice *vdev = VFIO_PCI(pdev);
+
+    vfio_pci_irq_teardown(vdev);
+    vfio_pci_bars_teardown(vdev);
+    vfio_pci_config_teardown(vdev);
+    vfio_device_finalize(&vdev->vbasedev);
+    vfio_p2p_set_excluded(OBJECT(vdev), false);
+}
+
+static void vfio_pci_reset(DeviceState *dev)
+{
+    VFIOPCIDevice *vdev = VFIO_PCI(dev);
+    VFIODevice *vbasedev = &vdev->vbasedev;
+    Error *err = NULL;
+    uint16_t cmd = 0;
+
+    if (vbasedev->fd < 0) {
+        return;
+    }
+    vfio_pci_irq_teardown(vdev);
+    /* Stop DMA and decoding before the function reset. */
+    vfio_region_write(&vdev->config, PCI_COMMAND, &cmd, 2);
+    if (vbasedev->reset_works) {
+        if (!vfio_device_reset(vbasedev, &err)) {
+            warn_report_err(err);
+            err = NULL;
+        }
+    } else {
+        warn_report_once("vfio %s: cannot reset the device, no available "
+                         "reset mechanism", vbasedev->name);
+    }
+    if (!vfio_pci_intx_enable(vdev, &err)) {
+        warn_report_err(err);
+    }
+}
+
+static char *vfio_pci_get_backend(Object *obj, Error **errp)
+{
+    return g_strdup(vfio_device_backend_name(&VFIO_PCI(obj)->vbasedev));
+}
+
+static void vfio_pci_instance_init(Object *obj)
+{
+    VFIOPCIDevice *vdev = VFIO_PCI(obj);
+
+    vfio_device_init(&vdev->vbasedev, obj);
+    vdev->intx.fd = -1;
+}
+
+static void vfio_pci_instance_finalize(Object *obj)
+{
+    vfio_device_finalize(&VFIO_PCI(obj)->vbasedev);
+}
+
+static const Property vfio_pci_props[] = {
+    DEFINE_PROP_STRING("host", VFIOPCIDevice, host),
+    DEFINE_PROP_STRING("sysfsdev", VFIOPCIDevice, sysfsdev),
+    DEFINE_PROP_STRING("fd", VFIOPCIDevice, fd),
+    DEFINE_PROP_STRING("iommufd", VFIOPCIDevice, iommufd),
+    DEFINE_PROP_BOOL("x-p2p", VFIOPCIDevice, p2p, true),
+    DEFINE_PROP_BOOL("x-force-separate-ioas", VFIOPCIDevice,
+                     force_separate_ioas, false),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void vfio_pci_class_init(ObjectClass *oc, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    PCIDeviceClass *pc = PCI_DEVICE_CLASS(oc);
+
+    dc->desc = "VFIO-based PCI device assignment";
+    dc->hotpluggable = true;
+    dc->reset = vfio_pci_reset;
+    device_class_set_props(dc, vfio_pci_props);
+    object_class_property_set_description(oc, "host",
+        "Host PCI address [domain:]<bus:slot.function> of the device");
+    object_class_property_set_description(oc, "sysfsdev",
+        "Host sysfs path of the device");
+    object_class_property_set_description(oc, "fd",
+        "An open VFIO device cdev (number or monitor fd name); "
+        "implies the iommufd backend");
+    object_class_property_set_description(oc, "iommufd",
+        "IOMMU backend: on, off, auto (default) or the id of an iommufd "
+        "object");
+    object_class_property_set_description(oc, "x-p2p",
+        "DMA-map the device's BARs for peer-to-peer DMA");
+    object_class_property_set_description(oc, "x-force-separate-ioas",
+        "Give the device a container (IOAS) of its own (testing)");
+    object_class_property_add_str(oc, "backend", vfio_pci_get_backend, NULL);
+    object_class_property_set_description(oc, "backend",
+        "The IOMMU backend in use: legacy, iommufd or none (read-only)");
+    pc->realize = vfio_pci_realize;
+    pc->exit = vfio_pci_exit;
+    pc->config_read = vfio_pci_read_config;
+    pc->config_write = vfio_pci_write_config;
+}
+
+static const TypeInfo vfio_pci_info = {
+    .name = TYPE_VFIO_PCI,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(VFIOPCIDevice),
+    .instance_init = vfio_pci_instance_init,
+    .instance_finalize = vfio_pci_instance_finalize,
+    .class_init = vfio_pci_class_init,
+};
+
+static void vfio_pci_register_types(void)
+{
+    type_register_static(&vfio_pci_info);
+}
+type_init(vfio_pci_register_types)
