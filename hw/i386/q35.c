@@ -1,0 +1,275 @@
+/*
+ * The q35 machine: RAM layout, the PCIe host bridge (CF8/CFC and ECAM),
+ * the MCH at 00.0, INTx routing to the interrupt controller, and the MSI
+ * doorbell
+ */
+#include "qemu/osdep.h"
+#include "hw/i386/q35.h"
+#include "hw/pci/pci_bus.h"
+#include "hw/hotplug.h"
+#include "hw/sysbus.h"
+#include "system/memory.h"
+
+typedef struct Q35PCIHost {
+    PCIHostState parent_obj;
+    MemoryRegion pci_memory;    /* the root bus's memory space */
+    MemoryRegion ecam;
+    qemu_irq pirq[Q35_NUM_PIRQS];
+    uint64_t hole64_start;
+} Q35PCIHost;
+
+#define Q35_HOST(obj) OBJECT_CHECK(Q35PCIHost, (obj), TYPE_Q35_HOST_DEVICE)
+
+typedef struct Q35MachineState {
+    MachineState parent_obj;
+    MemoryRegion ram;
+    MemoryRegion ram_below_4g;
+    MemoryRegion ram_above_4g;
+    Q35PCIHost *host;
+} Q35MachineState;
+
+#define Q35_MACHINE(obj) \
+    OBJECT_CHECK(Q35MachineState, (obj), TYPE_Q35_MACHINE)
+
+/* ---- Host bridge ------------------------------------------------------ */
+
+static uint64_t q35_ecam_read(void *opaque, hwaddr addr, unsigned size)
+{
+    PCIHostState *s = opaque;
+
+    return pci_config_read(s->bus, addr, size);
+}
+
+static void q35_ecam_write(void *opaque, hwaddr addr, uint64_t val,
+                           unsigned size)
+{
+    PCIHostState *s = opaque;
+
+    pci_config_write(s->bus, addr, val, size);
+}
+
+static const MemoryRegionOps q35_ecam_ops = {
+    .read = q35_ecam_read,
+    .write = q35_ecam_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
+};
+
+static int q35_map_irq(PCIDevice *dev, int pin)
+{
+    return (PCI_SLOT(dev->devfn) + pin) % Q35_NUM_PIRQS;
+}
+
+static void q35_set_irq(void *opaque, int pirq, int level)
+{
+    Q35PCIHost *s = opaque;
+
+    if (pirq >= 0 && pirq < Q35_NUM_PIRQS) {
+        qemu_set_irq(s->pirq[pirq], level);
+    }
+}
+
+static void q35_host_realize(DeviceState *dev, Error **errp)
+{
+    Q35PCIHost *s = Q35_HOST(dev);
+    PCIHostState *phb = PCI_HOST_BRIDGE(dev);
+
+    memory_region_init(&s->pci_memory, OBJECT(s), "pci", UINT64_MAX);
+    /* RAM, ECAM and the doorbell sit above the PCI space. */
+    memory_region_add_subregion_overlap(get_system_memory(), 0,
+                                        &s->pci_memory, -1);
+    pci_host_init_conf_regions(phb);
+    memory_region_add_subregion(get_system_io(), 0xcf8, &phb->conf_mem);
+    memory_region_add_subregion(get_system_io(), 0xcfc, &phb->data_mem);
+    memory_region_init_io(&s->ecam, OBJECT(s), &q35_ecam_ops, s,
+                          "pcie-mmcfg-mmio", Q35_ECAM_SIZE);
+    memory_region_add_subregion(get_system_memory(), Q35_ECAM_BASE,
+                                &s->ecam);
+
+    phb->bus = pci_root_bus_new(dev, "pcie.0", &s->pci_memory,
+                                get_system_io(), 0, TYPE_PCIE_BUS);
+    pci_bus_irqs(phb->bus, q35_set_irq, s, Q35_NUM_PIRQS);
+    pci_bus_map_irqs(phb->bus, q35_map_irq);
+    qbus_set_hotplug_handler(BUS(phb->bus), OBJECT(dev));
+}
+
+/* Root-bus hot-unplug completes at once: there is no slot to power off. */
+static void q35_host_unplug(HotplugHandler *h, DeviceState *dev,
+                            Error **errp)
+{
+}
+
+static void q35_host_class_init(ObjectClass *oc, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    HotplugHandlerClass *hc = HOTPLUG_HANDLER_CLASS(oc);
+
+    dc->desc = "Q35 PCI Express host bridge";
+    dc->realize = q35_host_realize;
+    hc->unplug = q35_host_unplug;
+    object_class_property_add_uint64_field(oc, "pci-hole64-start",
+                                           offsetof(Q35PCIHost, hole64_start),
+                                           OBJ_PROP_FLAG_READ);
+}
+
+uint64_t q35_pci_hole64_start(void)
+{
+    MachineState *ms = qdev_get_machine();
+    Q35MachineState *q;
+
+    if (!ms || !object_dynamic_cast(OBJECT(ms), TYPE_Q35_MACHINE)) {
+        return 0;
+    }
+    q = Q35_MACHINE(ms);
+    return q->host ? q->host->hole64_start : 0;
+}
+
+uint64_t q35_pci_hole64_end(void)
+{
+    uint64_t start = q35_pci_hole64_start();
+
+    return start ? start + Q35_PCI_MMIO64_SIZE : 0;
+}
+
+/* ---- MCH (00.0) ------------------------------------------------------- */
+
+static void mch_realize(PCIDevice *dev, Error **errp)
+{
+    /* PCIEXBAR: MMCONFIG fixed at the ECAM base, 256 buses, enabled. */
+    pci_set_quad(dev->config + 0x60, Q35_ECAM_BASE | 1);
+}
+
+static void mch_class_init(ObjectClass *oc, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    PCIDeviceClass *pc = PCI_DEVICE_CLASS(oc);
+
+    pc->vendor_id = PCI_VENDOR_ID_INTEL;
+    pc->device_id = PCI_DEVICE_ID_INTEL_Q35_MCH;
+    pc->revision = 2;
+    pc->class_id = PCI_CLASS_BRIDGE_HOST;
+    pc->realize = mch_realize;
+    dc->desc = "Host bridge";
+    dc->user_creatable = false;
+    dc->hotpluggable = false;
+}
+
+/* ---- Machine ---------------------------------------------------------- */
+
+static void q35_init_ram(Q35MachineState *q, Error **errp)
+{
+    MachineState *ms = MACHINE(q);
+    uint64_t below = MIN(ms->ram_size, Q35_PCI_HOLE_START);
+    uint64_t above = ms->ram_size - below;
+
+    if (!memory_region_init_ram(&q->ram, OBJECT(q), "pc.ram", ms->ram_size,
+                                errp)) {
+        return;
+    }
+    ms->ram = &q->ram;
+    memory_region_init_alias(&q->ram_below_4g, OBJECT(q), "ram-below-4g",
+                             &q->ram, 0, below);
+    memory_region_add_subregion(get_system_memory(), 0, &q->ram_below_4g);
+    if (above) {
+        memory_region_init_alias(&q->ram_above_4g, OBJECT(q), "ram-above-4g",
+                                 &q->ram, below, above);
+        memory_region_add_subregion(get_system_memory(), Q35_ABOVE_4G_BASE,
+                                    &q->ram_above_4g);
+    }
+}
+
+static void q35_machine_init(MachineState *ms, Error **errp)
+{
+    Q35MachineState *q = Q35_MACHINE(ms);
+    DeviceState *ioapic, *doorbell, *host;
+    PCIHostState *phb;
+    uint64_t above;
+    Error *local_err = NULL;
+
+    if (ms->ram_memdev_id) {
+        error_setg(errp, "memory-backend '%s': this build of q35 only "
+                   "supports its own RAM (use -m)", ms->ram_memdev_id);
+        return;
+    }
+    if (ms->ram_size < 1 * 1024 * 1024) {
+        error_setg(errp, "ram size too small: at least 1 MiB is needed");
+        return;
+    }
+    memory_map_init();
+    q35_init_ram(q, &local_err);
+    if (local_err) {
+        error_propagate(errp, local_err);
+        return;
+    }
+
+    ioapic = qdev_new(TYPE_IOAPIC);
+    object_property_add_child(OBJECT(ms), "ioapic", OBJECT(ioapic));
+    sysbus_realize_and_unref(SYS_BUS_DEVICE(ioapic), &error_abort);
+
+    doorbell = qdev_new(TYPE_MSI_DOORBELL);
+    object_property_add_child(OBJECT(ms), "msi-doorbell", OBJECT(doorbell));
+    sysbus_realize_and_unref(SYS_BUS_DEVICE(doorbell), &error_abort);
+
+    host = qdev_new(TYPE_Q35_HOST_DEVICE);
+    q->host = Q35_HOST(host);
+    above = ms->ram_size - MIN(ms->ram_size, Q35_PCI_HOLE_START);
+    q->host->hole64_start = ROUND_UP(Q35_ABOVE_4G_BASE + above, 1ULL << 30);
+    object_property_add_child(OBJECT(ms), "q35", OBJECT(host));
+    sysbus_realize_and_unref(SYS_BUS_DEVICE(host), &error_abort);
+    for (int i = 0; i < Q35_NUM_PIRQS; i++) {
+        q->host->pirq[i] = qdev_get_gpio_in(ioapic, Q35_PIRQ_GSI_BASE + i);
+    }
+
+    phb = PCI_HOST_BRIDGE(host);
+    pci_create_simple(phb->bus, 0, TYPE_MCH_PCI_DEVICE);
+}
+
+static void q35_machine_finalize(Object *obj)
+{
+    Q35MachineState *q = Q35_MACHINE(obj);
+
+    if (MACHINE(obj)->ram) {
+        memory_region_finalize(&q->ram_above_4g);
+        memory_region_finalize(&q->ram_below_4g);
+        memory_region_finalize(&q->ram);
+    }
+}
+
+static void q35_machine_class_init(ObjectClass *oc, const void *data)
+{
+    MachineClass *mc = MACHINE_CLASS(oc);
+
+    mc->name = "q35";
+    mc->desc = "Standard PC (Q35 + ICH9, 2009)";
+    mc->is_default = true;
+    mc->default_ram_size = 128 * 1024 * 1024;
+    mc->init = q35_machine_init;
+}
+
+static const TypeInfo q35_types[] = {
+    {
+        .name = TYPE_Q35_MACHINE,
+        .parent = TYPE_MACHINE,
+        .instance_size = sizeof(Q35MachineState),
+        .instance_finalize = q35_machine_finalize,
+        .class_init = q35_machine_class_init,
+    },
+    {
+        .name = TYPE_Q35_HOST_DEVICE,
+        .parent = TYPE_PCI_HOST_BRIDGE,
+        .instance_size = sizeof(Q35PCIHost),
+        .class_init = q35_host_class_init,
+        .interfaces = (const InterfaceInfo[]) {
+            { TYPE_HOTPLUG_HANDLER },
+            { }
+        },
+    },
+    {
+        .name = TYPE_MCH_PCI_DEVICE,
+        .parent = TYPE_PCI_DEVICE,
+        .instance_size = sizeof(PCIDevice),
+        .class_init = mch_class_init,
+    },
+};
+
+DEFINE_TYPES(q35_types)
