@@ -42,6 +42,21 @@ void host_device_clear(HostDevice *dev);
  */
 void *host_buffer(size_t size, Error **errp);
 
+/* One --map-floor measurement. */
+typedef struct MapFloor {
+    uint64_t size;
+    bool prefault;          /* touch every page before the timed map */
+    double prefault_seconds;
+    double map_seconds;
+    double unmap_seconds;
+} MapFloor;
+
+/*
+ * The buffer a map-floor run maps: host_buffer(@mf->size), with every page
+ * written first (timed into @mf->prefault_seconds) if @mf->prefault.
+ */
+void *host_floor_buffer(MapFloor *mf, Error **errp);
+
 /* Monotonic seconds. */
 double host_now(void);
 
@@ -58,16 +73,14 @@ bool host_parse_size(const char *str, uint64_t *size, Error **errp);
  * Backends.  *_run() runs the whole conformance sequence against @dev and
  * records it in @t; it returns false only when the sequence had to stop
  * early (the failure is also in the transcript).  *_map_floor() maps
- * @size bytes of fresh anonymous memory at IOVA 0 and stores the seconds
- * the map and unmap calls took.
+ * @mf->size bytes of anonymous memory (see host_floor_buffer()) at IOVA 0
+ * and stores the seconds the map and unmap calls took in @mf.
  */
 bool legacy_run(Transcript *t, HostDevice *dev);
-bool legacy_map_floor(HostDevice *dev, uint64_t size, double *map_seconds,
-                      double *unmap_seconds, Error **errp);
+bool legacy_map_floor(HostDevice *dev, MapFloor *mf, Error **errp);
 #ifdef CONFIG_IOMMUFD
 bool iommufd_run(Transcript *t, HostDevice *dev);
-bool iommufd_map_floor(HostDevice *dev, uint64_t size, double *map_seconds,
-                       double *unmap_seconds, Error **errp);
+bool iommufd_map_floor(HostDevice *dev, MapFloor *mf, Error **errp);
 #endif
 
 #endif

@@ -45,6 +45,22 @@ void *host_buffer(size_t size, Error **errp)
     return p;
 }
 
+void *host_floor_buffer(MapFloor *mf, Error **errp)
+{
+    uint8_t *p = host_buffer(mf->size, errp);
+    long page = sysconf(_SC_PAGESIZE);
+    double start;
+
+    if (p && mf->prefault) {
+        start = host_now();
+        for (uint64_t off = 0; off < mf->size; off += page) {
+            p[off] = 1;
+        }
+        mf->prefault_seconds = host_now() - start;
+    }
+    return p;
+}
+
 bool host_parse_size(const char *str, uint64_t *size, Error **errp)
 {
     char *end;

@@ -545,19 +545,18 @@ bool iommufd_run(Transcript *t, HostDevice *dev)
     return ok;
 }
 
-bool iommufd_map_floor(HostDevice *dev, uint64_t size, double *map_seconds,
-                       double *unmap_seconds, Error **errp)
+bool iommufd_map_floor(HostDevice *dev, MapFloor *mf, Error **errp)
 {
     g_autoptr(Transcript) quiet = transcript_new(NULL, NULL, &error_abort);
     struct iommu_ioas_map map = {
         .size = sizeof(map),
         .flags = MAP_FIXED_RW,
-        .length = size,
+        .length = mf->size,
         .iova = 0,
     };
     struct iommu_ioas_unmap unmap = {
         .size = sizeof(unmap),
-        .length = size,
+        .length = mf->size,
     };
     Iommufd f;
     double start;
@@ -573,28 +572,28 @@ bool iommufd_map_floor(HostDevice *dev, uint64_t size, double *map_seconds,
         goto out;
     }
     map.ioas_id = unmap.ioas_id = f.ioas_a;
-    map.user_va = (uintptr_t)host_buffer(size, errp);
+    map.user_va = (uintptr_t)host_floor_buffer(mf, errp);
     if (!map.user_va) {
         ok = false;
         goto out;
     }
     start = host_now();
     err = host_ioctl(f.iommufd, IOMMU_IOAS_MAP, &map);
-    *map_seconds = host_now() - start;
+    mf->map_seconds = host_now() - start;
     if (err) {
         error_setg_errno(errp, err, "IOMMU_IOAS_MAP of 0x%" PRIx64
-                         " bytes failed", size);
+                         " bytes failed", mf->size);
         ok = false;
     } else {
         start = host_now();
         err = host_ioctl(f.iommufd, IOMMU_IOAS_UNMAP, &unmap);
-        *unmap_seconds = host_now() - start;
+        mf->unmap_seconds = host_now() - start;
         if (err) {
             error_setg_errno(errp, err, "IOMMU_IOAS_UNMAP failed");
             ok = false;
         }
     }
-    munmap((void *)(uintptr_t)map.user_va, size);
+    munmap((void *)(uintptr_t)map.user_va, mf->size);
 out:
     teardown(&f, false);
     return ok;

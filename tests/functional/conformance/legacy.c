@@ -396,18 +396,17 @@ bool legacy_run(Transcript *t, HostDevice *dev)
     return ok;
 }
 
-bool legacy_map_floor(HostDevice *dev, uint64_t size, double *map_seconds,
-                      double *unmap_seconds, Error **errp)
+bool legacy_map_floor(HostDevice *dev, MapFloor *mf, Error **errp)
 {
     g_autoptr(Transcript) quiet = transcript_new(NULL, NULL, &error_abort);
     struct vfio_iommu_type1_dma_map map = {
         .argsz = sizeof(map),
         .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-        .size = size,
+        .size = mf->size,
     };
     struct vfio_iommu_type1_dma_unmap unmap = {
         .argsz = sizeof(unmap),
-        .size = size,
+        .size = mf->size,
     };
     Legacy l;
     double start;
@@ -421,28 +420,28 @@ bool legacy_map_floor(HostDevice *dev, uint64_t size, double *map_seconds,
                    dev->group);
         goto out;
     }
-    map.vaddr = (uintptr_t)host_buffer(size, errp);
+    map.vaddr = (uintptr_t)host_floor_buffer(mf, errp);
     if (!map.vaddr) {
         ok = false;
         goto out;
     }
     start = host_now();
     err = host_ioctl(l.container, VFIO_IOMMU_MAP_DMA, &map);
-    *map_seconds = host_now() - start;
+    mf->map_seconds = host_now() - start;
     if (err) {
         error_setg_errno(errp, err, "VFIO_IOMMU_MAP_DMA of 0x%" PRIx64
-                         " bytes failed", size);
+                         " bytes failed", mf->size);
         ok = false;
     } else {
         start = host_now();
         err = host_ioctl(l.container, VFIO_IOMMU_UNMAP_DMA, &unmap);
-        *unmap_seconds = host_now() - start;
+        mf->unmap_seconds = host_now() - start;
         if (err) {
             error_setg_errno(errp, err, "VFIO_IOMMU_UNMAP_DMA failed");
             ok = false;
         }
     }
-    munmap((void *)(uintptr_t)map.vaddr, size);
+    munmap((void *)(uintptr_t)map.vaddr, mf->size);
 out:
     teardown(&l);
     return ok;

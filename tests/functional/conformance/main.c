@@ -5,7 +5,7 @@
  *   uapi-conformance --backend legacy|iommufd [--device BDF]
  *                    [--transcript FILE]
  *   uapi-conformance --backend legacy|iommufd [--device BDF]
- *                    --map-floor SIZE
+ *                    --map-floor SIZE [--prefault]
  *
  * Exit status: 0 when every expectation held, 1 otherwise or on a usage
  * error.  See docs/devel/uapi-conformance.rst for what is checked.
@@ -18,6 +18,7 @@ static char *opt_backend;
 static char *opt_device;
 static char *opt_transcript;
 static char *opt_map_floor;
+static gboolean opt_prefault;
 
 static GOptionEntry entries[] = {
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
@@ -28,6 +29,8 @@ static GOptionEntry entries[] = {
       "also write the transcript to FILE", "FILE" },
     { "map-floor", 0, 0, G_OPTION_ARG_STRING, &opt_map_floor,
       "time mapping SIZE bytes at IOVA 0 instead of the checks", "SIZE" },
+    { "prefault", 0, 0, G_OPTION_ARG_NONE, &opt_prefault,
+      "with --map-floor: touch the memory before the timed map", NULL },
     { NULL }
 };
 
@@ -47,19 +50,18 @@ static bool backend_known(const char *name)
 static int run_map_floor(HostDevice *dev, const char *size_arg)
 {
     Error *err = NULL;
-    uint64_t size;
-    double map_s = 0, unmap_s = 0;
+    MapFloor mf = { .prefault = opt_prefault };
     bool ok;
 
-    if (!host_parse_size(size_arg, &size, &err)) {
+    if (!host_parse_size(size_arg, &mf.size, &err)) {
         error_report_err(err);
         return 1;
     }
     if (!strcmp(opt_backend, "legacy")) {
-        ok = legacy_map_floor(dev, size, &map_s, &unmap_s, &err);
+        ok = legacy_map_floor(dev, &mf, &err);
     } else {
 #ifdef CONFIG_IOMMUFD
-        ok = iommufd_map_floor(dev, size, &map_s, &unmap_s, &err);
+        ok = iommufd_map_floor(dev, &mf, &err);
 #else
         g_assert_not_reached();
 #endif
@@ -68,8 +70,10 @@ static int run_map_floor(HostDevice *dev, const char *size_arg)
         error_report_err(err);
         return 1;
     }
-    printf("map-floor backend=%s size=%" PRIu64 " map_seconds=%.6f "
-           "unmap_seconds=%.6f\n", opt_backend, size, map_s, unmap_s);
+    printf("map-floor backend=%s size=%" PRIu64 " memory=%s "
+           "prefault_seconds=%.6f map_seconds=%.6f unmap_seconds=%.6f\n",
+           opt_backend, mf.size, mf.prefault ? "prefaulted" : "fresh",
+           mf.prefault_seconds, mf.map_seconds, mf.unmap_seconds);
     return 0;
 }
 

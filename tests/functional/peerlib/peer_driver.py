@@ -14,7 +14,9 @@ PCI config cycle: outl 0xcf8 / inl 0xcfc), then ends the peer with SIGTERM.
 Time-to-ready is launch until that read is answered.
 
 With --conformance it also runs `uapi-conformance --map-floor SIZE` for each
-backend and size: the raw-uAPI time to map the same amount of memory.
+backend and size: the raw-uAPI time to map the same amount of memory, once
+fresh (as the peer's guest RAM is: the map faults every page in) and once
+--prefault (the pinning and IOMMU programming alone).
 
 The results go to --out as JSON (see the "runs" and "floors" keys).
 """
@@ -130,15 +132,18 @@ def run_peer(backend, bdf, mem, workdir):
     return run
 
 
-def map_floor(conformance, backend, bdf, size):
-    p = subprocess.run([conformance, "--backend", backend, "--device", bdf,
-                        "--map-floor", size], capture_output=True, text=True,
-                       timeout=600)
-    floor = {"backend": backend, "size": size, "status": p.returncode}
-    m = re.search(r"map_seconds=([0-9.]+) unmap_seconds=([0-9.]+)", p.stdout)
+def map_floor(conformance, backend, bdf, size, prefault):
+    argv = [conformance, "--backend", backend, "--device", bdf,
+            "--map-floor", size] + (["--prefault"] if prefault else [])
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    floor = {"backend": backend, "size": size, "status": p.returncode,
+             "memory": "prefaulted" if prefault else "fresh"}
+    m = re.search(r"prefault_seconds=([0-9.]+) map_seconds=([0-9.]+) "
+                  r"unmap_seconds=([0-9.]+)", p.stdout)
     if p.returncode == 0 and m:
-        floor["map_s"] = float(m.group(1))
-        floor["unmap_s"] = float(m.group(2))
+        floor["prefault_s"] = float(m.group(1))
+        floor["map_s"] = float(m.group(2))
+        floor["unmap_s"] = float(m.group(3))
     else:
         floor["error"] = (p.stdout + p.stderr).strip()[-2000:]
     return floor
@@ -166,10 +171,12 @@ def main():
                       f"ready {run.get('ready_s', -1):.3f} s "
                       f"config0 {run.get('config0')} "
                       f"{run.get('error', '')}", flush=True)
-            if args.conformance:
-                floor = map_floor(args.conformance, backend, args.device, size)
+            for prefault in (False, True) if args.conformance else ():
+                floor = map_floor(args.conformance, backend, args.device,
+                                  size, prefault)
                 result["floors"].append(floor)
-                print(f"floor {backend} {size}: map {floor.get('map_s')} s "
+                print(f"floor {backend} {size} {floor['memory']}: "
+                      f"map {floor.get('map_s')} s "
                       f"{floor.get('error', '')}", flush=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
