@@ -1,0 +1,98 @@
+/*
+ * The command-line option table, -h and -version.
+ */
+#include "qemu/osdep.h"
+#include "system/vl.h"
+
+static const QemuOption options[] = {
+    { "h", false, QEMU_OPTION_h, "", "display this help and exit" },
+    { "help", false, QEMU_OPTION_h, "", "display this help and exit" },
+    { "version", false, QEMU_OPTION_version, "",
+      "display version information and exit" },
+    { "machine", true, QEMU_OPTION_machine, "[type=]q35[,prop=value...]",
+      "select the machine (q35) and set usb, dump-guest-core, acpi, "
+      "memory-backend" },
+    { "M", true, QEMU_OPTION_machine, "q35[,prop=value...]",
+      "same as -machine" },
+    { "m", true, QEMU_OPTION_m, "[size=]MEGS[kMGT]", "guest RAM size" },
+    { "object", true, QEMU_OPTION_object, "TYPE,id=ID[,...] | JSON",
+      "create a user-creatable object (TYPE help lists types)" },
+    { "device", true, QEMU_OPTION_device, "DRIVER[,prop=value...] | JSON",
+      "add a device (help lists drivers, DRIVER,help its properties)" },
+    { "smp", true, QEMU_OPTION_smp, "[cpus=]N[,sockets=,cores=,threads=]",
+      "number of vCPUs announced (none are emulated)" },
+    { "cpu", true, QEMU_OPTION_cpu, "MODEL",
+      "CPU model (accepted; no CPU is emulated)" },
+    { "uuid", true, QEMU_OPTION_uuid, "UUID", "system UUID" },
+    { "name", true, QEMU_OPTION_name, "[guest=]NAME[,debug-threads=on|off]",
+      "guest name" },
+    { "rtc", true, QEMU_OPTION_rtc, "[base=utc|localtime|DATE][,clock=]",
+      "real-time clock settings (validated, no RTC is emulated)" },
+    { "boot", true, QEMU_OPTION_boot, "[order=DRIVES][,menu=on|off]...",
+      "boot order (validated; there is no firmware)" },
+    { "no-shutdown", false, QEMU_OPTION_no_shutdown, "",
+      "stop instead of exiting when the guest shuts down" },
+    { "no-user-config", false, QEMU_OPTION_no_user_config, "",
+      "do not load user configuration files (none are ever loaded)" },
+    { "nodefaults", false, QEMU_OPTION_nodefaults, "",
+      "create no default devices" },
+    { "display", true, QEMU_OPTION_display, "none", "no display (the only one)" },
+    { "msg", true, QEMU_OPTION_msg, "timestamp=on|off[,guest-name=on|off]",
+      "prefix messages with a timestamp" },
+    { "overcommit", true, QEMU_OPTION_overcommit, "mem-lock=off",
+      "memory locking (only off is supported)" },
+    { "sandbox", true, QEMU_OPTION_sandbox, "on|off[,...]",
+      "accepted for compatibility; no seccomp filter is installed" },
+    { "global", true, QEMU_OPTION_global, "DRIVER.PROP=VALUE",
+      "default property value for every device of DRIVER" },
+    { "watchdog-action", true, QEMU_OPTION_watchdog_action,
+      "reset|shutdown|poweroff|pause|debug|none|inject-nmi",
+      "action when a watchdog fires" },
+    { "accel", true, QEMU_OPTION_accel, "qtest", "the accelerator (qtest only)" },
+    { "qtest", true, QEMU_OPTION_qtest, "unix:PATH|stdio|chardev:ID",
+      "serve the qtest protocol on a character device" },
+    { "qtest-log", true, QEMU_OPTION_qtest_log, "FILE|none",
+      "log qtest traffic" },
+    { "S", false, QEMU_OPTION_S, "", "do not start the guest (use cont)" },
+    { "qmp", true, QEMU_OPTION_qmp, "unix:PATH[,server=on,wait=off]|stdio",
+      "serve QMP on a character device" },
+    { "chardev", true, QEMU_OPTION_chardev,
+      "socket,id=ID,path=PATH|fd=N[,server=on,wait=off] | stdio,id=ID",
+      "create a character device" },
+    { "mon", true, QEMU_OPTION_mon, "chardev=ID,mode=control",
+      "serve QMP on a chardev" },
+    { "trace", true, QEMU_OPTION_trace,
+      "[enable=]PATTERN[,events=FILE][,file=FILE]", "enable trace events" },
+    { "daemonize", false, QEMU_OPTION_daemonize, "",
+      "rejected: run under a supervisor instead" },
+};
+
+const QemuOption *qemu_find_option(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
+        if (!strcmp(options[i].name, name)) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+void qemu_print_version(void)
+{
+    printf("QEMU emulator version " QEMU_VERSION " (qemu-vfio)\n"
+           "A VFIO device-assignment host; see docs/system/invocation.rst\n");
+}
+
+void qemu_print_help(void)
+{
+    qemu_print_version();
+    printf("usage: qemu-system-x86_64 [options]\n\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
+        g_autofree char *synopsis =
+            g_strdup_printf("-%s %s", options[i].name, options[i].args);
+
+        printf("%-44s %s\n", synopsis, options[i].help);
+    }
+    printf("\nSee docs/system/invocation.rst for every option and its "
+           "errors.\n");
+}

@@ -1,0 +1,764 @@
+/*
+ * main(): the command line, the machine, then the main loop.
+ *
+ * Options are first collected in command-line order, then applied in
+ * phases (chardevs, objects, machine, qtest, devices, monitors), each
+ * with its command-line location restored so errors name the option.
+ */
+#include "qemu/osdep.h"
+#include "chardev/char.h"
+#include "hw/boards.h"
+#include "hw/qdev-core.h"
+#include "hw/qdev-properties.h"
+#include "monitor/monitor.h"
+#include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "qemu/keyval.h"
+#include "qemu/main-loop.h"
+#include "qemu/trace.h"
+#include "qom/object.h"
+#include "qom/object_interfaces.h"
+#include "system/qtest.h"
+#include "system/runstate.h"
+#include "system/sysemu.h"
+#include "system/vl.h"
+
+const char *qemu_name;
+uint8_t qemu_uuid[16];
+bool qemu_uuid_set;
+unsigned int smp_cpus = 1;
+bool qemu_nodefaults;
+
+typedef struct Config {
+    const char *machine_type;
+    GPtrArray *machine_props;       /* of JsonObject (keyval) */
+    uint64_t ram_size;
+    bool ram_size_set;
+    const char *qtest_spec;
+    const char *qtest_log;
+    bool accel_qtest;
+    bool autostart;
+} Config;
+
+static Config config = { .autostart = true };
+static GPtrArray *deferred;         /* of DeferredOpt */
+
+typedef struct DeferredOpt {
+    const QemuOption *opt;
+    const char *arg;
+    int index;                      /* of the option in argv */
+    Location loc;
+} DeferredOpt;
+
+static void defer(const QemuOption *opt, const char *arg, int index)
+{
+    DeferredOpt *d = g_new0(DeferredOpt, 1);
+
+    d->opt = opt;
+    d->arg = arg;
+    d->index = index;
+    loc_save(&d->loc);
+    g_ptr_array_add(deferred, d);
+}
+
+/* Runs @fn on every deferred option of @kind, in command-line order. */
+static void foreach_deferred(int kind, void (*fn)(const char *arg))
+{
+    for (guint i = 0; i < deferred->len; i++) {
+        DeferredOpt *d = g_ptr_array_index(deferred, i);
+
+        if (d->opt->index == kind) {
+            loc_restore(&d->loc);
+            fn(d->arg);
+        }
+    }
+    loc_set_none();
+}
+
+static G_NORETURN void fail(Error *err)
+{
+    error_report_err(err);
+    exit(1);
+}
+
+static G_NORETURN void fail_msg(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static G_NORETURN void fail_msg(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    error_vreport(fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+static JsonObject *parse_keyval_or_die(const char *arg, const char *implied,
+                                       bool *help)
+{
+    Error *err = NULL;
+    JsonObject *opts = keyval_parse(arg, implied, help, &err);
+
+    if (!opts) {
+        fail(err);
+    }
+    return opts;
+}
+
+/* Fails on the first member of @opts not in @known. */
+static void check_known(JsonObject *opts, const char *const *known)
+{
+    JsonObjectIter iter;
+    const char *name;
+
+    json_object_iter_init_ordered(&iter, opts);
+    while (json_object_iter_next_ordered(&iter, &name, NULL)) {
+        if (!g_strv_contains(known, name)) {
+            fail_msg("Invalid parameter '%s'", name);
+        }
+    }
+}
+
+static const char *opt_str(JsonObject *opts, const char *key)
+{
+    const char *value = NULL;
+    Error *err = NULL;
+
+    if (!optdict_get_str(opts, key, true, &value, &err)) {
+        fail(err);
+    }
+    return value;
+}
+
+static bool opt_bool(JsonObject *opts, const char *key, bool def)
+{
+    Error *err = NULL;
+
+    if (!optdict_get_bool(opts, key, true, &def, &err)) {
+        fail(err);
+    }
+    return def;
+}
+
+static void check_choice(const char *param, const char *value,
+                         const char *const *choices)
+{
+    if (value && !g_strv_contains(choices, value)) {
+        fail_msg("Parameter '%s' does not accept value '%s'", param, value);
+    }
+}
+
+/* ---- options handled while parsing ------------------------------------ */
+
+static void parse_memory(const char *arg)
+{
+    static const char *const known[] = { "size", "maxmem", "slots", NULL };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "size", NULL);
+    const char *size;
+    uint64_t bytes;
+
+    check_known(opts, known);
+    if (optdict_has(opts, "maxmem") || optdict_has(opts, "slots")) {
+        fail_msg("memory hotplug (maxmem, slots) is not supported");
+    }
+    size = opt_str(opts, "size");
+    if (!size) {
+        fail_msg("Parameter 'size' is missing");
+    }
+    if (qemu_strtosz_MiB(size, NULL, &bytes) < 0) {
+        error_report("Parameter 'size' expects a non-negative number "
+                     "below 2^64");
+        fprintf(stderr, "Optional suffix k, M, G, T, P or E means kilo-, mega-, "
+                     "giga-, tera-, peta-\nand exabytes, respectively.\n");
+        exit(1);
+    }
+    if (bytes == 0) {
+        fail_msg("Parameter 'size' expects a non-zero size");
+    }
+    if (bytes % 4096) {
+        fail_msg("Parameter 'size' expects a multiple of 4 KiB, "
+                 "got %" PRIu64 " bytes", bytes);
+    }
+    config.ram_size = bytes;
+    config.ram_size_set = true;
+}
+
+static void parse_machine(const char *arg)
+{
+    bool help = false;
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "type", &help);
+    const char *type = opt_str(opts, "type");
+
+    if (help || (type && (!strcmp(type, "help") || !strcmp(type, "?")))) {
+        g_autofree char *list = machine_help_list();
+
+        fputs(list, stdout);
+        if (*list && !g_str_has_suffix(list, "\n")) {
+            putchar('\n');
+        }
+        exit(0);
+    }
+    if (type) {
+        config.machine_type = g_strdup(type);
+        optdict_remove(opts, "type");
+    }
+    if (optdict_has(opts, "accel")) {
+        const char *accel = opt_str(opts, "accel");
+
+        if (strcmp(accel, "qtest")) {
+            fail_msg("invalid accelerator %s", accel);
+        }
+        config.accel_qtest = true;
+        optdict_remove(opts, "accel");
+    }
+    g_ptr_array_add(config.machine_props, json_object_ref(opts));
+}
+
+static void parse_accel(const char *arg)
+{
+    bool help = false;
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "accel", &help);
+    const char *accel = opt_str(opts, "accel");
+
+    if (help || (accel && !strcmp(accel, "help"))) {
+        printf("Accelerators supported in QEMU binary:\nqtest\n");
+        exit(0);
+    }
+    if (!accel) {
+        fail_msg("Parameter 'accel' is missing");
+    }
+    if (strcmp(accel, "qtest")) {
+        fail_msg("invalid accelerator %s", accel);
+    }
+    optdict_remove(opts, "accel");
+    check_known(opts, (const char *const[]){ NULL });
+    config.accel_qtest = true;
+}
+
+static void parse_smp(const char *arg)
+{
+    static const char *const known[] = {
+        "cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus",
+        "books", "drawers", "modules", NULL
+    };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "cpus", NULL);
+    int64_t cpus = 1;
+    Error *err = NULL;
+
+    check_known(opts, known);
+    for (int i = 0; known[i]; i++) {
+        int64_t v = 1;
+
+        if (!optdict_get_int(opts, known[i], true, &v, &err)) {
+            error_free(err);
+            fail_msg("Parameter 'smp.%s' expects integer", known[i]);
+        }
+        if (v < 1 || v > 4096) {
+            fail_msg("Parameter 'smp.%s' expects a number from 1 to 4096",
+                     known[i]);
+        }
+        if (!strcmp(known[i], "cpus")) {
+            cpus = v;
+        }
+    }
+    smp_cpus = cpus;
+}
+
+static void parse_uuid(const char *arg)
+{
+    if (!g_uuid_string_is_valid(arg)) {
+        fail_msg("failed to parse UUID string: wrong format");
+    }
+    for (int i = 0, j = 0; i < 16; i++, j += 2) {
+        if (arg[j] == '-') {
+            j++;
+        }
+        qemu_uuid[i] = g_ascii_xdigit_value(arg[j]) << 4 |
+                       g_ascii_xdigit_value(arg[j + 1]);
+    }
+    qemu_uuid_set = true;
+}
+
+static void parse_name(const char *arg)
+{
+    static const char *const known[] = {
+        "guest", "process", "debug-threads", NULL
+    };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "guest", NULL);
+    const char *guest;
+
+    check_known(opts, known);
+    opt_bool(opts, "debug-threads", false);
+    guest = opt_str(opts, "guest");
+    if (guest) {
+        qemu_name = g_strdup(guest);
+        g_set_application_name(qemu_name);
+    }
+}
+
+static void parse_rtc(const char *arg)
+{
+    static const char *const known[] = {
+        "base", "clock", "driftfix", NULL
+    };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, NULL, NULL);
+    const char *base;
+
+    check_known(opts, known);
+    base = opt_str(opts, "base");
+    if (base && strcmp(base, "utc") && strcmp(base, "localtime")) {
+        GDateTime *dt = NULL;
+        g_autofree char *iso = NULL;
+
+        iso = strchr(base, 'T') ? g_strconcat(base, "Z", NULL)
+                                : g_strconcat(base, "T00:00:00Z", NULL);
+        dt = g_date_time_new_from_iso8601(iso, NULL);
+        if (!dt) {
+            error_report("invalid datetime format");
+            fprintf(stderr, "valid formats: '2006-06-17T16:01:21' or "
+                         "'2006-06-17'\n");
+            exit(1);
+        }
+        g_date_time_unref(dt);
+    }
+    check_choice("clock", opt_str(opts, "clock"),
+                 (const char *const[]){ "host", "rt", "vm", NULL });
+    check_choice("driftfix", opt_str(opts, "driftfix"),
+                 (const char *const[]){ "none", "slew", NULL });
+}
+
+static void parse_boot(const char *arg)
+{
+    static const char *const known[] = {
+        "order", "once", "menu", "splash", "splash-time", "reboot-timeout",
+        "strict", NULL
+    };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "order", NULL);
+
+    check_known(opts, known);
+    opt_bool(opts, "menu", false);
+    opt_bool(opts, "strict", false);
+}
+
+static void parse_display(const char *arg)
+{
+    bool help = false;
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "type", &help);
+    const char *type = opt_str(opts, "type");
+
+    if (help || (type && !strcmp(type, "help"))) {
+        printf("Available display backend types:\nnone\n");
+        exit(0);
+    }
+    if (!type || strcmp(type, "none")) {
+        fail_msg("Parameter 'type' does not accept value '%s'",
+                 type ? type : "");
+    }
+    optdict_remove(opts, "type");
+    check_known(opts, (const char *const[]){ NULL });
+}
+
+static void parse_msg(const char *arg)
+{
+    static const char *const known[] = { "timestamp", "guest-name", NULL };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "timestamp", NULL);
+
+    check_known(opts, known);
+    message_with_timestamp = opt_bool(opts, "timestamp", false);
+    opt_bool(opts, "guest-name", false);
+}
+
+static void parse_overcommit(const char *arg)
+{
+    static const char *const known[] = { "mem-lock", "cpu-pm", NULL };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, NULL, NULL);
+    const char *lock;
+
+    check_known(opts, known);
+    lock = opt_str(opts, "mem-lock");
+    check_choice("mem-lock", lock,
+                 (const char *const[]){ "on", "off", "on-fault", NULL });
+    if (lock && strcmp(lock, "off")) {
+        fail_msg("mem-lock=%s: locking guest memory is not supported", lock);
+    }
+    if (opt_bool(opts, "cpu-pm", false)) {
+        fail_msg("cpu-pm=on: there are no vCPUs to give power management to");
+    }
+}
+
+static void parse_sandbox(const char *arg)
+{
+    static const char *const known[] = {
+        "enable", "obsolete", "elevateprivileges", "spawn", "resourcecontrol",
+        NULL
+    };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "enable", NULL);
+
+    check_known(opts, known);
+    opt_bool(opts, "enable", false);
+    check_choice("obsolete", opt_str(opts, "obsolete"),
+                 (const char *const[]){ "allow", "deny", NULL });
+    check_choice("elevateprivileges", opt_str(opts, "elevateprivileges"),
+                 (const char *const[]){ "allow", "deny", "children", NULL });
+    check_choice("spawn", opt_str(opts, "spawn"),
+                 (const char *const[]){ "allow", "deny", NULL });
+    check_choice("resourcecontrol", opt_str(opts, "resourcecontrol"),
+                 (const char *const[]){ "allow", "deny", NULL });
+}
+
+static void parse_global(const char *arg)
+{
+    Error *err = NULL;
+
+    if (!qdev_prop_register_global_str(arg, &err)) {
+        fail(err);
+    }
+}
+
+static void parse_trace(const char *arg)
+{
+    Error *err = NULL;
+
+    if (!trace_opt_parse(arg, &err)) {
+        fail(err);
+    }
+}
+
+static void parse_cpu(const char *arg)
+{
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        printf("Available CPUs:\n  host\n  max\n  qemu64\n");
+        exit(0);
+    }
+}
+
+/* ---- options applied after parsing ------------------------------------ */
+
+static void apply_chardev(const char *arg)
+{
+    Error *err = NULL;
+
+    if (!qemu_chr_new_from_opts(arg, &err)) {
+        fail(err);
+    }
+}
+
+static void apply_object(const char *arg)
+{
+    Error *err = NULL;
+    bool is_json = false, help = false;
+    g_autoptr(JsonObject) opts = qemu_parse_option_arg(arg, "qom-type",
+                                                       &is_json, &help, &err);
+    const char *type = NULL;
+
+    if (!opts) {
+        fail(err);
+    }
+    optdict_get_str(opts, "qom-type", !is_json, &type, NULL);
+    if (help || (type && !strcmp(type, "help"))) {
+        if (help) {
+            json_object_set_boolean_member(opts, "help", TRUE);
+        }
+        if (user_creatable_print_help(type ? type : "help", opts)) {
+            exit(0);
+        }
+    }
+    if (!user_creatable_add_from_json(opts, !is_json, &err)) {
+        fail(err);
+    }
+}
+
+static void apply_device(const char *arg)
+{
+    Error *err = NULL;
+    bool is_json = false, help = false;
+    g_autoptr(JsonObject) opts = qemu_parse_option_arg(arg, "driver",
+                                                       &is_json, &help, &err);
+    const char *driver = NULL;
+
+    if (!opts) {
+        fail(err);
+    }
+    optdict_get_str(opts, "driver", !is_json, &driver, NULL);
+    if (driver && (!strcmp(driver, "help") || !strcmp(driver, "?"))) {
+        g_autofree char *list = qdev_device_help_list();
+
+        fputs(list, stdout);
+        exit(0);
+    }
+    if (help) {
+        g_autofree char *text = NULL;
+
+        if (!driver) {
+            fail_msg("Parameter 'driver' is missing");
+        }
+        text = qdev_device_help_props(driver, &err);
+        if (!text) {
+            fail(err);
+        }
+        fputs(text, stdout);
+        exit(0);
+    }
+    if (!qdev_device_add_from_json(opts, !is_json, &err)) {
+        fail(err);
+    }
+}
+
+static void apply_mon(const char *arg)
+{
+    static const char *const known[] = { "chardev", "mode", "pretty", "id",
+                                         NULL };
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "chardev", NULL);
+    const char *id, *mode;
+    Chardev *chr;
+    Error *err = NULL;
+
+    check_known(opts, known);
+    mode = opt_str(opts, "mode");
+    check_choice("mode", mode,
+                 (const char *const[]){ "readline", "control", NULL });
+    if (!mode || !strcmp(mode, "readline")) {
+        fail_msg("mode=readline: the human monitor is not supported, "
+                 "use mode=control");
+    }
+    if (opt_bool(opts, "pretty", false)) {
+        fail_msg("pretty=on is not supported");
+    }
+    id = opt_str(opts, "chardev");
+    if (!id) {
+        fail_msg("Parameter 'chardev' is missing");
+    }
+    chr = qemu_chr_find(id);
+    if (!chr) {
+        fail_msg("chardev \"%s\" not found", id);
+    }
+    if (!monitor_init_qmp(chr, &err)) {
+        fail(err);
+    }
+}
+
+static void apply_qmp(const char *arg)
+{
+    Error *err = NULL;
+    Chardev *chr = qemu_chr_new_short("compat_monitor", arg, &err);
+
+    if (!chr || !monitor_init_qmp(chr, &err)) {
+        fail(err);
+    }
+}
+
+static void create_machine(void)
+{
+    Error *err = NULL;
+    MachineClass *mc;
+    MachineState *ms;
+
+    mc = machine_find_class(config.machine_type, &err);
+    if (!mc) {
+        fail(err);
+    }
+    ms = MACHINE(object_new_with_class(OBJECT_CLASS(mc)));
+    object_property_add_child(object_get_root(), "machine", OBJECT(ms));
+    object_unref(OBJECT(ms));
+    ms->ram_size = config.ram_size_set ? config.ram_size
+                                       : mc->default_ram_size;
+    for (guint i = 0; i < deferred->len; i++) {
+        DeferredOpt *d = g_ptr_array_index(deferred, i);
+
+        if (d->opt->index == QEMU_OPTION_machine) {
+            loc_restore(&d->loc);
+        }
+    }
+    for (guint i = 0; i < config.machine_props->len; i++) {
+        JsonObject *props = g_ptr_array_index(config.machine_props, i);
+
+        if (!object_set_properties_from_json(OBJECT(ms), props, true, NULL,
+                                             &err)) {
+            fail(err);
+        }
+    }
+    loc_set_none();
+    if (!machine_run_board_init(ms, &err)) {
+        fail(err);
+    }
+}
+
+static void start_qtest(void)
+{
+    Error *err = NULL;
+
+    if (!config.qtest_spec) {
+        return;
+    }
+    for (guint i = 0; i < deferred->len; i++) {
+        DeferredOpt *d = g_ptr_array_index(deferred, i);
+
+        if (d->opt->index == QEMU_OPTION_qtest) {
+            loc_restore(&d->loc);
+        }
+    }
+    if (!qtest_server_init(config.qtest_spec, config.qtest_log, &err)) {
+        error_report_err(err);
+        loc_set_none();
+        fail_msg("Failed to initialize device for qtest: \"%s\"",
+                 config.qtest_spec);
+    }
+    loc_set_none();
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static void handle_immediate(const QemuOption *opt, const char *arg,
+                             int index)
+{
+    switch (opt->index) {
+    case QEMU_OPTION_h:
+        qemu_print_help();
+        exit(0);
+    case QEMU_OPTION_version:
+        qemu_print_version();
+        exit(0);
+    case QEMU_OPTION_machine:
+        parse_machine(arg);
+        break;
+    case QEMU_OPTION_m:
+        parse_memory(arg);
+        break;
+    case QEMU_OPTION_accel:
+        parse_accel(arg);
+        break;
+    case QEMU_OPTION_smp:
+        parse_smp(arg);
+        break;
+    case QEMU_OPTION_cpu:
+        parse_cpu(arg);
+        break;
+    case QEMU_OPTION_uuid:
+        parse_uuid(arg);
+        break;
+    case QEMU_OPTION_name:
+        parse_name(arg);
+        break;
+    case QEMU_OPTION_rtc:
+        parse_rtc(arg);
+        break;
+    case QEMU_OPTION_boot:
+        parse_boot(arg);
+        break;
+    case QEMU_OPTION_display:
+        parse_display(arg);
+        break;
+    case QEMU_OPTION_msg:
+        parse_msg(arg);
+        break;
+    case QEMU_OPTION_overcommit:
+        parse_overcommit(arg);
+        break;
+    case QEMU_OPTION_sandbox:
+        parse_sandbox(arg);
+        break;
+    case QEMU_OPTION_global:
+        parse_global(arg);
+        break;
+    case QEMU_OPTION_trace:
+        parse_trace(arg);
+        break;
+    case QEMU_OPTION_watchdog_action:
+        if (!qemu_set_watchdog_action(arg)) {
+            fail_msg("Parameter 'watchdog' does not accept value '%s'", arg);
+        }
+        break;
+    case QEMU_OPTION_no_shutdown:
+        qemu_set_no_shutdown(true);
+        break;
+    case QEMU_OPTION_nodefaults:
+        qemu_nodefaults = true;
+        break;
+    case QEMU_OPTION_no_user_config:
+        break;  /* we read no configuration files anyway */
+    case QEMU_OPTION_S:
+        config.autostart = false;
+        break;
+    case QEMU_OPTION_qtest:
+        config.qtest_spec = arg;
+        defer(opt, arg, index);
+        break;
+    case QEMU_OPTION_qtest_log:
+        config.qtest_log = arg;
+        break;
+    case QEMU_OPTION_daemonize:
+        fail_msg("daemonizing is not supported: run under a supervisor "
+                 "(libvirt, systemd) instead");
+    default:
+        defer(opt, arg, index);
+        break;
+    }
+}
+
+static void parse_command_line(int argc, char **argv)
+{
+    int i = 1;
+
+    while (i < argc) {
+        const char *word = argv[i];
+        const QemuOption *opt;
+        const char *arg = NULL;
+        int index = i;
+
+        loc_set_cmdline(argv, i, 1);
+        if (word[0] != '-') {
+            fail_msg("disk images and other positional arguments are not "
+                     "supported");
+        }
+        opt = qemu_find_option(word[1] == '-' ? word + 2 : word + 1);
+        if (!opt) {
+            fail_msg("invalid option");
+        }
+        i++;
+        if (opt->has_arg) {
+            if (i >= argc) {
+                fail_msg("requires an argument");
+            }
+            arg = argv[i++];
+            loc_set_cmdline(argv, index, 2);
+        }
+        handle_immediate(opt, arg, index);
+    }
+    loc_set_none();
+}
+
+int main(int argc, char **argv)
+{
+    Error *err = NULL;
+    int status;
+
+    error_set_progname(argv[0]);
+    g_set_prgname("qemu-system-x86_64");
+    deferred = g_ptr_array_new_with_free_func(g_free);
+    config.machine_props = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)json_object_unref);
+
+    parse_command_line(argc, argv);
+
+    if (config.qtest_spec || config.accel_qtest) {
+        qtest_set_enabled();
+    }
+    if (!qemu_init_main_loop(&err)) {
+        fail(err);
+    }
+    foreach_deferred(QEMU_OPTION_chardev, apply_chardev);
+    foreach_deferred(QEMU_OPTION_object, apply_object);
+    foreach_deferred(QEMU_OPTION_mon, apply_mon);
+    foreach_deferred(QEMU_OPTION_qmp, apply_qmp);
+    create_machine();
+    start_qtest();
+    foreach_deferred(QEMU_OPTION_device, apply_device);
+    qdev_machine_creation_done();
+    qemu_system_reset(SHUTDOWN_CAUSE_NONE);
+    if (config.autostart) {
+        vm_start();
+    }
+
+    status = qemu_main_loop();
+    user_creatable_cleanup();
+    return status;
+}
