@@ -59,7 +59,7 @@ static unsigned rnd(unsigned n)
 /* ------------------------------------------------------------------ */
 /* The model                                                          */
 
-static gint child_rank(gconstpointer a, gconstpointer b)
+static int child_rank(const void *a, const void *b)
 {
     const TRegion *x = *(TRegion * const *)a, *y = *(TRegion * const *)b;
 
@@ -80,11 +80,13 @@ static bool model_owner(const TRegion *r, uint64_t a, bool ro, Owner *out)
         return model_owner(r->alias, a + r->alias_offset, ro, out);
     }
     if (r->children) {
-        g_autoptr(GPtrArray) order = g_ptr_array_copy(r->children, NULL, NULL);
+        TRegion *order[MAX_REGIONS + 1];
+        unsigned n = r->children->len;
 
-        g_ptr_array_sort(order, child_rank);
-        for (unsigned i = 0; i < order->len; i++) {
-            const TRegion *c = g_ptr_array_index(order, i);
+        memcpy(order, r->children->pdata, n * sizeof(order[0]));
+        qsort(order, n, sizeof(order[0]), child_rank);
+        for (unsigned i = 0; i < n; i++) {
+            const TRegion *c = order[i];
 
             if (a >= c->addr && a - c->addr < c->size &&
                 model_owner(c, a - c->addr, ro, out)) {
