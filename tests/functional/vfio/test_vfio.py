@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The VFIO core against the real kernel, in the bench guest.
 
-Runs vfio-edu-dma (tests/functional/vfio/vfio-edu-dma.c) with each backend:
-on the root-bus topology with one edu, and on the two-groups topology with
-two, the second in a container of its own (iommufd fills it with
-IOMMU_IOAS_COPY).  Each run must exit 0; its TAP lines are shown as
-diagnostics.  Output is TAP.
+Runs, with each backend, vfio-edu-dma (the VFIO core on its own; on the
+two-groups topology the second edu gets a container of its own, which
+iommufd fills with IOMMU_IOAS_COPY) and vfio-pci-edu (the vfio-pci device
+model on a bare PCIe root bus, driven like a guest would).  Each run must
+exit 0; its TAP lines are shown as diagnostics.  Output is TAP.
 
     QEMU_VFIO_BUILD_ROOT=build python3 tests/functional/vfio/test_vfio.py
 """
@@ -23,12 +23,23 @@ from benchlib.tap import Tap  # noqa: E402
 TOPOLOGIES = ("root-bus", "two-groups")
 BACKENDS = ("legacy", "iommufd")
 
+PROGRAMS = ("vfio-edu-dma", "vfio-pci-edu")
+DESCRIPTIONS = {
+    "vfio-edu-dma": "VFIO core: attach, map, edu DMA, teardown",
+    "vfio-pci-edu": "vfio-pci: config, BARs, DMA, INTx, MSI, reset, unplug",
+}
+
+# $1: the directory of the programs.  vfio-pci-edu takes the first device.
 GUEST_SCRIPT = r"""
-prog=$1
+dir=$1
+set -- $BENCH_DEVICES
 for backend in legacy iommufd; do
-    "$prog" --backend $backend $BENCH_DEVICES \
-        >"$RESULTS_DIR/$backend.out" 2>&1
-    echo $? > "$RESULTS_DIR/$backend.status"
+    "$dir/vfio-edu-dma" --backend $backend "$@" \
+        >"$RESULTS_DIR/vfio-edu-dma.$backend.out" 2>&1
+    echo $? > "$RESULTS_DIR/vfio-edu-dma.$backend.status"
+    "$dir/vfio-pci-edu" --backend $backend "$1" \
+        >"$RESULTS_DIR/vfio-pci-edu.$backend.out" 2>&1
+    echo $? > "$RESULTS_DIR/vfio-pci-edu.$backend.status"
 done
 """
 
@@ -38,10 +49,10 @@ def find_program():
     candidates = [Path(build)] if build else []
     candidates += sorted(HERE.parent.parent.parent.glob("build*"))
     for root in candidates:
-        prog = root / "tests/functional/vfio/vfio-edu-dma"
-        if prog.is_file():
-            return prog
-    raise FileNotFoundError("vfio-edu-dma is not built: run ninja in a build "
+        progdir = root / "tests/functional/vfio"
+        if all((progdir / p).is_file() for p in PROGRAMS):
+            return progdir
+    raise FileNotFoundError("vfio-edu-dma/vfio-pci-edu are not built: run ninja in a build "
                             "tree and set QEMU_VFIO_BUILD_ROOT to it")
 
 
@@ -53,13 +64,14 @@ def read(path):
 
 
 def main():
-    tap = Tap(len(TOPOLOGIES) * len(BACKENDS))
+    cases = [(p, b) for p in PROGRAMS for b in BACKENDS]
+    tap = Tap(len(TOPOLOGIES) * len(cases))
     try:
         prog = find_program()
     except FileNotFoundError as e:
         for topo in TOPOLOGIES:
-            for backend in BACKENDS:
-                tap.result(False, f"{topo} {backend}", str(e))
+            for p, backend in cases:
+                tap.result(False, f"{topo} {p} {backend}", str(e))
         return tap.finish()
 
     for topo in TOPOLOGIES:
@@ -67,18 +79,18 @@ def main():
             r = run_in_guest(topo, ["/bin/sh", "-c", GUEST_SCRIPT, "sh",
                                     str(prog)], timeout=600)
         except Exception as e:
-            for backend in BACKENDS:
-                tap.result(False, f"{topo} {backend}", f"bench failed: {e}")
+            for p, backend in cases:
+                tap.result(False, f"{topo} {p} {backend}",
+                           f"bench failed: {e}")
             continue
         with r:
             tap.diag(f"{topo}: devices {r.devices} groups {r.groups} "
                      f"({r.accel})")
-            for backend in BACKENDS:
-                with tap.case(f"{topo} {backend}: attach, map, edu DMA, "
-                              f"teardown"):
+            for p, backend in cases:
+                with tap.case(f"{topo} {backend}: {DESCRIPTIONS[p]}"):
                     res = Path(r.results_dir)
-                    out = read(res / f"{backend}.out")
-                    status = read(res / f"{backend}.status").strip()
+                    out = read(res / f"{p}.{backend}.out")
+                    status = read(res / f"{p}.{backend}.status").strip()
                     tap.diag(out.rstrip())
                     assert out, "the program printed nothing"
                     assert status == "0", f"exit status {status}, expected 0"
