@@ -87,6 +87,21 @@ class QtestLink:
             return line[2:].strip()
 
 
+def accept(listener, proc):
+    """Wait for the peer's qtest connection; give up early if it exits."""
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    listener.settimeout(0.2)
+    while time.monotonic() < deadline:
+        try:
+            conn, _ = listener.accept()
+            return conn
+        except socket.timeout:
+            if proc.poll() is not None:
+                raise PeerError(f"the peer exited with {proc.returncode} "
+                                f"before connecting")
+    raise PeerError("the peer never connected to the qtest socket")
+
+
 def run_peer(backend, bdf, mem, workdir):
     sock_path = os.path.join(workdir, f"qtest-{backend}-{mem}.sock")
     if os.path.exists(sock_path):
@@ -102,11 +117,7 @@ def run_peer(backend, bdf, mem, workdir):
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT)
         try:
-            listener.settimeout(CONNECT_TIMEOUT)
-            try:
-                conn, _ = listener.accept()
-            except socket.timeout:
-                raise PeerError("the peer never connected to the qtest socket")
+            conn = accept(listener, proc)
             run["connect_s"] = time.monotonic() - t0
             link = QtestLink(conn)
             link.command(f"outl 0xcf8 {CONFIG_ADDRESS:#x}")
