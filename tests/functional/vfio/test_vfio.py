@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchlib.guest import run_in_guest  # noqa: E402
 from benchlib.tap import Tap  # noqa: E402
 
-TOPOLOGIES = ("root-bus", "two-groups")
+TOPOLOGIES = ("root-bus", "two-groups", "bridge-group")
 BACKENDS = ("legacy", "iommufd")
 
 PROGRAMS = ("vfio-edu-dma", "vfio-pci-edu")
@@ -32,9 +32,10 @@ DESCRIPTIONS = {
 # $1: the directory of the programs.  vfio-pci-edu takes the first device.
 GUEST_SCRIPT = r"""
 dir=$1
+mode=$2
 set -- $BENCH_DEVICES
 for backend in legacy iommufd; do
-    "$dir/vfio-edu-dma" --backend $backend "$@" \
+    "$dir/vfio-edu-dma" --backend $backend $mode "$@" \
         >"$RESULTS_DIR/vfio-edu-dma.$backend.out" 2>&1
     echo $? > "$RESULTS_DIR/vfio-edu-dma.$backend.status"
     "$dir/vfio-pci-edu" --backend $backend "$1" \
@@ -76,8 +77,10 @@ def main():
 
     for topo in TOPOLOGIES:
         try:
+            # bridge-group: both edus are in one IOMMU group.
+            mode = "--same-group" if topo == "bridge-group" else ""
             r = run_in_guest(topo, ["/bin/sh", "-c", GUEST_SCRIPT, "sh",
-                                    str(prog)], timeout=600)
+                                    str(prog), mode], timeout=600)
         except Exception as e:
             for p, backend in cases:
                 tap.result(False, f"{topo} {p} {backend}",
@@ -94,6 +97,12 @@ def main():
                     tap.diag(out.rstrip())
                     assert out, "the program printed nothing"
                     assert status == "0", f"exit status {status}, expected 0"
+                    if topo == "two-groups" and p == "vfio-edu-dma":
+                        copied = ":vfio_dma_copy " in out
+                        # iommufd fills the second IOAS by IOMMU_IOAS_COPY;
+                        # legacy has no copy and maps again.
+                        assert copied == (backend == "iommufd"), \
+                            f"vfio_dma_copy traced: {copied}"
     return tap.finish()
 
 

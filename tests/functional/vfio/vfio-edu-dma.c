@@ -1,7 +1,7 @@
 /*
  * In-guest check of the VFIO core with a real kernel and QEMU's edu device
  *
- *   vfio-edu-dma --backend legacy|iommufd|auto BDF [BDF2]
+ *   vfio-edu-dma --backend legacy|iommufd|auto [--same-group] BDF [BDF2]
  *
  * Builds an AddressSpace with memfd RAM, attaches the edu device through
  * the chosen backend, checks the mappings the listener made, then has
@@ -11,7 +11,10 @@
  * warning (the peer-to-peer gap) and carry on.  With a second BDF, a
  * second device is attached to a container of its own
  * (x-force-separate-ioas), which iommufd fills by IOMMU_IOAS_COPY, and
- * DMA is checked through it as well.  Teardown must leave nothing.
+ * DMA is checked through it as well.  With --same-group (two devices of
+ * one IOMMU group), the second device must be refused in another address
+ * space and share the first one's container in the same one.  Teardown
+ * must leave nothing.
  *
  * Output is TAP; the exit status is 0 when every check passed.
  */
@@ -22,6 +25,7 @@
 #include "hw/vfio/vfio-device.h"
 #include "hw/vfio/vfio-dma-map.h"
 #include "qemu/error-report.h"
+#include "qemu/trace.h"
 #include "system/memory.h"
 
 #define RAM_SIZE (16 * 1024 * 1024)
@@ -185,10 +189,17 @@ int main(int argc, char **argv)
     Edu e1, e2;
     double t0;
     bool p2p_warned = false;
+    bool same_group = false;
 
+    if (argc >= 4 && !strcmp(argv[3], "--same-group")) {
+        same_group = true;
+        argv[3] = argv[2];      /* drop the flag */
+        argv++;
+        argc--;
+    }
     if (argc < 4 || strcmp(argv[1], "--backend")) {
-        fprintf(stderr, "usage: %s --backend legacy|iommufd|auto BDF [BDF2]\n",
-                argv[0]);
+        fprintf(stderr, "usage: %s --backend legacy|iommufd|auto "
+                "[--same-group] BDF [BDF2]\n", argv[0]);
         return 2;
     }
     backend = argv[2];
@@ -253,9 +264,43 @@ int main(int argc, char **argv)
         memory_region_finalize(&hi);
     }
 
-    if (argc > 4) {
+    if (argc > 4 && same_group) {
+        /* One group cannot span two address spaces: refused, no leak. */
+        AddressSpace as2;
+        MemoryRegion root2;
+        VFIODevice other;
+        Error *err = NULL;
+        bool ok;
+
+        memory_region_init(&root2, NULL, "root2", UINT64_MAX);
+        address_space_init(&as2, &root2, "vfio-test-2");
+        vfio_device_init(&other, NULL);
+        other.iommufd_opt = g_strdup(e1.dev.iommufd_opt);
+        ok = vfio_device_set_host(&other, argv[4], NULL, &err) &&
+             vfio_device_attach(&other, &as2, &err);
+        check(!ok && other.fd < 0 && !vfio_address_space_lookup(&as2),
+              "a device of the same group in another address space is "
+              "refused: %s", err ? error_get_pretty(err) : "(attached!)");
+        error_free(err);
+        vfio_device_finalize(&other);
+        address_space_destroy(&as2);
+        memory_region_finalize(&root2);
+
+        /* In the same address space it shares the container. */
+        if (edu_open(&e2, argv[4], backend, false, BAR_GPA + 0x100000)) {
+            check(e2.dev.container == e1.dev.container,
+                  "the second device of the group shares the container");
+            dma_roundtrip(&e2, "device 2 (shared container)", 0x30000,
+                          0x50000, 0x30000, 0x50000);
+            edu_close(&e2);
+        }
+    } else if (argc > 4) {
         t0 = now();
+        /* test_vfio.py checks iommufd copies rather than maps. */
+        trace_enable_events("vfio_dma_copy,vfio_dma_map,vfio_container_*",
+                            &error_abort);
         if (edu_open(&e2, argv[4], backend, true, BAR_GPA + 0x100000)) {
+            trace_enable_events("-vfio_*", &error_abort);
             printf("# second attach took %.3f s\n", now() - t0);
             check(e2.dev.container != e1.dev.container,
                   "the second device has a container of its own");
