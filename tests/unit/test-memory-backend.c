@@ -1,0 +1,135 @@
+/*
+ * memory-backend-ram / memory-backend-memfd objects
+ */
+#include "qemu/osdep.h"
+#include <sys/stat.h>
+#include "qom/object_interfaces.h"
+#include "system/hostmem.h"
+
+static Object *create(const char *type, const char *id, const char *size,
+                      const char *extra_key, const char *extra_val,
+                      Error **errp)
+{
+    g_autoptr(JsonObject) props = json_object_new();
+
+    if (size) {
+        json_object_set_string_member(props, "size", size);
+    }
+    if (extra_key) {
+        json_object_set_string_member(props, extra_key, extra_val);
+    }
+    return user_creatable_add_type(type, id, props, true, errp);
+}
+
+static void check_ram(HostMemoryBackend *be, uint64_t size)
+{
+    MemoryRegion *mr = host_memory_backend_get_memory(be);
+    struct stat st;
+    uint8_t *p;
+
+    g_assert_nonnull(mr);
+    g_assert_true(memory_region_is_ram(mr));
+    g_assert_cmpuint(memory_region_size(mr), ==, size);
+    g_assert_true(memory_region_owner(mr) == OBJECT(be));
+    g_assert_cmpint(memory_region_get_fd(mr), >=, 0);
+    g_assert_cmpint(fstat(memory_region_get_fd(mr), &st), ==, 0);
+    g_assert_cmpint(st.st_size, >=, size);
+    p = memory_region_get_ram_ptr(mr);
+    p[size - 1] = 0x5a;
+    g_assert_cmphex(p[size - 1], ==, 0x5a);
+}
+
+static void test_ram(void)
+{
+    Object *obj = create(TYPE_MEMORY_BACKEND_RAM, "ram0", "2M", "prealloc",
+                         "on", &error_abort);
+    HostMemoryBackend *be = host_memory_backend_find("ram0", &error_abort);
+    Error *err = NULL;
+
+    g_assert_true(OBJECT(be) == obj);
+    check_ram(be, 2 * 1024 * 1024);
+    g_assert_true(object_property_get_bool(obj, "merge", &error_abort));
+
+    /* Frozen once created. */
+    g_assert_false(object_property_set_uint(obj, "size", 4096, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "Property "
+                    "'memory-backend-ram.size' can't be changed once the "
+                    "backend is created");
+    error_free(err);
+    err = NULL;
+
+    /* In use: object-del refuses. */
+    host_memory_backend_set_mapped(be, true);
+    g_assert_false(user_creatable_del("ram0", &err));
+    error_free(err);
+    host_memory_backend_set_mapped(be, false);
+    g_assert_true(user_creatable_del("ram0", &error_abort));
+}
+
+static void test_memfd(void)
+{
+    Object *obj = create(TYPE_MEMORY_BACKEND_MEMFD, "mem0", "1M", "seal",
+                         "on", &error_abort);
+    HostMemoryBackend *be = MEMORY_BACKEND(obj);
+    int fd;
+
+    check_ram(be, 1024 * 1024);
+    g_assert_true(be->share);
+    fd = memory_region_get_fd(host_memory_backend_get_memory(be));
+    g_assert_cmpint(fcntl(fd, F_GET_SEALS) & F_SEAL_GROW, !=, 0);
+    g_assert_true(user_creatable_del("mem0", &error_abort));
+    /* The fd went with the object. */
+    g_assert_cmpint(fcntl(fd, F_GETFD), ==, -1);
+}
+
+static void test_errors(void)
+{
+    Error *err = NULL;
+
+    g_assert_null(create(TYPE_MEMORY_BACKEND_RAM, "bad0", NULL, NULL, NULL,
+                         &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "Property "
+                    "'memory-backend-ram.size' must be set to a non-zero size");
+    error_free(err);
+    err = NULL;
+
+    g_assert_null(create(TYPE_MEMORY_BACKEND_RAM, "bad1", "lots", NULL, NULL,
+                         &err));
+    g_assert_nonnull(err);
+    error_free(err);
+    err = NULL;
+
+    {
+        g_autoptr(JsonObject) props = json_object_new();
+
+        json_object_set_string_member(props, "size", "1M");
+        json_object_set_string_member(props, "hugetlb", "on");
+        json_object_set_string_member(props, "hugetlbsize", "3k");
+        g_assert_null(user_creatable_add_type(TYPE_MEMORY_BACKEND_MEMFD,
+                                              "bad2", props, true, &err));
+        g_assert_cmpstr(error_get_pretty(err), ==, "Property "
+                        "'memory-backend-memfd.hugetlbsize' doesn't take "
+                        "value 3072: not a power of two");
+        error_free(err);
+        err = NULL;
+    }
+
+    g_assert_null(create(TYPE_MEMORY_BACKEND, "bad3", "1M", NULL, NULL, &err));
+    g_assert_nonnull(err);
+    error_free(err);
+    err = NULL;
+
+    g_assert_null(host_memory_backend_find("nothing", &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "memory backend 'nothing' not found");
+    error_free(err);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/memory/backend/ram", test_ram);
+    g_test_add_func("/memory/backend/memfd", test_memfd);
+    g_test_add_func("/memory/backend/errors", test_errors);
+    return g_test_run();
+}
