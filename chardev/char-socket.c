@@ -217,7 +217,8 @@ static bool check_inherited_fd(int64_t fd, bool *listening, Error **errp)
 static bool socket_open(Chardev *chr, JsonObject *opts, Error **errp)
 {
     g_autofree SocketChardev *s = g_new0(SocketChardev, 1);
-    const char *path = NULL;
+    const char *path_opt = NULL;
+    g_autofree char *path = NULL;
     int64_t fd = -1;
     bool server = false, wait = true, listening = false;
 
@@ -226,12 +227,13 @@ static bool socket_open(Chardev *chr, JsonObject *opts, Error **errp)
                    "use path=PATH or fd=N", chr->id);
         return false;
     }
-    if (!optdict_get_str(opts, "path", true, &path, errp) ||
+    if (!optdict_get_str(opts, "path", true, &path_opt, errp) ||
         !optdict_get_int(opts, "fd", true, &fd, errp) ||
         !optdict_get_bool(opts, "server", true, &server, errp) ||
         !optdict_get_bool(opts, "wait", true, &wait, errp)) {
         return false;
     }
+    path = g_strdup(path_opt);      /* path_opt dies with the member */
     optdict_remove(opts, "path");
     optdict_remove(opts, "fd");
     optdict_remove(opts, "server");
