@@ -479,7 +479,8 @@ static void apply_device(const char *arg)
         fail(err);
     }
     optdict_get_str(opts, "driver", !is_json, &driver, NULL);
-    if (driver && (!strcmp(driver, "help") || !strcmp(driver, "?"))) {
+    if ((help && !driver) ||
+        (driver && (!strcmp(driver, "help") || !strcmp(driver, "?")))) {
         g_autofree char *list = qdev_device_help_list();
 
         fputs(list, stdout);
