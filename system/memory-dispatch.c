@@ -179,7 +179,8 @@ static MemTxResult access_adjusted(MemoryRegion *mr, hwaddr addr,
                              : (addr - base) * 8;
         uint64_t wide = 0;
 
-        if (!int128_le(int128_make64(base + step), mr->size)) {
+        if (!int128_le(int128_add(int128_make64(base), int128_make64(step)),
+                       mr->size)) {
             base = addr;
             shift = 0;
         }
