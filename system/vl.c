@@ -562,16 +562,16 @@ static void create_machine(void)
     object_unref(OBJECT(ms));
     ms->ram_size = config.ram_size_set ? config.ram_size
                                        : mc->default_ram_size;
-    for (guint i = 0; i < deferred->len; i++) {
+    /* Properties of each -machine option, applied with its location. */
+    for (guint i = 0, n = 0; i < deferred->len; i++) {
         DeferredOpt *d = g_ptr_array_index(deferred, i);
+        JsonObject *props;
 
-        if (d->opt->index == QEMU_OPTION_machine) {
-            loc_restore(&d->loc);
+        if (d->opt->index != QEMU_OPTION_machine) {
+            continue;
         }
-    }
-    for (guint i = 0; i < config.machine_props->len; i++) {
-        JsonObject *props = g_ptr_array_index(config.machine_props, i);
-
+        props = g_ptr_array_index(config.machine_props, n++);
+        loc_restore(&d->loc);
         if (!object_set_properties_from_json(OBJECT(ms), props, true, NULL,
                                              &err)) {
             fail(err);
@@ -620,6 +620,7 @@ static void handle_immediate(const QemuOption *opt, const char *arg,
         exit(0);
     case QEMU_OPTION_machine:
         parse_machine(arg);
+        defer(opt, arg, index);
         break;
     case QEMU_OPTION_m:
         parse_memory(arg);
