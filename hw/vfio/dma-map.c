@@ -177,7 +177,35 @@ static void vfio_dma_insert(VFIOContainer *container, const VFIODMAMapping *m)
     g_tree_replace(container->mappings, &entry->iova, entry);
 }
 
-/* Maps p (by copy from donor when it holds the same mapping). */
+/*
+ * True if donor's mappings cover m without a hole, mapping every page to
+ * the same host address with the same access: then m can be copied from
+ * the donor (one copy may span several donor mappings).
+ */
+static bool vfio_dma_donor_covers(VFIOContainer *donor,
+                                  const VFIODMAMapping *m)
+{
+    hwaddr pos = m->iova, last = vfio_dma_last(m);
+    GTreeNode *node = vfio_dma_floor(donor->mappings, pos);
+
+    for (; node; node = g_tree_node_next(node)) {
+        const VFIODMAMapping *d = g_tree_node_value(node);
+
+        if (d->iova > pos || vfio_dma_last(d) < pos ||
+            (char *)d->vaddr + (pos - d->iova) !=
+            (char *)m->vaddr + (pos - m->iova) ||
+            d->readonly != m->readonly) {
+            return false;
+        }
+        if (vfio_dma_last(d) >= last) {
+            return true;
+        }
+        pos = vfio_dma_last(d) + 1;
+    }
+    return false;
+}
+
+/* Maps p (by copy from donor when it holds the same pages). */
 static void vfio_dma_map_one(VFIOContainer *container,
                              const VFIODMAPending *p, VFIOContainer *donor)
 {
@@ -198,16 +226,11 @@ static void vfio_dma_map_one(VFIOContainer *container,
         vfio_dma_map_failed(container, p, err);
         return;
     }
-    if (donor && k->dma_copy) {
-        const VFIODMAMapping *d = vfio_dma_lookup(donor, p->m.iova);
-
-        if (d && d->iova == p->m.iova && d->size == p->m.size &&
-            d->vaddr == p->m.vaddr && d->readonly == p->m.readonly) {
-            ret = k->dma_copy(donor, container, p->m.iova, p->m.size,
-                              p->m.readonly, NULL);
-            if (ret == 0) {
-                trace_vfio_dma_copy(p->m.iova, p->m.size);
-            }
+    if (donor && k->dma_copy && vfio_dma_donor_covers(donor, &p->m)) {
+        ret = k->dma_copy(donor, container, p->m.iova, p->m.size,
+                          p->m.readonly, NULL);
+        if (ret == 0) {
+            trace_vfio_dma_copy(p->m.iova, p->m.size);
         }
     }
     if (ret < 0) {

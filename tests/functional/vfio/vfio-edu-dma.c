@@ -191,18 +191,21 @@ int main(int argc, char **argv)
     bool p2p_warned = false;
     bool same_group = false;
 
-    if (argc >= 4 && !strcmp(argv[3], "--same-group")) {
+    const char *bdf1, *bdf2;
+    int arg = 3;
+
+    if (argc > arg && !strcmp(argv[arg], "--same-group")) {
         same_group = true;
-        argv[3] = argv[2];      /* drop the flag */
-        argv++;
-        argc--;
+        arg++;
     }
-    if (argc < 4 || strcmp(argv[1], "--backend")) {
+    if (argc <= arg || strcmp(argv[1], "--backend")) {
         fprintf(stderr, "usage: %s --backend legacy|iommufd|auto "
                 "[--same-group] BDF [BDF2]\n", argv[0]);
         return 2;
     }
     backend = argv[2];
+    bdf1 = argv[arg];
+    bdf2 = argc > arg + 1 ? argv[arg + 1] : NULL;
     warnings = g_ptr_array_new_with_free_func(g_free);
     error_set_sink(sink, NULL);
 
@@ -214,7 +217,7 @@ int main(int argc, char **argv)
     memory_region_add_subregion(&root, 0, &ram);
 
     t0 = now();
-    if (!edu_open(&e1, argv[3], backend, false, BAR_GPA)) {
+    if (!edu_open(&e1, bdf1, backend, false, BAR_GPA)) {
         printf("1..%d\n", test_nr);
         return 1;
     }
@@ -264,7 +267,27 @@ int main(int argc, char **argv)
         memory_region_finalize(&hi);
     }
 
-    if (argc > 4 && same_group) {
+    /* RAM in the host's MSI window cannot be mapped: a clear error. */
+    {
+        MemoryRegion msi_ram;
+        guint before = warnings->len;
+        bool reported = false;
+
+        memory_region_init_ram(&msi_ram, NULL, "ram-in-msi-window", 0x1000,
+                               &error_fatal);
+        memory_region_add_subregion(&root, 0xfee00000, &msi_ram);
+        for (guint i = before; i < warnings->len; i++) {
+            reported |= strstr(g_ptr_array_index(warnings, i),
+                               "outside the host IOMMU's usable IOVA "
+                               "ranges") != NULL;
+        }
+        check(reported && !vfio_dma_lookup(e1.dev.container, 0xfee00000),
+              "RAM at 0xfee00000 is refused: outside the usable IOVA ranges");
+        memory_region_del_subregion(&root, &msi_ram);
+        memory_region_finalize(&msi_ram);
+    }
+
+    if (bdf2 && same_group) {
         /* One group cannot span two address spaces: refused, no leak. */
         AddressSpace as2;
         MemoryRegion root2;
@@ -276,7 +299,7 @@ int main(int argc, char **argv)
         address_space_init(&as2, &root2, "vfio-test-2");
         vfio_device_init(&other, NULL);
         other.iommufd_opt = g_strdup(e1.dev.iommufd_opt);
-        ok = vfio_device_set_host(&other, argv[4], NULL, &err) &&
+        ok = vfio_device_set_host(&other, bdf2, NULL, &err) &&
              vfio_device_attach(&other, &as2, &err);
         check(!ok && other.fd < 0 && !vfio_address_space_lookup(&as2),
               "a device of the same group in another address space is "
@@ -287,19 +310,19 @@ int main(int argc, char **argv)
         memory_region_finalize(&root2);
 
         /* In the same address space it shares the container. */
-        if (edu_open(&e2, argv[4], backend, false, BAR_GPA + 0x100000)) {
+        if (edu_open(&e2, bdf2, backend, false, BAR_GPA + 0x100000)) {
             check(e2.dev.container == e1.dev.container,
                   "the second device of the group shares the container");
             dma_roundtrip(&e2, "device 2 (shared container)", 0x30000,
                           0x50000, 0x30000, 0x50000);
             edu_close(&e2);
         }
-    } else if (argc > 4) {
+    } else if (bdf2) {
         t0 = now();
         /* test_vfio.py checks iommufd copies rather than maps. */
         trace_enable_events("vfio_dma_copy,vfio_dma_map,vfio_container_*",
                             &error_abort);
-        if (edu_open(&e2, argv[4], backend, true, BAR_GPA + 0x100000)) {
+        if (edu_open(&e2, bdf2, backend, true, BAR_GPA + 0x100000)) {
             trace_enable_events("-vfio_*", &error_abort);
             printf("# second attach took %.3f s\n", now() - t0);
             check(e2.dev.container != e1.dev.container,
