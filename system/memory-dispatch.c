@@ -175,15 +175,21 @@ static MemTxResult access_adjusted(MemoryRegion *mr, hwaddr addr,
 
     if (step > size) {
         hwaddr base = QEMU_ALIGN_DOWN(addr, step);
-        unsigned shift = big ? (step - size - (addr - base)) * 8
-                             : (addr - base) * 8;
+        unsigned shift;
         uint64_t wide = 0;
 
         if (!int128_le(int128_add(int128_make64(base), int128_make64(step)),
                        mr->size)) {
-            base = addr;
-            shift = 0;
+            /* An odd-sized region: slide the window back inside it. */
+            if (int128_lt(mr->size, int128_make64(step))) {
+                if (!is_write) {
+                    *val = size_mask(size);
+                }
+                return MEMTX_DECODE_ERROR;
+            }
+            base = int128_get64(int128_sub(mr->size, int128_make64(step)));
         }
+        shift = big ? (step - size - (addr - base)) * 8 : (addr - base) * 8;
         if (is_write) {
             return call_write(mr, base, (*val & size_mask(size)) << shift,
                               step, attrs);

@@ -556,7 +556,9 @@ MemoryRegionSection memory_region_find(MemoryRegion *mr, hwaddr addr,
  * A section "changed" if its address range, region, offset_within_region
  * or readonly flag differs; then the old one is deleted and the new one
  * added.  begin/commit are also called around changes of other address
- * spaces (as in QEMU), without sections.
+ * spaces (as in QEMU), without sections.  Callbacks may change the
+ * topology (that becomes a further round of callbacks) but must not
+ * register or unregister listeners.
  */
 struct MemoryListener {
     void (*begin)(MemoryListener *listener);

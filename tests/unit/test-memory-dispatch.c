@@ -544,6 +544,150 @@ static void test_find(void)
     memory_region_finalize(&io);
 }
 
+/* ------------------------------------------------------------------ */
+/* Guest-chosen nonsense never crashes nor reaches a device wrongly   */
+
+typedef struct FuzzDev {
+    MemoryRegion mr;
+    const MemoryRegionOps *ops;
+    uint64_t size;
+    uint64_t calls;
+} FuzzDev;
+
+static void fuzz_check(FuzzDev *d, hwaddr addr, unsigned size)
+{
+    unsigned min = d->ops->impl.min_access_size ?: 1;
+    unsigned max = d->ops->impl.max_access_size ?: 4;
+
+    g_assert_true(size == 1 || size == 2 || size == 4 || size == 8);
+    g_assert_cmpuint(size, >=, min);
+    g_assert_cmpuint(size, <=, max);
+    g_assert_cmpuint(addr, <, d->size);
+    g_assert_cmpuint(size, <=, d->size - addr);
+    d->calls++;
+}
+
+static uint64_t fuzz_read(void *opaque, hwaddr addr, unsigned size)
+{
+    fuzz_check(opaque, addr, size);
+    return 0x0123456789abcdefULL;
+}
+
+static void fuzz_write(void *opaque, hwaddr addr, uint64_t data, unsigned size)
+{
+    fuzz_check(opaque, addr, size);
+}
+
+static const MemoryRegionOps fuzz_ops[] = {
+    { .read = fuzz_read, .write = fuzz_write,
+      .valid = { .min_access_size = 1, .max_access_size = 4 },
+      .impl = { .min_access_size = 1, .max_access_size = 1 } },
+    { .read = fuzz_read, .write = fuzz_write,
+      .valid = { .min_access_size = 1, .max_access_size = 8,
+                 .unaligned = true },
+      .impl = { .min_access_size = 4, .max_access_size = 4 } },
+    { .read = fuzz_read, .write = fuzz_write },
+    { .read = fuzz_read, .write = fuzz_write,
+      .endianness = DEVICE_BIG_ENDIAN,
+      .valid = { .min_access_size = 2, .max_access_size = 8 },
+      .impl = { .min_access_size = 2, .max_access_size = 8,
+                .unaligned = true } },
+};
+
+/* Translates every page onto the next one of the same space: a loop. */
+static IOMMUTLBEntry loop_translate(IOMMUMemoryRegion *iommu, hwaddr addr,
+                                    IOMMUAccessFlags flag, int idx)
+{
+    Machine *m = (Machine *)MEMORY_REGION(iommu)->opaque;
+
+    return (IOMMUTLBEntry) {
+        .target_as = &m->as, .iova = addr & ~0xfffULL,
+        .translated_addr = 0x30000 + ((addr + 0x1000) & 0xffff),
+        .addr_mask = 0xfff, .perm = IOMMU_RW,
+    };
+}
+
+static const IOMMUMemoryRegionClass loop_iommu_class = {
+    .translate = loop_translate,
+};
+
+static void test_fuzz(void)
+{
+    static const uint64_t sizes[] = { 0x40, 0x3e, 0x101, 0x17 };
+    static const hwaddr bases[] = { 0x1000, 0x1040, 0x2000, 0x2200,
+                                    0x10000, 0x20000, 0x30000, 0x40000 };
+    Machine m;
+    FuzzDev devs[ARRAY_SIZE(fuzz_ops)];
+    MemoryRegion ram, ramdev, resv;
+    IOMMUMemoryRegion loop;
+    uint8_t *devmem = g_malloc0(0x1000);
+    GRand *rng = g_rand_new_with_seed(777);
+    uint8_t buf[80];
+
+    machine_init(&m);
+    for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+        devs[i] = (FuzzDev) { .ops = &fuzz_ops[i], .size = sizes[i] };
+        memory_region_init_io(&devs[i].mr, NULL, &fuzz_ops[i], &devs[i],
+                              "fuzz", sizes[i]);
+        memory_region_add_subregion(&m.root, bases[i], &devs[i].mr);
+    }
+    g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 0x1000,
+                                         &error_abort));
+    memory_region_add_subregion(&m.root, 0x10000, &ram);
+    memory_region_init_ram_device_ptr(&ramdev, NULL, "bar", 0x1000, devmem);
+    memory_region_add_subregion(&m.root, 0x20000, &ramdev);
+    memory_region_init_iommu(&loop, &loop_iommu_class, NULL, "loop", 0x10000);
+    MEMORY_REGION(&loop)->opaque = &m;
+    memory_region_add_subregion(&m.root, 0x30000, MEMORY_REGION(&loop));
+    memory_region_init_reservation(&resv, NULL, "resv", 0x1000);
+    memory_region_add_subregion(&m.root, 0x40000, &resv);
+
+    for (int i = 0; i < 200000; i++) {
+        hwaddr addr = g_rand_int_range(rng, 0, 8) == 0
+            ? ((uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng))
+            : bases[g_rand_int_range(rng, 0, ARRAY_SIZE(bases))] +
+              g_rand_int_range(rng, -8, 0x120);
+        unsigned len = g_rand_int_range(rng, 0, sizeof(buf) + 1);
+        bool is_write = g_rand_boolean(rng);
+        unsigned which = g_rand_int_range(rng, 0, ARRAY_SIZE(devs));
+        unsigned size = g_rand_int_range(rng, 0, 10);
+        uint64_t v = g_rand_int(rng);
+
+        switch (g_rand_int_range(rng, 0, 3)) {
+        case 0:
+            address_space_rw(&m.as, addr, attrs, buf, len, is_write);
+            break;
+        case 1:
+            if (is_write) {
+                memory_region_dispatch_write(&devs[which].mr, addr & 0x1ff,
+                                             v, size, attrs);
+            } else {
+                memory_region_dispatch_read(&devs[which].mr, addr & 0x1ff,
+                                            &v, size, attrs);
+            }
+            break;
+        default:
+            address_space_ldq_le(&m.as, addr, attrs, NULL);
+            address_space_stw_le(&m.as, addr, v, attrs, NULL);
+            break;
+        }
+    }
+    for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+        g_assert_cmpuint(devs[i].calls, >, 0);
+    }
+
+    machine_fini(&m);
+    for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+        memory_region_finalize(&devs[i].mr);
+    }
+    memory_region_finalize(&ram);
+    memory_region_finalize(&ramdev);
+    memory_region_finalize(MEMORY_REGION(&loop));
+    memory_region_finalize(&resv);
+    g_free(devmem);
+    g_rand_free(rng);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -557,5 +701,6 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/dispatch/ram-device", test_ram_device);
     g_test_add_func("/memory/dispatch/iommu", test_iommu);
     g_test_add_func("/memory/dispatch/find", test_find);
+    g_test_add_func("/memory/dispatch/fuzz", test_fuzz);
     return g_test_run();
 }
