@@ -169,6 +169,27 @@ QTestState *qtest_init_argv(const char *const *argv_tail,
     return s;
 }
 
+void qtest_qmp_connect(QTestState *s, const char *path, bool handshake)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpuint(strlen(path), <, sizeof(sun.sun_path));
+    strcpy(sun.sun_path, path);
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), ==, 0);
+    g_assert_cmpint(s->qmp_fd, <, 0);
+    s->qmp_fd = fd;
+    if (handshake) {
+        g_autoptr(JsonObject) greeting = qtest_qmp_receive(s);
+        g_autoptr(JsonObject) rsp = NULL;
+
+        g_assert_true(json_object_has_member(greeting, "QMP"));
+        rsp = qtest_qmp(s, "{'execute': 'qmp_capabilities'}");
+        qmp_expect_return(rsp);
+    }
+}
+
 static QTestState *init_common(const char *extra_args, bool handshake)
 {
     g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);

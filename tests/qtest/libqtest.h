@@ -39,6 +39,12 @@ QTestState *qtest_init_without_qmp_handshake(const char *extra_args);
 QTestState *qtest_init_argv(const char *const *argv_tail,
                             const int *keep_fds, size_t n_keep_fds,
                             bool qmp_handshake);
+/*
+ * Connects QMP as a client to a socket QEMU listens on (e.g. a listening
+ * fd passed with -chardev socket,fd=N,server=on) and, if @handshake,
+ * reads the greeting and negotiates capabilities.
+ */
+void qtest_qmp_connect(QTestState *s, const char *path, bool handshake);
 /* Sends SIGTERM, waits, frees.  Asserts that QEMU did not crash. */
 void qtest_quit(QTestState *s);
 /* Waits for QEMU to exit by itself (after "quit"); returns its status. */
