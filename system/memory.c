@@ -341,7 +341,9 @@ uint8_t memory_region_get_dirty_log_mask(MemoryRegion *mr)
 {
     uint8_t mask = mr->dirty_log_mask;
 
-    if ((memory_global_dirty_tracking() & GLOBAL_DIRTY_MIGRATION) && mr->ram) {
+    /* Device memory is not migrated as RAM, so it is never logged. */
+    if ((memory_global_dirty_tracking() & GLOBAL_DIRTY_MIGRATION) &&
+        mr->ram && !mr->ram_device) {
         mask |= 1 << DIRTY_MEMORY_MIGRATION;
     }
     return mask;

@@ -688,6 +688,63 @@ static void test_fuzz(void)
     g_rand_free(rng);
 }
 
+/* What VFIO does during migration: report device writes into the bitmap. */
+typedef struct SyncListener {
+    MemoryListener l;
+    int syncs;
+} SyncListener;
+
+static void sync_mark_second_page(MemoryListener *l, MemoryRegionSection *s)
+{
+    unsigned long bitmap[1] = { 0x2 };
+    ram_addr_t base = memory_region_get_ram_addr(s->mr) +
+                      s->offset_within_region;
+
+    container_of(l, SyncListener, l)->syncs++;
+    g_assert_cmpuint(physical_memory_set_dirty_lebitmap(bitmap, base, 4), ==,
+                     1);
+}
+
+static void test_dirty_sync(void)
+{
+    Machine m;
+    MemoryRegion ram, dev;
+    SyncListener sl = { .l = { .log_sync = sync_mark_second_page } };
+    uint64_t page = sysconf(_SC_PAGESIZE);
+    void *devmem = g_malloc0(page);
+
+    machine_init(&m);
+    g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 4 * page,
+                                         &error_abort));
+    memory_region_add_subregion(&m.root, 0, &ram);
+    memory_region_init_ram_device_ptr(&dev, NULL, "bar", page, devmem);
+    memory_region_add_subregion(&m.root, 0x100000, &dev);
+    memory_listener_register(&sl.l, &m.as);
+
+    /* Not logging: no sync. */
+    memory_global_dirty_log_sync();
+    g_assert_cmpint(sl.syncs, ==, 0);
+
+    g_assert_true(memory_global_dirty_log_start(GLOBAL_DIRTY_MIGRATION,
+                                                &error_abort));
+    g_assert_false(memory_region_is_logging(&dev, DIRTY_MEMORY_MIGRATION));
+    memory_global_dirty_log_sync();
+    g_assert_cmpint(sl.syncs, ==, 1);
+    g_assert_false(memory_region_get_dirty(&ram, 0, page,
+                                           DIRTY_MEMORY_MIGRATION));
+    g_assert_true(memory_region_test_and_clear_dirty(&ram, page, page,
+                                                     DIRTY_MEMORY_MIGRATION));
+    g_assert_false(memory_region_get_dirty(&ram, 0, 4 * page,
+                                           DIRTY_MEMORY_MIGRATION));
+    memory_global_dirty_log_stop(GLOBAL_DIRTY_MIGRATION);
+
+    memory_listener_unregister(&sl.l);
+    machine_fini(&m);
+    memory_region_finalize(&ram);
+    memory_region_finalize(&dev);
+    g_free(devmem);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -702,5 +759,6 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/dispatch/iommu", test_iommu);
     g_test_add_func("/memory/dispatch/find", test_find);
     g_test_add_func("/memory/dispatch/fuzz", test_fuzz);
+    g_test_add_func("/memory/dispatch/dirty-sync", test_dirty_sync);
     return g_test_run();
 }
