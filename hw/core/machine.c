@@ -4,6 +4,7 @@
 #include "qemu/osdep.h"
 #include "hw/boards.h"
 #include "hw/reset.h"
+#include "system/hostmem.h"
 
 MachineState *qdev_get_machine(void)
 {
@@ -63,6 +64,47 @@ char *machine_help_list(void)
     return g_string_free(out, false);
 }
 
+/* Takes guest RAM from the -machine memory-backend=ID object. */
+static bool machine_use_memdev(MachineState *ms, Error **errp)
+{
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    HostMemoryBackend *backend;
+    MemoryRegion *mr;
+    uint64_t size;
+
+    backend = host_memory_backend_find(ms->ram_memdev_id, errp);
+    if (!backend) {
+        return false;
+    }
+    if (host_memory_backend_is_mapped(backend)) {
+        error_setg(errp, "memory backend '%s' can't be used multiple times",
+                   ms->ram_memdev_id);
+        return false;
+    }
+    mr = host_memory_backend_get_memory(backend);
+    if (!mr) {
+        error_setg(errp, "memory backend '%s' has no memory yet",
+                   ms->ram_memdev_id);
+        return false;
+    }
+    size = memory_region_size(mr);
+    /*
+     * -m and the backend must agree; without -m (ram_size 0, or the
+     * default, which is indistinguishable) the backend decides.
+     */
+    if (ms->ram_size && ms->ram_size != mc->default_ram_size &&
+        ms->ram_size != size) {
+        error_setg(errp, "Machine's memory size %" PRIu64 " does not match "
+                   "the size of memory backend '%s' (%" PRIu64 ")",
+                   ms->ram_size, ms->ram_memdev_id, size);
+        return false;
+    }
+    ms->ram_size = size;
+    ms->ram = mr;
+    host_memory_backend_set_mapped(backend, true);
+    return true;
+}
+
 bool machine_run_board_init(MachineState *ms, Error **errp)
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
@@ -72,14 +114,11 @@ bool machine_run_board_init(MachineState *ms, Error **errp)
         error_setg(errp, "machine is already initialized");
         return false;
     }
+    if (ms->ram_memdev_id && !machine_use_memdev(ms, errp)) {
+        return false;
+    }
     if (!ms->ram_size) {
         ms->ram_size = mc->default_ram_size;
-    }
-    if (ms->ram_memdev_id &&
-        !object_resolve_path_component(object_get_objects_root(),
-                                       ms->ram_memdev_id)) {
-        error_setg(errp, "Memory backend '%s' not found", ms->ram_memdev_id);
-        return false;
     }
     /* First handler: the device tree resets before anything else. */
     qemu_register_reset(machine_reset_handler, ms);

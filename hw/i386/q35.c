@@ -162,17 +162,19 @@ static void q35_init_ram(Q35MachineState *q, Error **errp)
     uint64_t below = MIN(ms->ram_size, Q35_PCI_HOLE_START);
     uint64_t above = ms->ram_size - below;
 
-    if (!memory_region_init_ram(&q->ram, OBJECT(q), "pc.ram", ms->ram_size,
-                                errp)) {
-        return;
+    if (!ms->ram) {
+        if (!memory_region_init_ram(&q->ram, OBJECT(q), "pc.ram",
+                                    ms->ram_size, errp)) {
+            return;
+        }
+        ms->ram = &q->ram;
     }
-    ms->ram = &q->ram;
     memory_region_init_alias(&q->ram_below_4g, OBJECT(q), "ram-below-4g",
-                             &q->ram, 0, below);
+                             ms->ram, 0, below);
     memory_region_add_subregion(get_system_memory(), 0, &q->ram_below_4g);
     if (above) {
         memory_region_init_alias(&q->ram_above_4g, OBJECT(q), "ram-above-4g",
-                                 &q->ram, below, above);
+                                 ms->ram, below, above);
         memory_region_add_subregion(get_system_memory(), Q35_ABOVE_4G_BASE,
                                     &q->ram_above_4g);
     }
@@ -186,11 +188,6 @@ static void q35_machine_init(MachineState *ms, Error **errp)
     uint64_t above;
     Error *local_err = NULL;
 
-    if (ms->ram_memdev_id) {
-        error_setg(errp, "memory-backend '%s': this build of q35 only "
-                   "supports its own RAM (use -m)", ms->ram_memdev_id);
-        return;
-    }
     if (ms->ram_size < 1 * 1024 * 1024) {
         error_setg(errp, "ram size too small: at least 1 MiB is needed");
         return;
@@ -228,11 +225,9 @@ static void q35_machine_finalize(Object *obj)
 {
     Q35MachineState *q = Q35_MACHINE(obj);
 
-    if (MACHINE(obj)->ram) {
-        memory_region_finalize(&q->ram_above_4g);
-        memory_region_finalize(&q->ram_below_4g);
-        memory_region_finalize(&q->ram);
-    }
+    memory_region_finalize(&q->ram_above_4g);
+    memory_region_finalize(&q->ram_below_4g);
+    memory_region_finalize(&q->ram);
 }
 
 static void q35_machine_class_init(ObjectClass *oc, const void *data)

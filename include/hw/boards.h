@@ -50,7 +50,12 @@ struct MachineState {
 
     uint64_t ram_size;          /* bytes; set before board init */
     char *ram_memdev_id;        /* "memory-backend" property, or NULL */
-    MemoryRegion *ram;          /* guest RAM, valid after board init */
+    /*
+     * Guest RAM, valid after board init: the memory backend's region when
+     * "memory-backend" is set (machine_run_board_init sets it before the
+     * class init runs), else the board's own.
+     */
+    MemoryRegion *ram;
     bool usb;
     bool dump_guest_core;
     OnOffAuto acpi;
@@ -73,7 +78,10 @@ MachineClass *machine_find_class(const char *name, Error **errp);
 char *machine_help_list(void);
 
 /*
- * Validates ram_size and the memory backend, then runs the class init.
+ * Resolves "memory-backend" (the RAM is then the backend's, and ram_size
+ * its size; "memory backend 'ID' not found", "Machine's memory size ...
+ * does not match ..."), registers machine_reset_handler, runs the class
+ * init.
  * false with *errp set on failure (nothing is left half-built that the
  * caller must undo: it exits).
  */
