@@ -60,11 +60,8 @@ static JsonNode *qmp_stop(JsonObject *args, Error **errp)
     if (!qmp_arg_check_known(args, no_args, errp)) {
         return NULL;
     }
-    if (runstate_check(RUN_STATE_PRELAUNCH) ||
-        runstate_check(RUN_STATE_INMIGRATE)) {
-        /* Not started yet (-S): stays stopped, like QEMU's autostart=0. */
-        runstate_set(RUN_STATE_PAUSED);
-    } else if (runstate_is_running()) {
+    /* Before the first cont (-S) QEMU stays in prelaunch; so do we. */
+    if (runstate_is_running()) {
         vm_stop(RUN_STATE_PAUSED);
     }
     return NULL;

@@ -375,8 +375,12 @@ static void parse_overcommit(const char *arg)
 
     check_known(opts, known);
     lock = opt_str(opts, "mem-lock");
-    check_choice("mem-lock", lock,
-                 (const char *const[]){ "on", "off", "on-fault", NULL });
+    if (lock && !g_strv_contains((const char *const[]){ "on", "off",
+                                                       "on-fault", NULL },
+                                 lock)) {
+        fail_msg("parameter 'mem-lock' expects one of 'on', 'off', "
+                 "'on-fault'");
+    }
     if (lock && strcmp(lock, "off")) {
         fail_msg("mem-lock=%s: locking guest memory is not supported", lock);
     }

@@ -618,6 +618,11 @@ JsonObject *qtest_qmp_receive(QTestState *s)
     return ev ? ev : qmp_read_message(s);
 }
 
+JsonObject *qtest_qmp_receive_queued(QTestState *s)
+{
+    return g_queue_pop_head(&s->events);
+}
+
 static JsonObject *qmp_wait_reply(QTestState *s)
 {
     for (;;) {

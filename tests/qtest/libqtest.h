@@ -106,6 +106,8 @@ JsonObject *qtest_qmp_fds(QTestState *s, const int *fds, size_t nfds,
 void qtest_qmp_send_raw(QTestState *s, const char *text);
 /* Next message from QEMU (queued events first).  Caller unrefs. */
 JsonObject *qtest_qmp_receive(QTestState *s);
+/* Pops a queued event, or returns NULL if none is queued (no I/O). */
+JsonObject *qtest_qmp_receive_queued(QTestState *s);
 /* Waits for @event (from the queue or the wire); returns it. */
 JsonObject *qtest_qmp_eventwait_ref(QTestState *s, const char *event);
 void qtest_qmp_eventwait(QTestState *s, const char *event);
