@@ -1,0 +1,206 @@
+/*
+ * vfio-sim: DMA address spaces shared by the type1 container and the IOAS
+ *
+ * A SimSpace is a set of non-overlapping areas, each translating an IOVA
+ * range into process memory.  Pages are "pinned" (counted against the
+ * memlock limit) while the space has a domain, as the kernel pins when an
+ * IOMMU domain needs the PFNs; IOAS_COPY shares a SimPages between areas,
+ * so copied memory is pinned once.
+ */
+#include "qemu/osdep.h"
+#include <sys/mman.h>
+#include "sim.h"
+
+uint64_t sim_pinned_bytes;
+guint sim_live_areas;
+
+static gint compare_iova(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void pages_unpin(SimPages *p)
+{
+    if (p->pinned) {
+        sim_pinned_bytes -= p->len;
+        p->pinned = false;
+    }
+}
+
+static int pages_pin(SimPages *p)
+{
+    uint64_t limit = sim_cfg->iommu.memlock;
+
+    if (p->pinned) {
+        return 0;
+    }
+    if (limit && sim_pinned_bytes + p->len > limit) {
+        sim_log_event("pin of 0x%" PRIx64 " bytes refused: 0x%" PRIx64
+                      " pinned, memlock 0x%" PRIx64, p->len, sim_pinned_bytes,
+                      limit);
+        return -ENOMEM;
+    }
+    sim_pinned_bytes += p->len;
+    p->pinned = true;
+    return 0;
+}
+
+SimPages *sim_pages_new(uint64_t va, uint64_t len)
+{
+    SimPages *p = g_new0(SimPages, 1);
+
+    p->refs = 1;
+    p->va = va;
+    p->len = len;
+    return p;
+}
+
+void sim_pages_unref(SimPages *p)
+{
+    if (--p->refs == 0) {
+        pages_unpin(p);
+        g_free(p);
+    }
+}
+
+static void area_free(gpointer data)
+{
+    SimArea *a = data;
+
+    sim_pages_unref(a->pages);
+    sim_live_areas--;
+    g_free(a);
+}
+
+SimSpace *sim_space_new(void)
+{
+    SimSpace *s = g_new0(SimSpace, 1);
+
+    /* the key points into the area, so only the area is freed */
+    s->areas = g_tree_new_full(compare_iova, NULL, NULL, area_free);
+    return s;
+}
+
+void sim_space_free(SimSpace *s)
+{
+    if (s) {
+        g_tree_destroy(s->areas);
+        g_free(s);
+    }
+}
+
+SimArea *sim_space_overlap(SimSpace *s, uint64_t iova, uint64_t len)
+{
+    uint64_t last = iova + len - 1;
+    GTreeNode *n = g_tree_upper_bound(s->areas, &last);
+    SimArea *a;
+
+    /* the area starting at or before @last, if it reaches @iova */
+    n = n ? g_tree_node_previous(n) : g_tree_node_last(s->areas);
+    if (!n) {
+        return NULL;
+    }
+    a = g_tree_node_value(n);
+    if (a->iova + a->len - 1 >= iova) {
+        /* there may be earlier ones too; return the first */
+        GTreeNode *p;
+        while ((p = g_tree_node_previous(n))) {
+            SimArea *b = g_tree_node_value(p);
+            if (b->iova + b->len - 1 < iova) {
+                break;
+            }
+            n = p;
+            a = b;
+        }
+        return a;
+    }
+    return NULL;
+}
+
+int sim_space_add(SimSpace *s, uint64_t iova, uint64_t len, SimPages *pages,
+                  uint64_t pages_off)
+{
+    SimArea *a;
+
+    if (s->has_domain) {
+        int ret = pages_pin(pages);
+        if (ret) {
+            return ret;
+        }
+    }
+    a = g_new0(SimArea, 1);
+    a->iova = iova;
+    a->len = len;
+    a->pages = pages;
+    a->pages_off = pages_off;
+    pages->refs++;
+    sim_live_areas++;
+    g_tree_insert(s->areas, &a->iova, a);
+    return 0;
+}
+
+void sim_space_remove(SimSpace *s, SimArea *a)
+{
+    g_tree_remove(s->areas, &a->iova);
+}
+
+guint sim_space_count(SimSpace *s)
+{
+    return g_tree_nnodes(s->areas);
+}
+
+static gboolean pin_one(gpointer key, gpointer value, gpointer data)
+{
+    SimArea *a = value;
+    int *ret = data;
+
+    *ret = pages_pin(a->pages);
+    return *ret != 0;
+}
+
+int sim_space_set_domain(SimSpace *s, bool on)
+{
+    int ret = 0;
+
+    if (on && !s->has_domain) {
+        g_tree_foreach(s->areas, pin_one, &ret);
+        if (ret) {
+            return ret;
+        }
+    }
+    /* pages stay pinned while any area holds them; release is on unmap */
+    s->has_domain = on;
+    return 0;
+}
+
+uint64_t sim_space_translate(SimSpace *s, uint64_t iova, uint64_t len)
+{
+    SimArea *a = len ? sim_space_overlap(s, iova, 1) : NULL;
+
+    if (!a || iova < a->iova || iova + len > a->iova + a->len) {
+        return 0;
+    }
+    return a->pages->va + a->pages_off + (iova - a->iova);
+}
+
+int sim_check_user_va(uint64_t va, uint64_t len, bool allow_bar)
+{
+    uint8_t *internal;
+
+    if (!len || va + len < va) {
+        return -EINVAL;
+    }
+    if (sim_bar_lookup(va, len, &internal)) {
+        /* GUP cannot pin a VM_PFNMAP BAR mapping; type1 follows the PFNs */
+        return allow_bar ? 0 : -EFAULT;
+    }
+    /* msync fails with ENOMEM on any unmapped page in the range */
+    if (msync((void *)(uintptr_t)QEMU_ALIGN_DOWN(va, SIM_PAGE),
+              QEMU_ALIGN_UP(va + len, SIM_PAGE) -
+              QEMU_ALIGN_DOWN(va, SIM_PAGE), MS_ASYNC) < 0) {
+        return -EFAULT;
+    }
+    return 0;
+}

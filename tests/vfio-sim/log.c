@@ -1,0 +1,256 @@
+/*
+ * vfio-sim: per-ioctl counters, the event log, the leak report and
+ * fault injection
+ *
+ *   VFIO_SIM_LOG=path      JSON counters and events, at exit and on SIGUSR1
+ *   VFIO_SIM_REPORT=path   JSON leak report at exit
+ *   VFIO_SIM_FAIL=NAME:N:ERRNO[,...]   fail the Nth call of ioctl NAME
+ *                          (or of any ioctl for NAME "any") with ERRNO
+ */
+#include "qemu/osdep.h"
+#include <signal.h>
+#include <json-glib/json-glib.h>
+#include "sim.h"
+
+#define MAX_EVENTS  10000
+
+typedef struct IoctlName {
+    unsigned long req;
+    const char *name;
+} IoctlName;
+
+#define N(x) { x, #x }
+static const IoctlName ioctl_names[] = {
+    N(VFIO_GET_API_VERSION), N(VFIO_CHECK_EXTENSION), N(VFIO_SET_IOMMU),
+    N(VFIO_GROUP_GET_STATUS), N(VFIO_GROUP_SET_CONTAINER),
+    N(VFIO_GROUP_UNSET_CONTAINER), N(VFIO_GROUP_GET_DEVICE_FD),
+    N(VFIO_DEVICE_GET_INFO), N(VFIO_DEVICE_GET_REGION_INFO),
+    N(VFIO_DEVICE_GET_IRQ_INFO), N(VFIO_DEVICE_SET_IRQS),
+    N(VFIO_DEVICE_RESET), N(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO),
+    N(VFIO_DEVICE_PCI_HOT_RESET), N(VFIO_DEVICE_FEATURE),
+    N(VFIO_DEVICE_BIND_IOMMUFD), N(VFIO_DEVICE_ATTACH_IOMMUFD_PT),
+    N(VFIO_DEVICE_DETACH_IOMMUFD_PT), N(VFIO_IOMMU_GET_INFO),
+    N(VFIO_IOMMU_MAP_DMA), N(VFIO_IOMMU_UNMAP_DMA),
+    N(VFIO_IOMMU_DIRTY_PAGES),
+    N(IOMMU_DESTROY), N(IOMMU_IOAS_ALLOC), N(IOMMU_IOAS_ALLOW_IOVAS),
+    N(IOMMU_IOAS_COPY), N(IOMMU_IOAS_IOVA_RANGES), N(IOMMU_IOAS_MAP),
+    N(IOMMU_IOAS_UNMAP), N(IOMMU_OPTION), N(IOMMU_VFIO_IOAS),
+    N(IOMMU_HWPT_ALLOC), N(IOMMU_GET_HW_INFO),
+    N(IOMMU_HWPT_SET_DIRTY_TRACKING), N(IOMMU_HWPT_GET_DIRTY_BITMAP),
+};
+#undef N
+
+typedef struct FailRule {
+    unsigned long req;          /* 0: any */
+    guint64 nth;
+    int err;
+} FailRule;
+
+static GHashTable *counts;      /* name -> guint64 * (calls, failures) */
+static GPtrArray *events;
+static GArray *fail_rules;
+static guint64 any_calls;
+static char *log_path, *report_path;
+int sim_live_fds;
+
+const char *sim_ioctl_name(unsigned long req)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(ioctl_names); i++) {
+        if (ioctl_names[i].req == req) {
+            return ioctl_names[i].name;
+        }
+    }
+    return "unknown";
+}
+
+static bool parse_fail(const char *spec, Error **errp)
+{
+    g_auto(GStrv) items = g_strsplit(spec, ",", -1);
+
+    for (int i = 0; items[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(g_strstrip(items[i]), ":", -1);
+        FailRule r = { 0 };
+        char *end;
+        bool found = false;
+
+        if (!*items[i]) {
+            continue;
+        }
+        if (g_strv_length(f) != 3) {
+            error_setg(errp, "VFIO_SIM_FAIL: '%s' is not NAME:N:ERRNO",
+                       items[i]);
+            return false;
+        }
+        if (strcmp(f[0], "any")) {
+            for (size_t j = 0; j < G_N_ELEMENTS(ioctl_names); j++) {
+                if (!strcmp(ioctl_names[j].name, f[0])) {
+                    r.req = ioctl_names[j].req;
+                    found = true;
+                }
+            }
+            if (!found) {
+                error_setg(errp, "VFIO_SIM_FAIL: unknown ioctl '%s'", f[0]);
+                return false;
+            }
+        }
+        r.nth = g_ascii_strtoull(f[1], &end, 10);
+        if (*end || !r.nth) {
+            error_setg(errp, "VFIO_SIM_FAIL: '%s' is not a call number "
+                       "from 1", f[1]);
+            return false;
+        }
+        r.err = g_ascii_strtoull(f[2], &end, 10);
+        if (*end || r.err <= 0 || r.err > 4095) {
+            error_setg(errp, "VFIO_SIM_FAIL: '%s' is not an errno number",
+                       f[2]);
+            return false;
+        }
+        g_array_append_val(fail_rules, r);
+    }
+    return true;
+}
+
+static void on_sigusr1(int sig)
+{
+    /* not async-signal-safe in theory; a test tool accepts that */
+    sim_log_dump();
+}
+
+void sim_log_init(void)
+{
+    const char *fail = g_getenv("VFIO_SIM_FAIL");
+    Error *err = NULL;
+
+    counts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    events = g_ptr_array_new_with_free_func(g_free);
+    fail_rules = g_array_new(FALSE, TRUE, sizeof(FailRule));
+    log_path = g_strdup(g_getenv("VFIO_SIM_LOG"));
+    report_path = g_strdup(g_getenv("VFIO_SIM_REPORT"));
+    if (fail && !parse_fail(fail, &err)) {
+        error_report_err(err);
+        exit(1);
+    }
+    if (log_path) {
+        signal(SIGUSR1, on_sigusr1);
+    }
+}
+
+void sim_log_event(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!events || events->len >= MAX_EVENTS) {
+        return;
+    }
+    va_start(ap, fmt);
+    g_ptr_array_add(events, g_strdup_vprintf(fmt, ap));
+    va_end(ap);
+}
+
+static guint64 *counter(unsigned long req)
+{
+    const char *name = sim_ioctl_name(req);
+    guint64 *c = g_hash_table_lookup(counts, name);
+
+    if (!c) {
+        c = g_new0(guint64, 2);
+        g_hash_table_insert(counts, (gpointer)name, c);
+    }
+    return c;
+}
+
+int sim_log_ioctl(unsigned long req)
+{
+    guint64 *c = counter(req);
+
+    c[0]++;
+    any_calls++;
+    for (guint i = 0; i < fail_rules->len; i++) {
+        FailRule *r = &g_array_index(fail_rules, FailRule, i);
+        if ((r->req == req && r->nth == c[0]) ||
+            (r->req == 0 && r->nth == any_calls)) {
+            sim_log_event("%s: injected failure %d (call %" PRIu64 ")",
+                          sim_ioctl_name(req), r->err, c[0]);
+            return r->err;
+        }
+    }
+    return 0;
+}
+
+void sim_log_ioctl_result(unsigned long req, long ret)
+{
+    if (ret < 0) {
+        counter(req)[1]++;
+        sim_log_event("%s -> %s", sim_ioctl_name(req), strerror(-ret));
+    }
+}
+
+static bool write_json(const char *path, JsonBuilder *b)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    return json_generator_to_file(gen, path, NULL);
+}
+
+void sim_log_dump(void)
+{
+    g_autoptr(JsonBuilder) b = NULL;
+    GHashTableIter it;
+    gpointer key, value;
+
+    if (!log_path || !counts) {
+        return;
+    }
+    sim_lock();
+    b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "ioctls");
+    json_builder_begin_object(b);
+    g_hash_table_iter_init(&it, counts);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        guint64 *c = value;
+        json_builder_set_member_name(b, key);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "calls");
+        json_builder_add_int_value(b, c[0]);
+        json_builder_set_member_name(b, "errors");
+        json_builder_add_int_value(b, c[1]);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "events");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < events->len; i++) {
+        json_builder_add_string_value(b, g_ptr_array_index(events, i));
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    write_json(log_path, b);
+    sim_unlock();
+}
+
+void sim_report_write(void)
+{
+    g_autoptr(JsonBuilder) b = NULL;
+
+    if (!report_path) {
+        return;
+    }
+    b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "ioas");
+    json_builder_add_int_value(b, sim_live_ioas);
+    json_builder_set_member_name(b, "hwpt");
+    json_builder_add_int_value(b, sim_live_hwpt);
+    json_builder_set_member_name(b, "mappings");
+    json_builder_add_int_value(b, sim_live_areas);
+    json_builder_set_member_name(b, "pinned_bytes");
+    json_builder_add_int_value(b, sim_pinned_bytes);
+    json_builder_set_member_name(b, "open_fds");
+    json_builder_add_int_value(b, sim_live_fds);
+    json_builder_end_object(b);
+    write_json(report_path, b);
+}

@@ -1,0 +1,289 @@
+/*
+ * vfio-sim: a simulated VFIO/iommufd kernel, loaded with LD_PRELOAD
+ *
+ * Internal contract between the library's files.  Nothing here is
+ * exported from the shared object except the libc entry points in
+ * interpose.c.  Every entry point takes sim_lock() before it touches the
+ * state below; the lock is recursive because the library's own GLib calls
+ * come back through the interposed libc functions.
+ *
+ * See docs/devel/vfio-sim.rst for the configuration, the rules enforced
+ * and where each rule comes from.
+ */
+#ifndef VFIO_SIM_H
+#define VFIO_SIM_H
+
+#include <sys/types.h>
+#include <linux/vfio.h>
+#include <linux/iommufd.h>
+
+#define offsetofend(type, field) \
+    (offsetof(type, field) + sizeof(((type *)0)->field))
+
+#define SIM_PAGE            0x1000ULL
+#define SIM_REGION_SHIFT    40
+#define SIM_MAX_BARS        6
+#define SIM_CONFIG_SIZE     0x100
+
+/* Char device numbers, as the bench guest's kernel gave them. */
+#define SIM_MISC_MAJOR      10
+#define SIM_VFIO_MINOR      196
+#define SIM_IOMMU_MINOR     257
+#define SIM_GROUP_MAJOR     253
+#define SIM_CDEV_MAJOR      252
+
+typedef struct SimIommuConfig {
+    GArray *ranges;             /* struct iommu_iova_range, sorted, allowed */
+    uint64_t pgsizes;           /* IOMMU page-size bitmap */
+    bool dirty_tracking;
+    uint32_t dma_avail;         /* type1 max mappings */
+    uint64_t memlock;           /* bytes that may be pinned; 0: no limit */
+    bool incompatible_domain;   /* one device's domains per IOAS */
+} SimIommuConfig;
+
+typedef struct SimDeviceConfig {
+    char *bdf;
+    char *parent;               /* upstream bridge BDF, NULL: root bus */
+    uint32_t group;
+    uint32_t cdev;              /* N of vfioN */
+    uint16_t vendor, device_id;
+    uint64_t bar_size[SIM_MAX_BARS];
+    bool bar_mmap[SIM_MAX_BARS];
+    uint32_t msi, msix;
+    bool intx;
+    bool flr;
+} SimDeviceConfig;
+
+typedef struct SimConfig {
+    SimIommuConfig iommu;
+    GPtrArray *devices;         /* SimDeviceConfig */
+} SimConfig;
+
+/* Loads @path (GKeyFile) or, for NULL, the built-in default. */
+SimConfig *sim_config_load(const char *path, Error **errp);
+
+/* ---- DMA address spaces (a type1 container or an IOAS) ---- */
+
+/* Pinned user memory, shared by the areas IOAS_COPY made from one map. */
+typedef struct SimPages {
+    int refs;
+    uint64_t va;
+    uint64_t len;
+    bool pinned;
+} SimPages;
+
+typedef struct SimArea {
+    uint64_t iova;
+    uint64_t len;
+    SimPages *pages;
+    uint64_t pages_off;         /* where in @pages this area starts */
+} SimArea;
+
+typedef struct SimSpace {
+    GTree *areas;               /* uint64_t *iova -> SimArea */
+    bool has_domain;            /* pages are pinned while true */
+} SimSpace;
+
+SimSpace *sim_space_new(void);
+void sim_space_free(SimSpace *s);
+/* The first area overlapping [iova, iova + len), or NULL. */
+SimArea *sim_space_overlap(SimSpace *s, uint64_t iova, uint64_t len);
+/* Adds an area; pins if the space has a domain.  Returns 0 or -errno. */
+int sim_space_add(SimSpace *s, uint64_t iova, uint64_t len, SimPages *pages,
+                  uint64_t pages_off);
+void sim_space_remove(SimSpace *s, SimArea *a);
+guint sim_space_count(SimSpace *s);
+/* Pins every area (a domain appeared); -ENOMEM leaves nothing pinned new. */
+int sim_space_set_domain(SimSpace *s, bool on);
+/* The process VA for @iova, if @len bytes from it are mapped; else 0. */
+uint64_t sim_space_translate(SimSpace *s, uint64_t iova, uint64_t len);
+SimPages *sim_pages_new(uint64_t va, uint64_t len);
+void sim_pages_unref(SimPages *p);
+/* Checks the VA range is mapped memory of the process (EFAULT if not). */
+int sim_check_user_va(uint64_t va, uint64_t len, bool allow_bar);
+
+/* ---- devices ---- */
+
+typedef struct SimContainer SimContainer;
+typedef struct SimIommufd SimIommufd;
+typedef struct SimHwpt SimHwpt;
+
+typedef struct SimGroup {
+    uint32_t id;
+    GPtrArray *devices;         /* SimDevice, not owned */
+    bool open;
+    SimContainer *container;
+    int device_fds;             /* device fds got through the group */
+} SimGroup;
+
+typedef struct SimDevice {
+    SimDeviceConfig *cfg;
+    SimGroup *group;
+    uint8_t config[SIM_CONFIG_SIZE];
+    uint32_t bar_raw[SIM_MAX_BARS];
+    int bar_memfd[SIM_MAX_BARS];
+    uint8_t *bar[SIM_MAX_BARS]; /* the library's own view of each BAR */
+    /* interrupts */
+    int irq_type;               /* -1 none, else VFIO_PCI_*_IRQ_INDEX */
+    int msi_fd[32];
+    int intx_fd;
+    int intx_unmask_fd;
+    bool intx_masked;
+    /* who has it open */
+    bool cdev_open;
+    SimIommufd *ictx;           /* bound iommufd, NULL if not bound */
+    uint32_t dev_id;
+    SimHwpt *hwpt;              /* attached HWPT (iommufd) */
+    /* edu state */
+    uint32_t edu_irq_status;
+    uint32_t edu_status;
+    uint64_t dma_src, dma_dst, dma_count, dma_cmd;
+    uint8_t edu_buffer[4096];
+} SimDevice;
+
+extern GPtrArray *sim_devices;   /* SimDevice */
+extern GPtrArray *sim_groups;    /* SimGroup */
+extern SimConfig *sim_cfg;
+
+SimDevice *sim_device_by_bdf(const char *bdf);
+SimDevice *sim_device_by_cdev(uint32_t n);
+SimGroup *sim_group_by_id(uint32_t id);
+
+/* ---- files ---- */
+
+typedef enum SimFileKind {
+    SIM_FILE_CONTAINER,
+    SIM_FILE_GROUP,
+    SIM_FILE_DEVICE,            /* from GET_DEVICE_FD or a cdev open */
+    SIM_FILE_IOMMUFD,
+} SimFileKind;
+
+typedef struct SimFile {
+    SimFileKind kind;
+    int fds;                    /* process fds that refer to it */
+    ino_t ino;                  /* of the memfd behind it */
+    dev_t rdev;                 /* what fstat reports */
+    union {
+        SimContainer *container;
+        SimGroup *group;
+        SimDevice *device;
+        SimIommufd *ictx;
+    };
+    bool cdev;                  /* a device file opened as a cdev */
+} SimFile;
+
+/* The SimFile behind @fd, or NULL for any other fd. */
+SimFile *sim_file_lookup(int fd);
+/* Makes a new fd for a new SimFile of @kind; returns the fd or -errno. */
+int sim_file_open(SimFileKind kind, dev_t rdev, const char *name,
+                  SimFile **out);
+
+/* Per-kind release when the last fd closes. */
+void sim_container_release(SimContainer *c);
+void sim_group_release(SimGroup *g);
+void sim_device_release(SimFile *f);
+void sim_iommufd_release(SimIommufd *ictx);
+
+SimContainer *sim_container_new(void);
+SimIommufd *sim_iommufd_new(void);
+
+/* ioctl handlers: return >= 0 or -errno. */
+long sim_container_ioctl(SimContainer *c, unsigned long req, void *arg);
+long sim_group_ioctl(SimGroup *g, unsigned long req, void *arg);
+long sim_device_ioctl(SimFile *f, unsigned long req, void *arg);
+long sim_iommufd_ioctl(SimIommufd *ictx, unsigned long req, void *arg);
+
+/* iommufd services the device side needs */
+long sim_iommufd_bind(SimIommufd *ictx, SimDevice *d, uint32_t *out_id);
+void sim_iommufd_unbind(SimDevice *d);
+long sim_iommufd_attach(SimDevice *d, uint32_t *pt_id);
+long sim_iommufd_detach(SimDevice *d);
+SimIommufd *sim_iommufd_of_fd(int fd);
+bool sim_container_is_type1(SimContainer *c);
+SimSpace *sim_container_space(SimContainer *c);
+SimSpace *sim_hwpt_space(SimHwpt *h);
+
+/* Region I/O on a device fd: returns bytes or -errno. */
+ssize_t sim_device_rw(SimDevice *d, void *buf, size_t len, uint64_t off,
+                      bool write);
+/* mmap of a device fd region; returns the address or MAP_FAILED/errno. */
+void *sim_device_mmap(SimDevice *d, void *addr, size_t len, int prot,
+                      int flags, uint64_t off);
+bool sim_device_munmap(void *addr, size_t len);
+void sim_device_reset(SimDevice *d);
+/* Is [va, va+len) inside a BAR mmap?  Then *internal gets our view. */
+bool sim_bar_lookup(uint64_t va, uint64_t len, uint8_t **internal);
+
+/* ---- the edu model ---- */
+void sim_edu_init(SimDevice *d);
+uint64_t sim_edu_read(SimDevice *d, uint64_t off, unsigned size);
+void sim_edu_write(SimDevice *d, uint64_t off, uint64_t val, unsigned size);
+void sim_config_space_init(SimDevice *d);
+uint32_t sim_config_read(SimDevice *d, uint32_t off, unsigned size);
+void sim_config_write(SimDevice *d, uint32_t off, uint32_t val,
+                      unsigned size);
+/* Signals the device's current interrupt (MSI vector 0 or INTx). */
+void sim_device_raise_irq(SimDevice *d);
+
+/* The trap that makes BAR mmaps act (trap.c) */
+void sim_trap_install(void);
+void sim_trap_register(void *addr, SimDevice *d, int bar);
+void sim_trap_unregister(void *addr);
+
+/* ---- sysfs and /dev paths (sysfs.c) ---- */
+
+typedef enum SimNode {
+    SIM_NODE_NONE,
+    SIM_NODE_VFIO,              /* /dev/vfio/vfio */
+    SIM_NODE_GROUP,             /* /dev/vfio/N */
+    SIM_NODE_CDEV,              /* /dev/vfio/devices/vfioN */
+    SIM_NODE_IOMMU,             /* /dev/iommu */
+} SimNode;
+
+bool sim_sysfs_create(Error **errp);
+void sim_sysfs_destroy(void);
+/* What /dev node @path names; *@n gets N for groups and cdevs. */
+SimNode sim_node_of(const char *path, uint32_t *n);
+/* Rewrites a sysfs path of a simulated device into @buf; NULL if not. */
+const char *sim_sysfs_map(const char *path, char *buf, size_t size);
+/* Reverses sim_sysfs_map() for realpath() results, in place. */
+void sim_sysfs_unmap(char *path);
+dev_t sim_node_rdev(SimNode node, uint32_t n);
+
+/* ---- observability and fault injection (log.c) ---- */
+
+void sim_log_init(void);
+void sim_log_event(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/* Counts the call; returns an errno to inject, or 0. */
+int sim_log_ioctl(unsigned long req);
+void sim_log_ioctl_result(unsigned long req, long ret);
+const char *sim_ioctl_name(unsigned long req);
+void sim_log_dump(void);
+/* Leak report counters */
+extern int sim_live_ioas, sim_live_hwpt, sim_live_fds;
+extern uint64_t sim_pinned_bytes;
+extern guint sim_live_areas;
+void sim_report_write(void);
+
+void sim_lock(void);
+void sim_unlock(void);
+bool sim_active(void);
+
+/* The real libc functions. */
+typedef struct SimLibc {
+    int (*open)(const char *, int, ...);
+    int (*openat)(int, const char *, int, ...);
+    int (*close)(int);
+    int (*ioctl)(int, unsigned long, ...);
+    ssize_t (*pread)(int, void *, size_t, off_t);
+    ssize_t (*pwrite)(int, const void *, size_t, off_t);
+    void *(*mmap)(void *, size_t, int, int, int, off_t);
+    int (*munmap)(void *, size_t);
+    int (*dup)(int);
+    int (*dup2)(int, int);
+    int (*dup3)(int, int, int);
+    int (*fcntl)(int, int, ...);
+} SimLibc;
+extern SimLibc sim_libc;
+
+#endif
