@@ -438,6 +438,24 @@ static unsigned subregion_insert_index(MemoryRegion *mr, int32_t priority)
     return lo;
 }
 
+/*
+ * A container keeps its children's owners alive, except its own owner:
+ * referencing that would be a cycle that keeps the owner alive forever.
+ */
+static void subregion_ref(MemoryRegion *mr, MemoryRegion *subregion)
+{
+    if (subregion->owner != mr->owner) {
+        memory_region_ref(subregion);
+    }
+}
+
+static void subregion_unref(MemoryRegion *mr, MemoryRegion *subregion)
+{
+    if (subregion->owner != mr->owner) {
+        memory_region_unref(subregion);
+    }
+}
+
 static void subregion_add_common(MemoryRegion *mr, hwaddr offset,
                                  MemoryRegion *subregion)
 {
@@ -448,7 +466,7 @@ static void subregion_add_common(MemoryRegion *mr, hwaddr offset,
     assert(subregion != mr);
 
     memory_region_transaction_begin();
-    memory_region_ref(subregion);
+    subregion_ref(mr, subregion);
     subregion->container = mr;
     subregion->addr = offset;
     subregion->add_order = ++add_sequence;
@@ -521,7 +539,7 @@ void memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion)
     memory_region_mark_changed();
     memory_region_transaction_commit();
     /* After the commit, so that the old view's references go first. */
-    memory_region_unref(subregion);
+    subregion_unref(mr, subregion);
 }
 
 void memory_region_set_address(MemoryRegion *mr, hwaddr addr)

@@ -14,8 +14,10 @@
  *
  * Ownership and lifetime: a MemoryRegion is embedded in the structure of
  * the device (its "owner", an Object) that creates it.  memory_region_ref()
- * takes a reference on the owner, so the owner stays alive while a flat view
- * or a caller still uses the region.  Regions with a NULL owner are never
+ * takes a reference on the owner, so the owner stays alive while a flat view,
+ * a container of another owner, or a caller still uses the region (a
+ * container does not reference children of its own owner: that would be a
+ * cycle).  Regions with a NULL owner are never
  * reference counted; whoever embeds them must keep them alive while mapped.
  * The embedding structure calls memory_region_finalize() before freeing the
  * memory holding the region.

@@ -125,11 +125,47 @@ static void test_errors(void)
     error_free(err);
 }
 
+/* A mapped region keeps its owner alive until it leaves the view. */
+static void test_owner_lifetime(void)
+{
+    Object *obj = create(TYPE_MEMORY_BACKEND_RAM, "life0", "64k", NULL, NULL,
+                         &error_abort);
+    MemoryRegion *mr = host_memory_backend_get_memory(MEMORY_BACKEND(obj));
+    MemoryRegion root, inner;
+    AddressSpace as;
+    int fd = memory_region_get_fd(mr);
+
+    memory_region_init(&root, NULL, "root", UINT64_MAX);
+    /* A container of the same owner does not pin it (no cycle)... */
+    memory_region_init(&inner, obj, "inner", 0x100000);
+    memory_region_add_subregion(&inner, 0, mr);
+    /* ...but being in another owner's container and in a view does. */
+    memory_region_add_subregion(&root, 0x100000, &inner);
+    address_space_init(&as, &root, "as");
+
+    g_assert_true(user_creatable_del("life0", &error_abort));
+    /* Gone from /objects, alive through the view. */
+    g_assert_true(memory_region_is_ram(mr));
+    g_assert_cmpint(fcntl(fd, F_GETFD), >=, 0);
+    g_assert_cmphex(address_space_ldl_le(&as, 0x100000,
+                                         MEMTXATTRS_UNSPECIFIED, NULL),
+                    ==, 0);
+
+    memory_region_del_subregion(&root, &inner);
+    /* The last reference went with the old view. */
+    g_assert_cmpint(fcntl(fd, F_GETFD), ==, -1);
+
+    address_space_destroy(&as);
+    memory_region_finalize(&root);
+    memory_region_finalize(&inner);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/memory/backend/ram", test_ram);
     g_test_add_func("/memory/backend/memfd", test_memfd);
     g_test_add_func("/memory/backend/errors", test_errors);
+    g_test_add_func("/memory/backend/owner-lifetime", test_owner_lifetime);
     return g_test_run();
 }
