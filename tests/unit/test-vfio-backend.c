@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "hw/vfio/vfio-device.h"
+#include "hw/vfio/vfio-ioctl.h"
 #include "qom/object_interfaces.h"
 #include "system/iommufd.h"
 
@@ -192,9 +193,40 @@ static void test_iommufd_object(void)
 }
 #endif
 
+/* A failing ioctl: one error naming it, -errno, called once. */
+static void test_ioctl_errors(void)
+{
+    int fd = open("/dev/null", O_RDWR);
+    Error *err = NULL;
+    uint32_t devid = 0, flags = 0;
+    g_autofree struct vfio_region_info *info = NULL;
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(vfio_ioctl_device_reset(fd, &err), ==, -ENOTTY);
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "VFIO_DEVICE_RESET failed: Inappropriate ioctl for device");
+    g_clear_pointer(&err, error_free);
+    g_assert_cmpint(vfio_ioctl_device_bind_iommufd(fd, fd, &devid, &err), ==,
+                    -ENOTTY);
+    g_assert_nonnull(strstr(error_get_pretty(err),
+                            "VFIO_DEVICE_BIND_IOMMUFD failed"));
+    g_clear_pointer(&err, error_free);
+    g_assert_cmpint(vfio_ioctl_group_get_status(fd, &flags, &err), ==,
+                    -ENOTTY);
+    g_clear_pointer(&err, error_free);
+    g_assert_cmpint(vfio_ioctl_device_get_region_info(fd, 0, &info, &err), ==,
+                    -ENOTTY);
+    g_assert_null(info);
+    g_clear_pointer(&err, error_free);
+    g_assert_cmpint(vfio_ioctl_map_dma(fd, 0, 4096, NULL, false, NULL), ==,
+                    -ENOTTY);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vfio/backend/ioctl-errors", test_ioctl_errors);
     g_test_add_func("/vfio/backend/no-such-device", test_no_such_device);
     g_test_add_func("/vfio/backend/bad-host", test_bad_host);
     g_test_add_func("/vfio/backend/not-bound", test_not_bound);

@@ -27,9 +27,16 @@ int vfio_ioctl_call(int fd, unsigned long req, void *arg, const char *name,
                     Error **errp);
 #define VFIO_IOCTL(fd, req, arg, errp) \
     vfio_ioctl_call((fd), (req), (arg), #req, (errp))
-/* Same, for ioctls whose positive results mean nothing. */
+/* Same, for ioctls whose positive results mean nothing: 0 or -errno. */
+static inline int vfio_ioctl_call0(int fd, unsigned long req, void *arg,
+                                   const char *name, Error **errp)
+{
+    int ret = vfio_ioctl_call(fd, req, arg, name, errp);
+
+    return ret < 0 ? ret : 0;
+}
 #define VFIO_IOCTL0(fd, req, arg, errp) \
-    MIN(vfio_ioctl_call((fd), (req), (arg), #req, (errp)), 0)
+    vfio_ioctl_call0((fd), (req), (arg), #req, (errp))
 
 /* ---- Capability chains ----------------------------------------------- */
 
