@@ -7,7 +7,8 @@ vfio-pci,host=BDF[,iommufd=...]`) with the legacy and the iommufd backend for
 512 MiB and 1 GiB guests, reads config dword 0 of the assigned device over
 qtest (must be 0x11e81234) and records time-to-ready: from launch until that
 read is answered.  It also runs `uapi-conformance --map-floor` for the same
-sizes: the raw-uAPI floor under each backend.
+sizes: the raw-uAPI floor under each backend (peerlib/peer_driver.py's
+FLOORS lists the three kinds of memory it maps).
 
 The measurements go to peer-results.json in the build tree (or to
 $PEER_RESULTS) and are printed as a table.  The exit status is non-zero if
@@ -55,10 +56,12 @@ def loadavg():
 
 
 def table(result):
-    lines = ["backend   size  time-to-ready (s)         connect (s)  "
-             "raw map floor (s): fresh  prefaulted",
+    lines = ["                                                     "
+             "raw map floor (s)",
+             "backend   size  time-to-ready (s)         connect (s)  "
+             "shared   thp      thp, prefaulted",
              "-------   ----  ------------------------  -----------  "
-             "------------------------  ----------"]
+             "-------  -------  ---------------"]
     for size in SIZES:
         for backend in BACKENDS:
             runs = [r for r in result["runs"]
@@ -76,9 +79,10 @@ def table(result):
                 rtext, ctext = "failed", "-"
             ftext = [f"{floors[m]['map_s']:.3f}"
                      if "map_s" in floors.get(m, {}) else "n/a"
-                     for m in ("fresh", "prefaulted")]
+                     for m in ("shared-fresh", "private-thp-fresh",
+                               "private-thp-prefaulted")]
             lines.append(f"{backend:8}  {size:4}  {rtext:24}  {ctext:11}  "
-                         f"{ftext[0]:>24}  {ftext[1]:>10}")
+                         f"{ftext[0]:>7}  {ftext[1]:>7}  {ftext[2]:>15}")
     return "\n".join(lines)
 
 

@@ -46,14 +46,17 @@ void *host_buffer(size_t size, Error **errp);
 typedef struct MapFloor {
     uint64_t size;
     bool prefault;          /* touch every page before the timed map */
+    bool private_thp;       /* private + MADV_HUGEPAGE, like QEMU's RAM */
     double prefault_seconds;
     double map_seconds;
     double unmap_seconds;
 } MapFloor;
 
 /*
- * The buffer a map-floor run maps: host_buffer(@mf->size), with every page
- * written first (timed into @mf->prefault_seconds) if @mf->prefault.
+ * The buffer a map-floor run maps: host_buffer(@mf->size), or with
+ * @mf->private_thp private anonymous memory advised for transparent huge
+ * pages (as a VMM backs guest RAM); every page written first (timed into
+ * @mf->prefault_seconds) if @mf->prefault.  Free with munmap().
  */
 void *host_floor_buffer(MapFloor *mf, Error **errp);
 

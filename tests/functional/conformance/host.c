@@ -47,10 +47,23 @@ void *host_buffer(size_t size, Error **errp)
 
 void *host_floor_buffer(MapFloor *mf, Error **errp)
 {
-    uint8_t *p = host_buffer(mf->size, errp);
     long page = sysconf(_SC_PAGESIZE);
+    uint8_t *p;
     double start;
 
+    if (mf->private_thp) {
+        p = mmap(NULL, mf->size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            error_setg_errno(errp, errno, "cannot allocate a %" PRIu64
+                             "-byte buffer", mf->size);
+            return NULL;
+        }
+        /* Only advice: without THP the floor is simply the 4 KiB one */
+        madvise(p, mf->size, MADV_HUGEPAGE);
+    } else {
+        p = host_buffer(mf->size, errp);
+    }
     if (p && mf->prefault) {
         start = host_now();
         for (uint64_t off = 0; off < mf->size; off += page) {

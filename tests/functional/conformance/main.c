@@ -5,7 +5,7 @@
  *   uapi-conformance --backend legacy|iommufd [--device BDF]
  *                    [--transcript FILE]
  *   uapi-conformance --backend legacy|iommufd [--device BDF]
- *                    --map-floor SIZE [--prefault]
+ *                    --map-floor SIZE [--prefault] [--thp]
  *
  * Exit status: 0 when every expectation held, 1 otherwise or on a usage
  * error.  See docs/devel/uapi-conformance.rst for what is checked.
@@ -19,6 +19,7 @@ static char *opt_device;
 static char *opt_transcript;
 static char *opt_map_floor;
 static gboolean opt_prefault;
+static gboolean opt_thp;
 
 static GOptionEntry entries[] = {
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
@@ -31,6 +32,9 @@ static GOptionEntry entries[] = {
       "time mapping SIZE bytes at IOVA 0 instead of the checks", "SIZE" },
     { "prefault", 0, 0, G_OPTION_ARG_NONE, &opt_prefault,
       "with --map-floor: touch the memory before the timed map", NULL },
+    { "thp", 0, 0, G_OPTION_ARG_NONE, &opt_thp,
+      "with --map-floor: private memory advised for huge pages (as a VMM's "
+      "guest RAM) instead of shared memory", NULL },
     { NULL }
 };
 
@@ -50,7 +54,7 @@ static bool backend_known(const char *name)
 static int run_map_floor(HostDevice *dev, const char *size_arg)
 {
     Error *err = NULL;
-    MapFloor mf = { .prefault = opt_prefault };
+    MapFloor mf = { .prefault = opt_prefault, .private_thp = opt_thp };
     bool ok;
 
     if (!host_parse_size(size_arg, &mf.size, &err)) {
@@ -70,9 +74,10 @@ static int run_map_floor(HostDevice *dev, const char *size_arg)
         error_report_err(err);
         return 1;
     }
-    printf("map-floor backend=%s size=%" PRIu64 " memory=%s "
+    printf("map-floor backend=%s size=%" PRIu64 " memory=%s-%s "
            "prefault_seconds=%.6f map_seconds=%.6f unmap_seconds=%.6f\n",
-           opt_backend, mf.size, mf.prefault ? "prefaulted" : "fresh",
+           opt_backend, mf.size, mf.private_thp ? "private-thp" : "shared",
+           mf.prefault ? "prefaulted" : "fresh",
            mf.prefault_seconds, mf.map_seconds, mf.unmap_seconds);
     return 0;
 }

@@ -14,9 +14,11 @@ PCI config cycle: outl 0xcf8 / inl 0xcfc), then ends the peer with SIGTERM.
 Time-to-ready is launch until that read is answered.
 
 With --conformance it also runs `uapi-conformance --map-floor SIZE` for each
-backend and size: the raw-uAPI time to map the same amount of memory, once
-fresh (as the peer's guest RAM is: the map faults every page in) and once
---prefault (the pinning and IOMMU programming alone).
+backend and size: the raw-uAPI time to map the same amount of memory, in
+three variants (FLOORS): fresh anonymous shared memory (4 KiB pages, each
+faulted in by the map); fresh private memory advised for transparent huge
+pages, which is how the peer backs guest RAM; and the same prefaulted, which
+leaves the pinning and IOMMU programming alone.
 
 The results go to --out as JSON (see the "runs" and "floors" keys).
 """
@@ -143,12 +145,20 @@ def run_peer(backend, bdf, mem, workdir):
     return run
 
 
-def map_floor(conformance, backend, bdf, size, prefault):
+# uapi-conformance --map-floor variants: the memory it maps
+FLOORS = {
+    "shared-fresh": [],
+    "private-thp-fresh": ["--thp"],
+    "private-thp-prefaulted": ["--thp", "--prefault"],
+}
+
+
+def map_floor(conformance, backend, bdf, size, memory):
     argv = [conformance, "--backend", backend, "--device", bdf,
-            "--map-floor", size] + (["--prefault"] if prefault else [])
+            "--map-floor", size] + FLOORS[memory]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     floor = {"backend": backend, "size": size, "status": p.returncode,
-             "memory": "prefaulted" if prefault else "fresh"}
+             "memory": memory}
     m = re.search(r"prefault_seconds=([0-9.]+) map_seconds=([0-9.]+) "
                   r"unmap_seconds=([0-9.]+)", p.stdout)
     if p.returncode == 0 and m:
@@ -182,9 +192,9 @@ def main():
                       f"ready {run.get('ready_s', -1):.3f} s "
                       f"config0 {run.get('config0')} "
                       f"{run.get('error', '')}", flush=True)
-            for prefault in (False, True) if args.conformance else ():
+            for memory in FLOORS if args.conformance else ():
                 floor = map_floor(args.conformance, backend, args.device,
-                                  size, prefault)
+                                  size, memory)
                 result["floors"].append(floor)
                 print(f"floor {backend} {size} {floor['memory']}: "
                       f"map {floor.get('map_s')} s "
