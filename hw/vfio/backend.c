@@ -78,6 +78,7 @@ bool vfio_device_set_host(VFIODevice *vbasedev, const char *host,
     if (vbasedev->preset_fd >= 0) {
         return true;
     }
+    vbasedev->groupid = vfio_device_group_id(vbasedev, NULL);
     if (stat(vbasedev->sysfsdev, &st) < 0) {
         error_setg_errno(errp, errno, "vfio %s: no such host device",
                          vbasedev->name);

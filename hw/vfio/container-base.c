@@ -133,6 +133,43 @@ bool vfio_container_iova_usable(const VFIOContainer *container, hwaddr iova,
 
 /* ---- Attach and detach -------------------------------------------------- */
 
+/*
+ * The kernel isolates whole IOMMU groups, so every device of a group must
+ * DMA through one address space, whatever the backend.  Returns the
+ * address space already holding a device of vbasedev's group, if it is
+ * not @as.
+ */
+static AddressSpace *vfio_group_other_space(VFIODevice *vbasedev,
+                                            AddressSpace *as)
+{
+    GHashTableIter it;
+    gpointer key, value;
+
+    if (vbasedev->groupid < 0 || !vfio_address_spaces) {
+        return NULL;
+    }
+    g_hash_table_iter_init(&it, vfio_address_spaces);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        VFIOAddressSpace *space = value;
+
+        if (space->as == as) {
+            continue;
+        }
+        for (guint i = 0; i < space->containers->len; i++) {
+            VFIOContainer *c = g_ptr_array_index(space->containers, i);
+
+            for (guint j = 0; j < c->devices->len; j++) {
+                VFIODevice *d = g_ptr_array_index(c->devices, j);
+
+                if (d->groupid == vbasedev->groupid) {
+                    return space->as;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
 static void vfio_container_unregister(VFIOContainer *container)
 {
     VFIOAddressSpace *space = container->space;
@@ -148,11 +185,20 @@ bool vfio_container_attach_device(const char *container_type,
 {
     VFIOContainerClass *k =
         VFIO_CONTAINER_CLASS(object_class_by_name(container_type));
-    VFIOAddressSpace *space = vfio_address_space_get(as);
+    VFIOAddressSpace *space;
     VFIOContainer *container, *donor = NULL;
+    AddressSpace *other = vfio_group_other_space(vbasedev, as);
     int ret;
 
     g_assert(!vbasedev->container);
+    if (other) {
+        error_setg(errp, "vfio %s: group %d is already used in address "
+                   "space '%s'; all devices of a group must share one "
+                   "address space", vbasedev->name, vbasedev->groupid,
+                   address_space_name(other));
+        return false;
+    }
+    space = vfio_address_space_get(as);
     for (guint i = 0; i < space->containers->len; i++) {
         Error *local_err = NULL;
 

@@ -18,6 +18,7 @@ void vfio_device_init(VFIODevice *vbasedev, Object *owner)
     vbasedev->owner = owner;
     vbasedev->fd = -1;
     vbasedev->preset_fd = -1;
+    vbasedev->groupid = -1;
 }
 
 const char *vfio_device_backend_name(const VFIODevice *vbasedev)

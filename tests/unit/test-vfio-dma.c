@@ -610,6 +610,39 @@ static void test_listener_split_and_move(void)
     memory_region_finalize(&ram);
 }
 
+/* One IOMMU group cannot span two address spaces, whatever the backend. */
+static void test_group_spans_spaces(void)
+{
+    Rig r1, r2;
+    VFIODevice dev2;
+    Error *err = NULL;
+
+    rig_init(&r1);
+    rig_init(&r2);
+    r1.dev.groupid = 7;
+    rig_attach(&r1, &r1.dev);
+    vfio_device_init(&dev2, NULL);
+    dev2.name = g_strdup("fake2");
+    dev2.groupid = 7;
+    g_assert_false(vfio_container_attach_device(TYPE_VFIO_CONTAINER_FAKE,
+                                                &dev2, &r2.as, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "vfio fake2: group 7 is already used in address space "
+                    "'vfio-test'; all devices of a group must share one "
+                    "address space");
+    error_free(err);
+    g_assert_null(dev2.container);
+    g_assert_null(vfio_address_space_lookup(&r2.as));
+    /* The same address space is fine. */
+    g_assert_true(vfio_container_attach_device(TYPE_VFIO_CONTAINER_FAKE,
+                                               &dev2, &r1.as, &error_abort));
+    g_assert_true(dev2.container == r1.dev.container);
+    vfio_container_detach_device(&dev2);
+    g_free(dev2.name);
+    rig_destroy(&r2);
+    rig_destroy(&r1);
+}
+
 #define NR_RANDOM_REGIONS 6
 
 static void test_listener_random(void)
@@ -714,6 +747,8 @@ int main(int argc, char **argv)
                     test_listener_second_container_copies);
     g_test_add_func("/vfio/listener/split-and-move",
                     test_listener_split_and_move);
+    g_test_add_func("/vfio/listener/group-spans-spaces",
+                    test_group_spans_spaces);
     g_test_add_func("/vfio/listener/random", test_listener_random);
     return g_test_run();
 }

@@ -47,6 +47,7 @@ struct VFIODevice {
     /* ---- set by vfio_device_set_host() ---- */
     char *name;             /* "0000:00:05.0", or "VFIO_FD<n>" with fd= */
     char *sysfsdev;         /* /sys/bus/pci/devices/..., NULL with fd= */
+    int groupid;            /* IOMMU group from sysfs, -1 if unknown */
 
     /* ---- set by vfio_device_attach() ---- */
     VFIOBackendKind backend;
