@@ -92,6 +92,18 @@ static G_NORETURN void fail_msg(const char *fmt, ...)
     exit(1);
 }
 
+/* Prints help text (ending it with a newline) and exits 0; frees @text. */
+static G_NORETURN void print_and_exit(char *text)
+{
+    fputs(text, stdout);
+    if (*text && !g_str_has_suffix(text, "\n")) {
+        putchar('\n');
+    }
+    g_free(text);
+    fflush(stdout);
+    exit(0);
+}
+
 static JsonObject *parse_keyval_or_die(const char *arg, const char *implied,
                                        bool *help)
 {
@@ -189,13 +201,7 @@ static void parse_machine(const char *arg)
     const char *type = opt_str(opts, "type");
 
     if (help || (type && (!strcmp(type, "help") || !strcmp(type, "?")))) {
-        g_autofree char *list = machine_help_list();
-
-        fputs(list, stdout);
-        if (*list && !g_str_has_suffix(list, "\n")) {
-            putchar('\n');
-        }
-        exit(0);
+        print_and_exit(machine_help_list());
     }
     if (type) {
         config.machine_type = g_strdup(type);
@@ -485,23 +491,15 @@ static void apply_device(const char *arg)
     optdict_get_str(opts, "driver", !is_json, &driver, NULL);
     if ((help && !driver) ||
         (driver && (!strcmp(driver, "help") || !strcmp(driver, "?")))) {
-        g_autofree char *list = qdev_device_help_list();
-
-        fputs(list, stdout);
-        exit(0);
+        print_and_exit(qdev_device_help_list());
     }
     if (help) {
-        g_autofree char *text = NULL;
+        char *text = qdev_device_help_props(driver, &err);
 
-        if (!driver) {
-            fail_msg("Parameter 'driver' is missing");
-        }
-        text = qdev_device_help_props(driver, &err);
         if (!text) {
             fail(err);
         }
-        fputs(text, stdout);
-        exit(0);
+        print_and_exit(text);
     }
     if (!qdev_device_add_from_json(opts, !is_json, &err)) {
         fail(err);
