@@ -185,7 +185,6 @@ static void test_qmp_errors(void)
 static void test_command_line(void)
 {
     g_autofree char *err = NULL;
-    g_autofree char *out = NULL;
     int status;
 
     status = qtest_run("-M q35 -accel qtest -display none "
@@ -211,10 +210,6 @@ static void test_command_line(void)
     g_assert_nonnull(strstr(err, "can't apply global "
                                  "pci-testdev-dma.msix-vectors=lots"));
     g_clear_pointer(&err, g_free);
-
-    status = qtest_run("-device pcie-root-port,help", &out, NULL, 30);
-    g_assert_cmpint(status, ==, 0);
-    g_assert_nonnull(strstr(out, "chassis=<uint8>"));
 }
 
 int main(int argc, char **argv)
