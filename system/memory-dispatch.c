@@ -311,9 +311,9 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr,
 /* IOMMUs translating into IOMMUs: bound the walk against loops. */
 #define MAX_IOMMU_DEPTH 8
 
-MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
-                                      hwaddr *xlat, hwaddr *plen,
-                                      bool is_write, MemTxAttrs attrs)
+/* Like address_space_translate(), but a write to readonly gives NULL. */
+static MemoryRegion *translate(AddressSpace *as, hwaddr addr, hwaddr *xlat,
+                               hwaddr *plen, bool is_write, MemTxAttrs attrs)
 {
     for (unsigned depth = 0; depth < MAX_IOMMU_DEPTH; depth++) {
         FlatView *fv = address_space_to_flatview(as);
@@ -372,6 +372,15 @@ MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
     }
     *xlat = addr;
     return memory_region_unassigned();
+}
+
+MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
+                                      hwaddr *xlat, hwaddr *plen,
+                                      bool is_write, MemTxAttrs attrs)
+{
+    MemoryRegion *mr = translate(as, addr, xlat, plen, is_write, attrs);
+
+    return mr ? mr : memory_region_unassigned();
 }
 
 /* ------------------------------------------------------------------ */
@@ -435,8 +444,7 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
 
     while (len) {
         hwaddr xlat, l = len;
-        MemoryRegion *mr = address_space_translate(as, addr, &xlat, &l,
-                                                   is_write, attrs);
+        MemoryRegion *mr = translate(as, addr, &xlat, &l, is_write, attrs);
 
         if (!mr) {
             /* Write to a readonly section: dropped. */

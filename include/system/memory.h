@@ -674,7 +674,9 @@ MemTxResult memory_region_dispatch_write(MemoryRegion *mr, hwaddr addr,
 /*
  * Follows IOMMUs from @addr in @as to the terminal region.  Returns it
  * with *xlat (offset within it) and *plen (clipped to what is contiguous)
- * set; the unassigned region when nothing is there or the IOMMU refuses.
+ * set; the unassigned region (no ops: all ones) when nothing is there,
+ * the IOMMU refuses, or @is_write meets a readonly section.  Borrowed:
+ * valid until the next topology change.
  */
 MemoryRegion *address_space_translate(AddressSpace *as, hwaddr addr,
                                       hwaddr *xlat, hwaddr *plen,
