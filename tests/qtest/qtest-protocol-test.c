@@ -3,7 +3,10 @@
  * malformed requests that must get "FAIL ..." without harming QEMU.
  */
 #include <glib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "libqtest.h"
 
@@ -136,6 +139,56 @@ static void test_malformed(void)
     qtest_quit(s);
 }
 
+/* -qtest stdio: the same protocol on the process's stdin/stdout. */
+static void test_stdio(void)
+{
+    const char *argv[] = {
+        qtest_qemu_binary(), "-M", "q35", "-accel", "qtest", "-display",
+        "none", "-nodefaults", "-qtest", "stdio", "-qtest-log", "none", NULL
+    };
+    static const char input[] =
+        "outl 0xcf8 0x80000000\ninl 0xcfc\nendianness\nbogus\n";
+    static const char expect[] =
+        "OK\nOK 0x29c08086\nOK little\nFAIL Unknown command 'bogus'\n";
+    g_autoptr(GError) err = NULL;
+    GString *out = g_string_new(NULL);
+    int in_fd, out_fd;
+    GPid pid;
+
+    g_assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+                                           G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                           NULL, &pid, &in_fd, &out_fd, NULL,
+                                           &err));
+    g_assert_cmpint(write(in_fd, input, strlen(input)), ==, strlen(input));
+    while (out->len < strlen(expect)) {
+        char buf[256];
+        ssize_t n = read(out_fd, buf, sizeof(buf));
+
+        g_assert_cmpint(n, >, 0);
+        g_string_append_len(out, buf, n);
+    }
+    g_assert_cmpstr(out->str, ==, expect);
+    g_string_free(out, TRUE);
+    close(in_fd);
+    close(out_fd);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    g_spawn_close_pid(pid);
+}
+
+/* irq_intercept: one device at a time, repeated interception is fine. */
+static void test_irq_intercept(void)
+{
+    QTestState *s = qtest_init(NULL);
+
+    qtest_irq_intercept_in(s, "/machine/ioapic");
+    qtest_irq_intercept_in(s, "/machine/ioapic");
+    assert_reply(s, "irq_intercept_out /machine/ioapic",
+                 "FAIL IRQ intercept already enabled");
+    g_assert_false(qtest_get_irq(s, 16));
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -144,5 +197,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/protocol/clock", test_clock);
     g_test_add_func("/qtest/protocol/misc", test_misc);
     g_test_add_func("/qtest/protocol/malformed", test_malformed);
+    g_test_add_func("/qtest/protocol/stdio", test_stdio);
+    g_test_add_func("/qtest/protocol/irq-intercept", test_irq_intercept);
     return g_test_run();
 }
