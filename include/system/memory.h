@@ -500,7 +500,6 @@ struct AddressSpace {
     MemoryListener **listeners;     /* ascending priority */
     unsigned nr_listeners;
     unsigned listeners_alloc;
-    unsigned ioeventfd_nb;
 };
 
 /*
