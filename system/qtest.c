@@ -565,7 +565,12 @@ static void qtest_event(void *opaque, QEMUChrEvent event)
 {
     if (event == CHR_EVENT_OPENED) {
         g_string_truncate(qts.inbuf, 0);
-        qtest_log('I', "OPENED\n");
+        qts.start_us = g_get_monotonic_time();
+        if (qts.log) {
+            /* QEMU writes the opening time without the '+'. */
+            fprintf(qts.log, "[I %f] OPENED\n", 0.0);
+            fflush(qts.log);
+        }
     } else {
         qtest_log('I', "CLOSED\n");
     }
@@ -577,7 +582,10 @@ bool qtest_server_init(const char *spec, const char *logfile, Error **errp)
 
     qtest_set_enabled();
     qts.start_us = g_get_monotonic_time();
-    if (logfile && strcmp(logfile, "none")) {
+    /* Like QEMU: no -qtest-log means stderr; "none" means no log. */
+    if (!logfile) {
+        qts.log = stderr;
+    } else if (strcmp(logfile, "none")) {
         if (!strcmp(logfile, "-")) {
             qts.log = stderr;
         } else {

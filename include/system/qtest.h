@@ -12,9 +12,9 @@
 
 /*
  * Starts serving on @spec ("unix:PATH", "stdio", "chardev:ID", ...: see
- * qemu_chr_new_short()).  @logfile: NULL or "none" for no log, else a
- * file that receives every request and reply with timestamps ("-" is
- * stderr).  Call after the machine is built.
+ * qemu_chr_new_short()).  @logfile: "none" for no log, NULL or "-" for
+ * stderr (QEMU's default), else a file that receives every request and
+ * reply with timestamps.  Call after the machine is built.
  */
 bool qtest_server_init(const char *spec, const char *logfile, Error **errp);
 
