@@ -426,6 +426,41 @@ static void test_getfd(void)
     qtest_quit(s);
 }
 
+/* -object iommufd,fd=NAME resolves getfd names (monitor_fd_param). */
+static void test_fd_param(void)
+{
+    QTestState *s = qtest_init(NULL);
+    g_autoptr(JsonObject) rsp = qtest_qmp(s, "{'execute': 'qom-list-types', "
+                                             "'arguments': {'implements': "
+                                             "'iommufd'}}");
+    int fd = open("/dev/null", O_RDONLY);
+    const char *desc;
+
+    if (!array_has_name(ret_array(rsp), "iommufd")) {
+        g_test_skip("built without the iommufd backend");
+        close(fd);
+        qtest_quit(s);
+        return;
+    }
+    g_clear_pointer(&rsp, json_object_unref);
+    assert_error(s, "GenericError", "Property 'iommufd.fd': File descriptor "
+                 "named 'nope' has not been found",
+                 "{'execute': 'object-add', 'arguments': {'qom-type': "
+                 "'iommufd', 'id': 'i0', 'fd': 'nope'}}");
+    qtest_qmp_getfd(s, fd, "myfd");
+    /* Found by name: the object then sees it is not /dev/iommu. */
+    rsp = qtest_qmp(s, "{'execute': 'object-add', 'arguments': {'qom-type': "
+                       "'iommufd', 'id': 'i0', 'fd': 'myfd'}}");
+    desc = qmp_expect_error(rsp, "GenericError");
+    g_assert_true(g_str_has_suffix(desc, "is not /dev/iommu"));
+    g_clear_pointer(&rsp, json_object_unref);
+    /* The name was consumed by that use. */
+    assert_error(s, "GenericError", "File descriptor named 'myfd' not found",
+                 "{'execute': 'closefd', 'arguments': {'fdname': 'myfd'}}");
+    close(fd);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -440,5 +475,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/qmp/objects", test_objects);
     g_test_add_func("/qtest/qmp/devices", test_devices);
     g_test_add_func("/qtest/qmp/getfd", test_getfd);
+    g_test_add_func("/qtest/qmp/fd-param", test_fd_param);
     return g_test_run();
 }
