@@ -26,6 +26,7 @@ typedef struct TestDevState {
     uint64_t dma_cmd;
     uint8_t buf[TESTDEV_DMA_BUF_SIZE];
     QEMUTimer *dma_timer;
+    bool raising;
 
     /* Properties */
     uint32_t msix_vectors;
@@ -54,7 +55,13 @@ static void testdev_update_irq(TestDevState *s, bool edge)
 static void testdev_raise(TestDevState *s, uint32_t bits)
 {
     s->irq_status |= bits;
+    /* A message aimed at our own raise register must not loop. */
+    if (s->raising) {
+        return;
+    }
+    s->raising = true;
     testdev_update_irq(s, true);
+    s->raising = false;
 }
 
 static void testdev_dma_finish(TestDevState *s)
@@ -66,24 +73,33 @@ static void testdev_dma_finish(TestDevState *s)
     uint64_t off = bufaddr - TESTDEV_DMA_BUF;
     MemTxResult res;
 
-    s->dma_cmd &= ~TESTDEV_DMA_START;
     if (bufaddr < TESTDEV_DMA_BUF || count > TESTDEV_DMA_BUF_SIZE ||
         off > TESTDEV_DMA_BUF_SIZE - count) {
+        s->dma_cmd &= ~TESTDEV_DMA_START;
         testdev_raise(s, TESTDEV_IRQ_DMA_ERROR);
         return;
     }
+    /*
+     * The guest may point DMA at anything, including this device's own
+     * registers or its slot's power control: START stays set meanwhile
+     * (a nested start is ignored), and if the transfer unplugged us,
+     * nothing more is done.
+     */
+    object_ref(OBJECT(s));
     if (to_guest) {
         res = pci_dma_write(PCI_DEVICE(s), guest, s->buf + off, count);
     } else {
         res = pci_dma_read(PCI_DEVICE(s), guest, s->buf + off, count);
     }
-    if (res != MEMTX_OK) {
-        testdev_raise(s, TESTDEV_IRQ_DMA_ERROR);
-        return;
+    if (DEVICE(s)->realized) {
+        s->dma_cmd &= ~TESTDEV_DMA_START;
+        if (res != MEMTX_OK) {
+            testdev_raise(s, TESTDEV_IRQ_DMA_ERROR);
+        } else if (s->dma_cmd & TESTDEV_DMA_IRQ) {
+            testdev_raise(s, TESTDEV_IRQ_DMA_DONE);
+        }
     }
-    if (s->dma_cmd & TESTDEV_DMA_IRQ) {
-        testdev_raise(s, TESTDEV_IRQ_DMA_DONE);
-    }
+    object_unref(OBJECT(s));
 }
 
 static void testdev_dma_timer(void *opaque)
@@ -307,6 +323,7 @@ static void testdev_reset(DeviceState *dev)
     }
     s->liveness = 0;
     s->irq_status = 0;
+    s->raising = false;
     s->vector = 0;
     s->dma_src = s->dma_dst = s->dma_count = s->dma_cmd = 0;
 }

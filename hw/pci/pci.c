@@ -557,10 +557,15 @@ void pci_update_bus_master(PCIDevice *dev)
     }
 }
 
+static void pci_destroy_bus_master(PCIDevice *dev);
+
 static void pci_init_bus_master(PCIDevice *dev)
 {
     AddressSpace *dma_as = pci_device_iommu_address_space(dev);
     g_autofree char *name = g_strdup_printf("%s bus master", dev->name);
+
+    /* Realized again after an unrealize: start afresh. */
+    pci_destroy_bus_master(dev);
 
     memory_region_init(&dev->bus_master_container_region, OBJECT(dev),
                        name, UINT64_MAX);
@@ -820,7 +825,14 @@ static void pci_qdev_unrealize(DeviceState *qdev)
         msix_uninit(dev, dev->msix_table_bar, dev->msix_pba_bar);
     }
     msi_uninit(dev);
-    pci_destroy_bus_master(dev);
+    /*
+     * A DMA of this very device may be what unplugged it (a write to its
+     * slot's power control): its address space must outlive the access,
+     * so it only stops decoding now and is destroyed at finalize.
+     */
+    if (dev->bus_master_as_ready) {
+        memory_region_set_enabled(&dev->bus_master_enable_region, false);
+    }
     if (bus->devices[dev->devfn] == dev) {
         bus->devices[dev->devfn] = NULL;
     }
@@ -919,6 +931,11 @@ static void pci_device_init(Object *obj)
     PCI_DEVICE(obj)->devfn = -1;
 }
 
+static void pci_device_finalize(Object *obj)
+{
+    pci_destroy_bus_master(PCI_DEVICE(obj));
+}
+
 static void pci_device_class_init(ObjectClass *oc, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
@@ -949,6 +966,7 @@ static const TypeInfo pci_types[] = {
         .parent = TYPE_DEVICE,
         .instance_size = sizeof(PCIDevice),
         .instance_init = pci_device_init,
+        .instance_finalize = pci_device_finalize,
         .abstract = true,
         .class_size = sizeof(PCIDeviceClass),
         .class_init = pci_device_class_init,

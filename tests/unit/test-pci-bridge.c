@@ -432,6 +432,113 @@ static void test_config_fuzz(void)
     g_assert_cmphex(cfg_readl(0, RP1, 0), ==, 0x000c1b36);
 }
 
+/* A function's own DMA turns its slot off: it is unplugged mid-transfer. */
+static void test_unplug_by_own_dma(void)
+{
+    uint8_t exp = cfg_find_cap(0, RP2, PCI_CAP_ID_EXP);
+    const uint64_t bar = 0xC2000000ULL;
+    uint16_t ctl;
+
+    g_string_truncate(deleted, 0);
+    harness_device_add("pci-testdev-dma,id=td5,bus=rp2,msix-vectors=0",
+                       &error_abort);
+    set_bus_numbers(RP2, 0, 2, 2);
+    cfg_writew(0, RP2, PCI_MEMORY_BASE, bar >> 16);
+    cfg_writew(0, RP2, PCI_MEMORY_LIMIT, bar >> 16);
+    cfg_writew(0, RP2, PCI_COMMAND, PCI_COMMAND_MEMORY);
+    cfg_writel(2, 0, PCI_BASE_ADDRESS_0, bar);
+    cfg_writew(2, 0, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    ctl = cfg_readw(0, RP2, exp + PCI_EXP_SLTCTL);
+    ctl = (ctl & ~PCI_EXP_SLTCTL_PIC) | PCI_EXP_SLTCTL_PWR_IND_OFF |
+          PCI_EXP_SLTCTL_PWR_OFF;
+    mem_writel(bar + TESTDEV_DMA_BUF, ctl);
+    mem_writeq(bar + TESTDEV_REG_DMA_SRC, TESTDEV_DMA_BUF);
+    mem_writeq(bar + TESTDEV_REG_DMA_DST,
+               Q35_ECAM_BASE + PCI_CONFIG_ADDR(0, RP2, exp + PCI_EXP_SLTCTL));
+    /* Two more bytes after the control word: the loop must survive. */
+    mem_writeq(bar + TESTDEV_REG_DMA_COUNT, 8);
+    mem_writeq(bar + TESTDEV_REG_DMA_CMD,
+               TESTDEV_DMA_START | TESTDEV_DMA_TO_GUEST | TESTDEV_DMA_IRQ);
+    g_assert_cmpstr(deleted->str, ==, "td5;");
+    g_assert_cmphex(mem_readl(bar), ==, 0xffffffff);
+    g_assert_cmphex(cfg_readl(2, 0, 0), ==, 0xffffffff);
+}
+
+/* Random register writes, DMA and MSI aimed anywhere, including itself. */
+static void test_mmio_fuzz(void)
+{
+    GRand *rand = g_rand_new_with_seed(0xf00d);
+    const uint64_t bar0 = 0xC1000000ULL, bar2 = 0xC1100000ULL;
+    static const uint64_t targets[] = {
+        0x1000, Q35_ECAM_BASE, 0xfee00000ULL, 0xC1000000ULL, 0xC1100000ULL,
+        0xC1040000ULL, 0xfffffff0ULL,
+    };
+    uint8_t msi;
+
+    set_bus_numbers(RP1, 0, 1, 1);
+    cfg_writew(0, RP1, PCI_MEMORY_BASE, bar0 >> 16);
+    cfg_writew(0, RP1, PCI_MEMORY_LIMIT, bar2 >> 16);
+    cfg_writew(0, RP1, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    cfg_writel(1, 0, PCI_BASE_ADDRESS_0, bar0);
+    cfg_writel(1, 0, PCI_BASE_ADDRESS_2, bar2);
+    cfg_writew(1, 0, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    msi = cfg_find_cap(1, 0, PCI_CAP_ID_MSI);
+
+    for (int i = 0; i < 20000; i++) {
+        uint64_t target = targets[g_rand_int_range(rand, 0, 7)] +
+                          g_rand_int_range(rand, 0, 0x100);
+        uint32_t val = g_rand_int(rand);
+
+        switch (g_rand_int_range(rand, 0, 6)) {
+        case 0:
+            mem_writeq(bar0 + TESTDEV_REG_DMA_SRC,
+                       g_rand_boolean(rand) ? target : TESTDEV_DMA_BUF +
+                       g_rand_int_range(rand, 0, 4096));
+            mem_writeq(bar0 + TESTDEV_REG_DMA_DST,
+                       g_rand_boolean(rand) ? target : TESTDEV_DMA_BUF);
+            mem_writeq(bar0 + TESTDEV_REG_DMA_COUNT,
+                       g_rand_int_range(rand, 0, 5000));
+            mem_writeq(bar0 + TESTDEV_REG_DMA_CMD, val & 7);
+            break;
+        case 1:
+            cfg_writel(1, 0, msi + PCI_MSI_ADDRESS_LO, target);
+            cfg_writew(1, 0, msi + PCI_MSI_DATA_64, val);
+            cfg_writew(1, 0, msi + PCI_MSI_FLAGS, val);
+            break;
+        case 2:
+            mem_writel(bar2 + g_rand_int_range(rand, 0, 0x1000) * 4 % 0x1000,
+                       g_rand_boolean(rand) ? (uint32_t)target : val);
+            break;
+        case 3:
+            mem_writel(bar0 + (g_rand_int_range(rand, 0, 0x28) * 4), val);
+            break;
+        case 4:
+            cfg_writew(1, 0, cfg_find_cap(1, 0, PCI_CAP_ID_MSIX) +
+                       PCI_MSIX_FLAGS, val);
+            break;
+        default:
+            mem_writel(bar0 + TESTDEV_REG_IRQ_RAISE, val);
+            mem_writel(bar0 + TESTDEV_REG_IRQ_ACK, ~val);
+            break;
+        }
+        /* Keep the device reachable whatever the DMA did to config. */
+        if (!(i % 64)) {
+            set_bus_numbers(RP1, 0, 1, 1);
+            cfg_writew(0, RP1, PCI_MEMORY_BASE, bar0 >> 16);
+            cfg_writew(0, RP1, PCI_MEMORY_LIMIT, bar2 >> 16);
+            cfg_writew(0, RP1, PCI_COMMAND,
+                       PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+            cfg_writel(1, 0, PCI_BASE_ADDRESS_0, bar0);
+            cfg_writel(1, 0, PCI_BASE_ADDRESS_2, bar2);
+            cfg_writew(1, 0, PCI_COMMAND,
+                       PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+        }
+    }
+    g_rand_free(rand);
+    qemu_system_reset(SHUTDOWN_CAUSE_NONE);
+    g_assert_cmphex(cfg_readl(0, 0, 0), ==, 0x29c08086);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -458,6 +565,8 @@ int main(int argc, char **argv)
     g_test_add_func("/hotplug/pending-reset", test_hotplug_pending_reset);
     g_test_add_func("/hotplug/errors", test_errors);
     g_test_add_func("/qmp/query-pci", test_query_pci);
+    g_test_add_func("/robustness/unplug-by-own-dma", test_unplug_by_own_dma);
+    g_test_add_func("/robustness/mmio-fuzz", test_mmio_fuzz);
     g_test_add_func("/robustness/config-fuzz", test_config_fuzz);
     return g_test_run();
 }
