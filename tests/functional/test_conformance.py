@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run uapi-conformance against the real kernel in the bench guest.
 
-For the root-bus and root-port topologies, one guest boot runs the program
-twice with each backend (legacy, iommufd).  Each run must exit 0 (every
+For the root-bus, root-port and bridge-group topologies, one guest boot runs
+the program twice with each backend (legacy, iommufd).  Each run must exit 0 (every
 expectation held) and the two transcripts of a backend must be identical:
 the transcript is the reference a simulated kernel is compared with, so it
 must not carry anything that varies between runs.  The transcripts are
@@ -20,7 +20,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib.guest import run_in_guest  # noqa: E402
 from benchlib.tap import Tap  # noqa: E402
 
-TOPOLOGIES = ("root-bus", "root-port")
+# bridge-group adds two functions sharing a bus and a group: no function
+# reset, and a hot reset that covers both
+TOPOLOGIES = ("root-bus", "root-port", "bridge-group")
 BACKENDS = ("legacy", "iommufd")
 RUNS = 2
 

@@ -22,6 +22,8 @@ typedef struct HostDevice {
     char *group;            /* IOMMU group number, as in /dev/vfio/GROUP */
     char *cdev;             /* "vfio0" or NULL if the kernel has no cdev */
     bool on_root_bus;       /* no upstream bridge: no bus reset */
+    bool shares_bus;        /* other functions on its bus: a bus reset
+                               is not a reset of this function alone */
 } HostDevice;
 
 /* Returns a newly allocated path: UAPI_CONFORMANCE_ROOT + @fmt. */

@@ -151,6 +151,7 @@ bool edu_probe(EduDevice *edu, int fd, Transcript *t, const HostDevice *host)
     struct vfio_device_info info = { .argsz = sizeof(info) };
     struct vfio_region_info config, bar0, unused;
     g_autofree char *flags = NULL;
+    bool reset_expected;
     int err;
 
     memset(edu, 0, sizeof(*edu));
@@ -164,13 +165,19 @@ bool edu_probe(EduDevice *edu, int fd, Transcript *t, const HostDevice *host)
         return false;
     }
     flags = transcript_flags(info.flags, device_flag_names);
-    /* edu has neither FLR nor PM reset: only a bus reset can exist */
+    /*
+     * edu has neither FLR nor PM reset.  A secondary bus reset counts as
+     * a function reset only when the function is alone on its bus.
+     */
+    reset_expected = !host->on_root_bus && !host->shares_bus;
     transcript_check(t, !!(info.flags & VFIO_DEVICE_FLAGS_RESET) ==
-                     !host->on_root_bus,
-                     host->on_root_bus ? "no RESET on the root bus" :
-                     "RESET behind a bridge",
-                     "device RESET flag %s a bus reset",
-                     host->on_root_bus ? "absent without" : "present with");
+                     reset_expected,
+                     reset_expected ? "RESET" : "no RESET",
+                     "device RESET flag %s (%s)",
+                     info.flags & VFIO_DEVICE_FLAGS_RESET ? "set" : "clear",
+                     host->on_root_bus ? "root bus, no bus reset" :
+                     host->shares_bus ? "bus reset would hit other functions"
+                     : "alone behind a bridge: bus reset");
     transcript_check(t, (info.flags & VFIO_DEVICE_FLAGS_PCI) &&
                      info.num_regions > VFIO_PCI_CONFIG_REGION_INDEX &&
                      info.num_irqs > VFIO_PCI_MSIX_IRQ_INDEX,

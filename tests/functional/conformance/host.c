@@ -186,6 +186,32 @@ static bool device_on_root_bus(const char *bdf)
     return parent_name && g_str_has_prefix(parent_name, "pci");
 }
 
+static bool is_pci_address(const char *name)
+{
+    unsigned dom, bus, slot, fn;
+    char end;
+
+    return sscanf(name, "%4x:%2x:%2x.%1u%c", &dom, &bus, &slot, &fn,
+                  &end) == 4;
+}
+
+/* Siblings of the device in sysfs are the other functions on its bus. */
+static bool device_shares_bus(const char *bdf)
+{
+    g_autofree char *link = host_path("/sys/bus/pci/devices/%s", bdf);
+    g_autofree char *real = realpath(link, NULL);
+    g_autofree char *parent = real ? g_path_get_dirname(real) : NULL;
+    g_autoptr(GDir) dir = parent ? g_dir_open(parent, 0, NULL) : NULL;
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir))) {
+        if (is_pci_address(name) && strcmp(name, bdf)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool host_device_find(HostDevice *dev, const char *bdf, Error **errp)
 {
     g_autofree char *chosen = NULL;
@@ -218,6 +244,7 @@ bool host_device_find(HostDevice *dev, const char *bdf, Error **errp)
     dev->group = g_path_get_basename(group_target);
     dev->cdev = device_cdev(chosen);
     dev->on_root_bus = device_on_root_bus(chosen);
+    dev->shares_bus = device_shares_bus(chosen);
     dev->bdf = g_steal_pointer(&chosen);
     return true;
 }
