@@ -199,7 +199,6 @@ void qdev_unrealize(DeviceState *dev)
 static void device_unparent(Object *obj)
 {
     DeviceState *dev = DEVICE(obj);
-    bool was_realized = dev->realized;
 
     qdev_unrealize(dev);
     while (dev->child_buses) {
@@ -208,7 +207,11 @@ static void device_unparent(Object *obj)
     if (dev->parent_bus) {
         qbus_remove_child(dev->parent_bus, dev);
     }
-    if (was_realized && dev->canonical_path) {
+    /*
+     * Every device that was ever realized is announced, including the
+     * functions below a bridge that goes (their bridge unrealized them).
+     */
+    if (dev->canonical_path) {
         qdev_notify_deleted(dev);
     }
 }

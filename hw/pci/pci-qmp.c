@@ -40,7 +40,7 @@ static JsonObject *pci_bridge_info(PCIDevice *dev)
     JsonObject *info = json_object_new();
     JsonObject *binfo = json_object_new();
 
-    json_object_set_int_member(binfo, "number", dev->config[PCI_PRIMARY_BUS]);
+    json_object_set_int_member(binfo, "number", pci_dev_bus_num(dev));
     json_object_set_int_member(binfo, "secondary",
                                dev->config[PCI_SECONDARY_BUS]);
     json_object_set_int_member(binfo, "subordinate",

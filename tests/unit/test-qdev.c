@@ -391,6 +391,28 @@ static void test_unplug(void)
     g_string_free(deleted, true);
 }
 
+/* Removing a bus provider announces the devices below it too. */
+static void test_unplug_subtree(void)
+{
+    TestBridge *b2 = TEST_BRIDGE(qdev_new(TYPE_TEST_BRIDGE));
+    DeviceState *child = qdev_new(TYPE_TEST_DEV);
+    g_autofree char *path = NULL;
+
+    object_property_add_child(object_get_root(), "b2", OBJECT(b2));
+    sysbus_realize_and_unref(SYS_BUS_DEVICE(b2), &error_abort);
+    object_property_add_child(OBJECT(b2), "kid", OBJECT(child));
+    qdev_realize_and_unref(child, b2->bus, &error_abort);
+    path = object_get_canonical_path(OBJECT(child));
+
+    deleted = g_string_new(NULL);
+    qdev_add_deleted_notifier(on_deleted, NULL);
+    object_unparent(OBJECT(b2));
+    g_assert_nonnull(strstr(deleted->str, "-=/b2/kid;"));
+    g_assert_nonnull(strstr(deleted->str, "-=/b2;"));
+    qdev_remove_deleted_notifier(on_deleted, NULL);
+    g_string_free(deleted, true);
+}
+
 static void test_unplug_refused(void)
 {
     Error *err = NULL;
@@ -513,6 +535,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qdev/globals", test_globals);
     g_test_add_func("/qdev/device-add", test_device_add);
     g_test_add_func("/qdev/unplug", test_unplug);
+    g_test_add_func("/qdev/unplug-subtree", test_unplug_subtree);
     g_test_add_func("/qdev/unplug-refused", test_unplug_refused);
     g_test_add_func("/qdev/gpio", test_gpio);
     g_test_add_func("/qdev/reset", test_reset);
