@@ -429,6 +429,79 @@ static void test_reset(void)
     cfg_writew(0, TD_DEVFN, PCI_COMMAND, 0);
 }
 
+/*
+ * A toy vIOMMU for 00:05.0: its DMA address space shows guest memory
+ * from 0x600000 at IOVA 0.
+ */
+#define IOMMU_DEVFN PCI_DEVFN(5, 0)
+#define IOMMU_BAR0 0xC0800000ULL
+
+static MemoryRegion iova_root, iova_window;
+static AddressSpace iova_as;
+static int iommu_devices_set;
+
+static AddressSpace *toy_iommu_as(PCIBus *bus, void *opaque, int devfn)
+{
+    return devfn == IOMMU_DEVFN ? &iova_as : NULL;
+}
+
+static bool toy_iommu_set_device(PCIBus *bus, void *opaque, int devfn,
+                                 HostIOMMUDevice *hiod, Error **errp)
+{
+    if (devfn != IOMMU_DEVFN) {
+        error_setg(errp, "toy IOMMU: devfn %d is not mine", devfn);
+        return false;
+    }
+    iommu_devices_set++;
+    return true;
+}
+
+static const PCIIOMMUOps toy_iommu_ops = {
+    .get_address_space = toy_iommu_as,
+    .set_iommu_device = toy_iommu_set_device,
+};
+
+static void toy_iommu_init(void)
+{
+    memory_region_init(&iova_root, NULL, "iova", UINT64_MAX);
+    memory_region_init_alias(&iova_window, NULL, "iova-window",
+                             get_system_memory(), 0x600000, 0x100000);
+    memory_region_add_subregion(&iova_root, 0, &iova_window);
+    address_space_init(&iova_as, &iova_root, "toy-iommu");
+    pci_setup_iommu(pci_host_get_root_bus(), &toy_iommu_ops, NULL);
+}
+
+static void test_iommu_dma(void)
+{
+    PCIDevice *dev = PCI_DEVICE(qdev_find_device("tdi", &error_abort));
+    PCIDevice *td = PCI_DEVICE(qdev_find_device("td", &error_abort));
+    Error *err = NULL;
+
+    g_assert_true(pci_device_iommu_address_space(dev) == &iova_as);
+    g_assert_true(pci_device_iommu_address_space(td) ==
+                  &address_space_memory);
+    g_assert_true(pci_device_set_iommu_device(dev, NULL, &error_abort));
+    g_assert_cmpint(iommu_devices_set, ==, 1);
+    g_assert_false(pci_device_set_iommu_device(td, NULL, &err));
+    error_free(err);
+
+    mem_writel(0x600010, 0x10c0ffee);
+    cfg_writel(0, IOMMU_DEVFN, PCI_BASE_ADDRESS_0, IOMMU_BAR0);
+    cfg_writew(0, IOMMU_DEVFN, PCI_COMMAND,
+               PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    mem_writeq(IOMMU_BAR0 + TESTDEV_REG_DMA_SRC, 0x10);
+    mem_writeq(IOMMU_BAR0 + TESTDEV_REG_DMA_DST, TESTDEV_DMA_BUF);
+    mem_writeq(IOMMU_BAR0 + TESTDEV_REG_DMA_COUNT, 4);
+    mem_writeq(IOMMU_BAR0 + TESTDEV_REG_DMA_CMD, TESTDEV_DMA_START);
+    g_assert_cmphex(mem_readl(IOMMU_BAR0 + TESTDEV_DMA_BUF), ==, 0x10c0ffee);
+    /* Outside the IOMMU's window the transfer fails. */
+    mem_writeq(IOMMU_BAR0 + TESTDEV_REG_DMA_SRC, 0x100000);
+    mem_writeq(IOMMU_BAR0 + TESTDEV_REG_DMA_CMD, TESTDEV_DMA_START);
+    g_assert_cmphex(mem_readl(IOMMU_BAR0 + TESTDEV_REG_IRQ_STATUS), ==,
+                    TESTDEV_IRQ_DMA_ERROR);
+    cfg_writew(0, IOMMU_DEVFN, PCI_COMMAND, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -437,6 +510,8 @@ int main(int argc, char **argv)
     harness_device_add("pci-testdev-dma,id=td,addr=03.0", &error_abort);
     harness_device_add("pci-testdev-dma,id=td3,addr=07.0,dma-delay-ns=1000",
                        &error_abort);
+    toy_iommu_init();
+    harness_device_add("pci-testdev-dma,id=tdi,addr=05.0", &error_abort);
     harness_machine_done();
 
     g_test_add_func("/q35/host-bridge", test_host_bridge);
@@ -450,6 +525,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/msix-notifiers", test_msix_notifiers);
     g_test_add_func("/pci/dma", test_dma);
     g_test_add_func("/pci/dma-delayed", test_dma_delayed);
+    g_test_add_func("/pci/iommu-dma", test_iommu_dma);
     g_test_add_func("/pci/reset", test_reset);
     return g_test_run();
 }
