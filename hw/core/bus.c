@@ -35,23 +35,34 @@ void qbus_remove_child(BusState *bus, DeviceState *dev)
     object_unref(OBJECT(dev));
 }
 
+static bool qbus_name_taken(const char *name)
+{
+    for (GList *l = all_buses; l; l = l->next) {
+        if (g_str_equal(BUS(l->data)->name, name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* "PARENTID.N", else the lower-case type name and the first free N. */
 static char *qbus_default_name(const char *typename, DeviceState *parent)
 {
-    static GHashTable *type_counters;
-    unsigned n;
+    g_autofree char *base = NULL;
+    char *name;
 
     if (parent && parent->id) {
         return g_strdup_printf("%s.%u", parent->id,
                                g_list_length(parent->child_buses));
     }
-    if (!type_counters) {
-        type_counters = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                              g_free, NULL);
+    base = g_ascii_strdown(typename, -1);
+    for (unsigned n = 0;; n++) {
+        name = g_strdup_printf("%s.%u", base, n);
+        if (!qbus_name_taken(name)) {
+            return name;
+        }
+        g_free(name);
     }
-    n = GPOINTER_TO_UINT(g_hash_table_lookup(type_counters, typename));
-    g_hash_table_insert(type_counters, g_strdup(typename),
-                        GUINT_TO_POINTER(n + 1));
-    return g_strdup_printf("%s.%u", typename, n);
 }
 
 static void qbus_init_internal(BusState *bus, DeviceState *parent,
