@@ -395,6 +395,19 @@ EXPORT ssize_t pread64(int fd, void *buf, size_t len, off_t off)
     return pread(fd, buf, len, off);
 }
 
+/* _FORTIFY_SOURCE builds (Debian's QEMU) call the checked variants */
+EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off,
+                           size_t buflen)
+{
+    return pread(fd, buf, len, off);
+}
+
+EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t off,
+                             size_t buflen)
+{
+    return pread(fd, buf, len, off);
+}
+
 EXPORT ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 {
     bool handled;
@@ -665,6 +678,24 @@ EXPORT char *realpath(const char *path, char *resolved)
         sim_unlock();
     }
     return r;
+}
+
+EXPORT ssize_t __readlink_chk(const char *path, char *out, size_t size,
+                              size_t outlen)
+{
+    return readlink(path, out, size);
+}
+
+EXPORT ssize_t __readlinkat_chk(int dirfd, const char *path, char *out,
+                                size_t size, size_t outlen)
+{
+    return readlinkat(dirfd, path, out, size);
+}
+
+EXPORT char *__realpath_chk(const char *path, char *resolved,
+                            size_t resolvedlen)
+{
+    return realpath(path, resolved);
 }
 
 EXPORT char *canonicalize_file_name(const char *path)

@@ -78,16 +78,28 @@ static int real_fstat(int fd, struct stat *st)
     return syscall(SYS_newfstatat, fd, "", st, AT_EMPTY_PATH);
 }
 
+void sim_file_adopt(int fd);
+
+/*
+ * The table is the fast path; a number it does not know (a raw dup, a
+ * close the library did not see) is checked by the memfd's inode.
+ */
 SimFile *sim_file_lookup(int fd)
 {
+    SimFile *f;
+
     if (!sim_ready || fd < 0) {
         return NULL;
     }
-    return g_hash_table_lookup(files_by_fd, GINT_TO_POINTER(fd));
+    f = g_hash_table_lookup(files_by_fd, GINT_TO_POINTER(fd));
+    if (!f) {
+        sim_file_adopt(fd);
+        f = g_hash_table_lookup(files_by_fd, GINT_TO_POINTER(fd));
+    }
+    return f;
 }
 
 /* Records @fd as another number for the file whose memfd it refers to */
-void sim_file_adopt(int fd);
 void sim_file_adopt(int fd)
 {
     struct stat st;
