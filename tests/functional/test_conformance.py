@@ -2,8 +2,9 @@
 """Run uapi-conformance against the real kernel in the bench guest.
 
 For the root-bus, root-port and bridge-group topologies, one guest boot runs
-the program twice with each backend (legacy, iommufd).  Each run must exit 0 (every
-expectation held) and the two transcripts of a backend must be identical:
+the program twice with each backend (legacy, iommufd).  Each run must exit 0
+(every expectation held) and the two transcripts of a backend must be
+identical:
 the transcript is the reference a simulated kernel is compared with, so it
 must not carry anything that varies between runs.  The transcripts are
 printed as TAP diagnostics.  Output is TAP.

@@ -479,7 +479,8 @@ bool edu_hot_reset_info(EduDevice *edu, bool cdev)
     return transcript_check(edu->tr,
                             !!(info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID)
                             == cdev,
-                            cdev ? "DEV_ID for a cdev" : "no DEV_ID for a group",
+                            cdev ? "DEV_ID for a cdev" :
+                            "no DEV_ID for a group",
                             "hot reset info reports %s",
                             cdev ? "devids" : "group ids");
 }
