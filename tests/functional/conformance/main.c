@@ -51,16 +51,16 @@ static bool backend_known(const char *name)
     return false;
 }
 
-static int run_map_floor(HostDevice *dev, const char *size_arg)
+static int run_map_floor(HostDevice *dev, uint64_t size)
 {
     Error *err = NULL;
-    MapFloor mf = { .prefault = opt_prefault, .private_thp = opt_thp };
+    MapFloor mf = {
+        .size = size,
+        .prefault = opt_prefault,
+        .private_thp = opt_thp,
+    };
     bool ok;
 
-    if (!host_parse_size(size_arg, &mf.size, &err)) {
-        error_report_err(err);
-        return 1;
-    }
     if (!strcmp(opt_backend, "legacy")) {
         ok = legacy_map_floor(dev, &mf, &err);
     } else {
@@ -112,6 +112,7 @@ int main(int argc, char **argv)
     g_autoptr(GError) gerr = NULL;
     Error *err = NULL;
     HostDevice dev;
+    uint64_t floor_size = 0;
     int ret;
 
     error_set_progname(argv[0]);
@@ -139,11 +140,21 @@ int main(int argc, char **argv)
                      );
         return 1;
     }
+    if (opt_map_floor &&
+        !host_parse_size(opt_map_floor, &floor_size, &err)) {
+        error_prepend(&err, "--map-floor: ");
+        error_report_err(err);
+        return 1;
+    }
+    if ((opt_prefault || opt_thp) && !opt_map_floor) {
+        error_report("--prefault and --thp need --map-floor");
+        return 1;
+    }
     if (!host_device_find(&dev, opt_device, &err)) {
         error_report_err(err);
         return 1;
     }
-    ret = opt_map_floor ? run_map_floor(&dev, opt_map_floor)
+    ret = opt_map_floor ? run_map_floor(&dev, floor_size)
                         : run_checks(&dev);
     host_device_clear(&dev);
     return ret;
