@@ -79,12 +79,15 @@ static void q35_host_realize(DeviceState *dev, Error **errp)
     memory_region_add_subregion_overlap(get_system_memory(), 0,
                                         &s->pci_memory, -1);
     pci_host_init_conf_regions(phb);
-    memory_region_add_subregion(get_system_io(), 0xcf8, &phb->conf_mem);
-    memory_region_add_subregion(get_system_io(), 0xcfc, &phb->data_mem);
+    /* Above any BAR or bridge window a guest may put over them. */
+    memory_region_add_subregion_overlap(get_system_io(), 0xcf8,
+                                        &phb->conf_mem, 10);
+    memory_region_add_subregion_overlap(get_system_io(), 0xcfc,
+                                        &phb->data_mem, 10);
     memory_region_init_io(&s->ecam, OBJECT(s), &q35_ecam_ops, s,
                           "pcie-mmcfg-mmio", Q35_ECAM_SIZE);
-    memory_region_add_subregion(get_system_memory(), Q35_ECAM_BASE,
-                                &s->ecam);
+    memory_region_add_subregion_overlap(get_system_memory(), Q35_ECAM_BASE,
+                                        &s->ecam, 10);
 
     phb->bus = pci_root_bus_new(dev, "pcie.0", &s->pci_memory,
                                 get_system_io(), 0, TYPE_PCIE_BUS);

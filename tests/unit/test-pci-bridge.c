@@ -87,6 +87,18 @@ static void test_windows(void)
     g_assert_cmphex(mem_readl(bar + 0x100000), ==, 0xffffffff);
     cfg_writel(1, 0, PCI_BASE_ADDRESS_0, bar);
 
+    /* A window over the config ports does not hide them. */
+    cfg_writeb(0, RP1, PCI_IO_BASE, 0x00);
+    cfg_writeb(0, RP1, PCI_IO_LIMIT, 0x00);
+    cfg_writel(1, 0, PCI_BASE_ADDRESS_1, 0xc00);
+    g_assert_cmphex(outl_inl(0xc00, false, 0), ==, TESTDEV_ID_VALUE);
+    g_assert_cmphex(cfg_readl(0, 0, 0), ==, 0x29c08086);
+    cfg_writel(1, 0, PCI_BASE_ADDRESS_1, 0xcf8 & ~0xff);
+    g_assert_cmphex(cfg_readl(0, 0, 0), ==, 0x29c08086);
+    cfg_writel(1, 0, PCI_BASE_ADDRESS_1, 0xd000);
+    cfg_writeb(0, RP1, PCI_IO_BASE, 0xd0);
+    cfg_writeb(0, RP1, PCI_IO_LIMIT, 0xd0);
+
     /* Closing the window (base above limit). */
     cfg_writew(0, RP1, PCI_MEMORY_BASE, (bar >> 16) + 0x10);
     g_assert_cmphex(mem_readl(bar), ==, 0xffffffff);
