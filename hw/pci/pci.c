@@ -800,6 +800,11 @@ static void pci_qdev_realize(DeviceState *qdev, Error **errp)
         pc->realize(dev, &local_err);
         if (local_err) {
             error_propagate(errp, local_err);
+            /* Undo what the model's realize got through. */
+            if (msix_present(dev)) {
+                msix_uninit(dev, dev->msix_table_bar, dev->msix_pba_bar);
+            }
+            msi_uninit(dev);
             pci_destroy_bus_master(dev);
             bus->devices[dev->devfn] = NULL;
             pci_config_free(dev);
