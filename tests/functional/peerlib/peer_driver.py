@@ -125,6 +125,7 @@ def run_peer(backend, bdf, mem, workdir):
             link.command(f"outl 0xcf8 {CONFIG_ADDRESS:#x}")
             value = int(link.command("inl 0xcfc"), 0)
             run["ready_s"] = time.monotonic() - t0
+            run["after_connect_s"] = run["ready_s"] - run["connect_s"]
             run["config0"] = f"{value:#010x}"
             t1 = time.monotonic()
             proc.send_signal(signal.SIGTERM)
