@@ -34,8 +34,9 @@ done
     echo "cdev=$(ls /sys/bus/pci/devices/$dev/vfio-dev)"
     echo "path=$(readlink -f /sys/bus/pci/devices/$dev)"
     echo "cdev_dev=$(cat /sys/class/vfio-dev/*/dev)"
-    echo "group_dev=$(ls -l /dev/vfio/ | tr -s ' ' | tr '\n' ';')"
-    echo "iommu_dev=$(ls -l /dev/iommu | tr -s ' ')"
+    for node in /dev/vfio/* /dev/vfio/devices/* /dev/iommu; do
+        echo "node=$(stat -c '%n %F %Hr:%Lr' $node)"
+    done
 } > "$RESULTS_DIR/facts"
 """
 

@@ -24,6 +24,7 @@ static GRecMutex sim_mutex;
 static bool sim_ready;
 static GHashTable *files_by_fd;     /* int fd -> SimFile */
 static GHashTable *files_by_ino;    /* ino -> SimFile */
+static dev_t memfd_dev;             /* the st_dev every memfd shares */
 
 void sim_lock(void)
 {
@@ -92,6 +93,19 @@ SimFile *sim_file_lookup(int fd)
         return NULL;
     }
     f = g_hash_table_lookup(files_by_fd, GINT_TO_POINTER(fd));
+    if (f) {
+        struct stat st;
+
+        /* a number closed behind the library's back may be reused */
+        if (real_fstat(fd, &st) == 0 && st.st_dev == memfd_dev &&
+            st.st_ino == f->ino) {
+            return f;
+        }
+        g_hash_table_remove(files_by_fd, GINT_TO_POINTER(fd));
+        sim_live_fds--;
+        f->fds--;
+        f = NULL;
+    }
     if (!f) {
         sim_file_adopt(fd);
         f = g_hash_table_lookup(files_by_fd, GINT_TO_POINTER(fd));
@@ -106,6 +120,10 @@ void sim_file_adopt(int fd)
     SimFile *f;
 
     if (!sim_ready || fd < 0 || real_fstat(fd, &st) < 0) {
+        return;
+    }
+    /* inode numbers are only unique within the memfd file system */
+    if (st.st_dev != memfd_dev) {
         return;
     }
     f = g_hash_table_lookup(files_by_ino, GSIZE_TO_POINTER(st.st_ino));
@@ -127,6 +145,7 @@ int sim_file_open(SimFileKind kind, dev_t rdev, const char *name,
         return -errno;
     }
     real_fstat(fd, &st);
+    memfd_dev = st.st_dev;
     f = g_new0(SimFile, 1);
     f->kind = kind;
     f->ino = st.st_ino;
@@ -148,7 +167,8 @@ static int find_other_fd(SimFile *f, int closed)
 
     while (dir && (name = g_dir_read_name(dir))) {
         int fd = atoi(name);
-        if (fd != closed && real_fstat(fd, &st) == 0 && st.st_ino == f->ino &&
+        if (fd != closed && real_fstat(fd, &st) == 0 &&
+            st.st_dev == memfd_dev && st.st_ino == f->ino &&
             !g_hash_table_contains(files_by_fd, GINT_TO_POINTER(fd))) {
             return fd;
         }
@@ -180,7 +200,8 @@ static void file_release(SimFile *f)
 void sim_file_forget(int fd);
 void sim_file_forget(int fd)
 {
-    SimFile *f = sim_file_lookup(fd);
+    SimFile *f = sim_ready && fd >= 0 ?
+                 g_hash_table_lookup(files_by_fd, GINT_TO_POINTER(fd)) : NULL;
     int other;
 
     if (!f) {
@@ -208,6 +229,9 @@ void sim_file_dup(int oldfd, int newfd)
 {
     SimFile *f = sim_file_lookup(oldfd);
 
+    if (g_hash_table_contains(files_by_fd, GINT_TO_POINTER(newfd))) {
+        return;
+    }
     if (f && newfd >= 0 && newfd != oldfd) {
         g_hash_table_insert(files_by_fd, GINT_TO_POINTER(newfd), f);
         f->fds++;
@@ -219,6 +243,7 @@ static bool device_create(SimDeviceConfig *c, Error **errp)
 {
     SimDevice *d = g_new0(SimDevice, 1);
     SimGroup *g = sim_group_by_id(c->group);
+    struct stat st;
 
     d->cfg = c;
     d->irq_type = -1;
@@ -238,6 +263,8 @@ static bool device_create(SimDeviceConfig *c, Error **errp)
                              c->bdf);
             return false;
         }
+        real_fstat(d->bar_memfd[i], &st);
+        memfd_dev = st.st_dev;
         d->bar[i] = sim_libc.mmap(NULL, c->bar_size[i],
                                   PROT_READ | PROT_WRITE, MAP_SHARED,
                                   d->bar_memfd[i], 0);

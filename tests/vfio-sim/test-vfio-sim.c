@@ -8,6 +8,7 @@
 #include "qemu/osdep.h"
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <linux/vfio.h>
@@ -276,11 +277,184 @@ static void test_dup_and_close(void)
     close(copy);
 }
 
+static int open_bound_cdev(const char *path, int iommufd, uint32_t *dev_id)
+{
+    struct vfio_device_bind_iommufd bind = {
+        .argsz = sizeof(bind), .iommufd = iommufd,
+    };
+    int fd = open(path, O_RDWR);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind), ==, 0);
+    if (dev_id) {
+        *dev_id = bind.out_devid;
+    }
+    return fd;
+}
+
+static void test_hot_reset_iommufd(void)
+{
+    size_t argsz = sizeof(struct vfio_pci_hot_reset_info) +
+                   4 * sizeof(struct vfio_pci_dependent_device);
+    g_autofree struct vfio_pci_hot_reset_info *info = g_malloc0(argsz);
+    struct vfio_pci_hot_reset reset = { .argsz = sizeof(reset) };
+    int iommufd = open("/dev/iommu", O_RDWR);
+    uint32_t id0;
+    int a = open_bound_cdev("/dev/vfio/devices/vfio1", iommufd, &id0);
+    int b;
+
+    info->argsz = argsz;
+    g_assert_cmpint(ioctl(a, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info), ==,
+                    0);
+    g_assert_cmpuint(info->count, ==, 2);
+    g_assert_true(info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID);
+    g_assert_false(info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED);
+    g_assert_cmpuint(info->devices[0].devid, ==, id0);
+    g_assert_cmpuint(info->devices[1].devid, ==,
+                     (uint32_t)VFIO_PCI_DEVID_NOT_OWNED);
+    /* the sibling is not bound to this iommufd */
+    g_assert_cmpint(err_of(ioctl(a, VFIO_DEVICE_PCI_HOT_RESET, &reset)), ==,
+                    EPERM);
+    b = open_bound_cdev("/dev/vfio/devices/vfio2", iommufd, NULL);
+    g_assert_cmpint(ioctl(a, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info), ==,
+                    0);
+    g_assert_true(info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED);
+    g_assert_cmpint(ioctl(a, VFIO_DEVICE_PCI_HOT_RESET, &reset), ==, 0);
+    close(b);
+    close(a);
+    close(iommufd);
+}
+
+static void test_hot_reset_legacy(void)
+{
+    g_autofree struct vfio_pci_hot_reset *reset =
+        g_malloc0(sizeof(*reset) + 2 * sizeof(int32_t));
+    int container = open("/dev/vfio/vfio", O_RDWR);
+    int g5 = open("/dev/vfio/5", O_RDWR);
+    int g6 = open("/dev/vfio/6", O_RDWR);
+    int dev;
+
+    g_assert_cmpint(ioctl(g5, VFIO_GROUP_SET_CONTAINER, &container), ==, 0);
+    g_assert_cmpint(ioctl(g6, VFIO_GROUP_SET_CONTAINER, &container), ==, 0);
+    g_assert_cmpint(ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU),
+                    ==, 0);
+    dev = ioctl(g5, VFIO_GROUP_GET_DEVICE_FD, "0000:01:00.0");
+    g_assert_cmpint(dev, >=, 0);
+    reset->argsz = sizeof(*reset) + sizeof(int32_t);
+    reset->count = 1;
+    reset->group_fds[0] = g5;       /* group 6 is affected too */
+    g_assert_cmpint(err_of(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, reset)), ==,
+                    EPERM);
+    reset->argsz = sizeof(*reset) + 2 * sizeof(int32_t);
+    reset->count = 2;
+    reset->group_fds[1] = g6;
+    g_assert_cmpint(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, reset), ==, 0);
+    close(dev);
+    close(g6);
+    close(g5);
+    close(container);
+}
+
+static void test_ioas_copy_unmap_all(void)
+{
+    uint8_t *buf = mmap(NULL, 4 * MIB, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+    struct iommu_ioas_copy copy = {
+        .size = sizeof(copy), .flags = MAP_RW, .length = MIB,
+        .dst_iova = 8 * MIB, .src_iova = 0,
+    };
+    struct iommu_ioas_unmap u = {
+        .size = sizeof(u), .iova = 0, .length = UINT64_MAX,
+    };
+    Iommufd f;
+
+    iommufd_open(&f, true);
+    g_assert_cmpint(ioas_map(&f, buf, 0, MIB), ==, 0);
+    g_assert_cmpint(ioctl(f.iommufd, IOMMU_IOAS_ALLOC, &alloc), ==, 0);
+    copy.dst_ioas_id = alloc.out_ioas_id;
+    copy.src_ioas_id = f.ioas;
+    g_assert_cmpint(ioctl(f.iommufd, IOMMU_IOAS_COPY, &copy), ==, 0);
+    copy.src_iova = MIB;            /* nothing mapped there */
+    copy.dst_iova = 16 * MIB;
+    g_assert_cmpint(err_of(ioctl(f.iommufd, IOMMU_IOAS_COPY, &copy)), ==,
+                    ENOENT);
+    u.ioas_id = f.ioas;
+    g_assert_cmpint(ioctl(f.iommufd, IOMMU_IOAS_UNMAP, &u), ==, 0);
+    g_assert_cmpuint(u.length, ==, MIB);
+    u.ioas_id = alloc.out_ioas_id;
+    u.length = UINT64_MAX;
+    g_assert_cmpint(ioctl(f.iommufd, IOMMU_IOAS_UNMAP, &u), ==, 0);
+    g_assert_cmpuint(u.length, ==, MIB);
+    iommufd_close(&f);
+    munmap(buf, 4 * MIB);
+}
+
+static void test_scm_rights(void)
+{
+    struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+    char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+    char byte = 'x';
+    struct iovec iov = { &byte, 1 };
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+    };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    int sv[2], fd = open("/dev/iommu", O_RDWR), got;
+
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    g_assert_cmpint(sendmsg(sv[0], &msg, 0), ==, 1);
+    memset(cbuf, 0, sizeof(cbuf));
+    g_assert_cmpint(recvmsg(sv[1], &msg, 0), ==, 1);
+    memcpy(&got, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+    g_assert_cmpint(got, !=, fd);
+    /* the sender's number may go: the received one keeps the file */
+    close(fd);
+    g_assert_cmpint(ioctl(got, IOMMU_IOAS_ALLOC, &alloc), ==, 0);
+    close(got);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Run with configs/incompatible.conf (VFIO_SIM_TEST_INCOMPATIBLE=1) */
+static void test_incompatible_domain(void)
+{
+    struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+    struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+    int iommufd = open("/dev/iommu", O_RDWR);
+    int a = open_bound_cdev("/dev/vfio/devices/vfio0", iommufd, NULL);
+    int b = open_bound_cdev("/dev/vfio/devices/vfio1", iommufd, NULL);
+
+    g_assert_cmpint(ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc), ==, 0);
+    at.pt_id = alloc.out_ioas_id;
+    g_assert_cmpint(ioctl(a, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), ==, 0);
+    at.pt_id = alloc.out_ioas_id;
+    g_assert_cmpint(err_of(ioctl(b, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)), ==,
+                    EINVAL);
+    /* the fallback: a second IOAS */
+    g_assert_cmpint(ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc), ==, 0);
+    at.pt_id = alloc.out_ioas_id;
+    g_assert_cmpint(ioctl(b, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), ==, 0);
+    close(b);
+    close(a);
+    close(iommufd);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     if (access("/dev/vfio/devices/vfio0", F_OK)) {
         g_test_skip("not running under libvfio-sim.so");
+    }
+    if (g_getenv("VFIO_SIM_TEST_INCOMPATIBLE")) {
+        g_test_add_func("/vfio-sim/incompatible-domain",
+                        test_incompatible_domain);
+        return g_test_run();
     }
     g_test_add_func("/vfio-sim/dev-nodes", test_dev_nodes);
     g_test_add_func("/vfio-sim/sysfs", test_sysfs);
@@ -292,5 +466,9 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-sim/memlock", test_memlock);
     g_test_add_func("/vfio-sim/fault-injection", test_fault_injection);
     g_test_add_func("/vfio-sim/dup-and-close", test_dup_and_close);
+    g_test_add_func("/vfio-sim/scm-rights", test_scm_rights);
+    g_test_add_func("/vfio-sim/ioas-copy-unmap-all", test_ioas_copy_unmap_all);
+    g_test_add_func("/vfio-sim/hot-reset-iommufd", test_hot_reset_iommufd);
+    g_test_add_func("/vfio-sim/hot-reset-legacy", test_hot_reset_legacy);
     return g_test_run();
 }
