@@ -154,6 +154,43 @@ static int vfio_iommufd_dma_copy(VFIOContainer *src, VFIOContainer *dst,
                                     readonly, errp);
 }
 
+/*
+ * With cdevs the kernel finds the affected devices itself and accepts the
+ * reset only if this iommufd owns all of them: ask first, to say which.
+ */
+static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
+                                      VFIODevice *vbasedev, bool single,
+                                      Error **errp)
+{
+    g_autofree struct vfio_pci_hot_reset_info *info = NULL;
+    int ret = vfio_ioctl_device_get_pci_hot_reset_info(vbasedev->fd, &info,
+                                                       errp);
+
+    if (ret < 0) {
+        error_prepend(errp, "vfio %s: ", vbasedev->name);
+        return ret;
+    }
+    for (uint32_t i = 0; i < info->count; i++) {
+        struct vfio_pci_dependent_device *d = &info->devices[i];
+        bool other = d->devid != vbasedev->devid;
+
+        if (d->devid == (uint32_t)VFIO_PCI_DEVID_NOT_OWNED ||
+            (single && other)) {
+            error_setg(errp, "vfio %s: a bus reset would also reset "
+                       "%04x:%02x:%02x.%x%s", vbasedev->name, d->segment,
+                       d->bus, (d->devfn >> 3) & 0x1f, d->devfn & 7,
+                       other && d->devid != (uint32_t)VFIO_PCI_DEVID_NOT_OWNED
+                       ? "" : ", which this iommufd does not own");
+            return single && other ? -EBUSY : -EPERM;
+        }
+    }
+    ret = vfio_ioctl_device_pci_hot_reset(vbasedev->fd, NULL, 0, errp);
+    if (ret < 0) {
+        error_prepend(errp, "vfio %s: ", vbasedev->name);
+    }
+    return ret;
+}
+
 static void vfio_iommufd_finalize(Object *obj)
 {
     VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(obj);
@@ -179,6 +216,7 @@ static void vfio_iommufd_class_init(ObjectClass *oc, const void *data)
     k->dma_map = vfio_iommufd_dma_map;
     k->dma_unmap = vfio_iommufd_dma_unmap;
     k->dma_copy = vfio_iommufd_dma_copy;
+    k->pci_hot_reset = vfio_iommufd_pci_hot_reset;
 }
 
 static const TypeInfo vfio_iommufd_info = {

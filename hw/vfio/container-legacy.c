@@ -14,6 +14,9 @@
 #include "qemu/error-report.h"
 #include "system/memory.h"
 
+#define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
+#define PCI_FUNC(devfn) ((devfn) & 0x07)
+
 #define VFIO_CONTAINER_PATH "/dev/vfio/vfio"
 
 OBJECT_DECLARE_SIMPLE_TYPE(VFIOLegacyContainer, VFIO_CONTAINER_LEGACY)
@@ -293,6 +296,57 @@ static int vfio_legacy_dma_unmap(VFIOContainer *container, hwaddr iova,
                                 size, errp);
 }
 
+/*
+ * A bus reset affects every function on the bus: each one's group must be
+ * ours (opened by this process), and the kernel wants all their fds.
+ */
+static int vfio_legacy_pci_hot_reset(VFIOContainer *container,
+                                     VFIODevice *vbasedev, bool single,
+                                     Error **errp)
+{
+    g_autofree struct vfio_pci_hot_reset_info *info = NULL;
+    g_autoptr(GArray) fds = g_array_new(false, false, sizeof(int32_t));
+    int ret = vfio_ioctl_device_get_pci_hot_reset_info(vbasedev->fd, &info,
+                                                       errp);
+
+    if (ret < 0) {
+        error_prepend(errp, "vfio %s: ", vbasedev->name);
+        return ret;
+    }
+    for (uint32_t i = 0; i < info->count; i++) {
+        struct vfio_pci_dependent_device *d = &info->devices[i];
+        VFIOGroup *group = vfio_group_lookup(d->group_id);
+        bool seen = false;
+
+        if (!group) {
+            error_setg(errp, "vfio %s: a bus reset would also reset "
+                       "%04x:%02x:%02x.%x, whose group %u is not ours",
+                       vbasedev->name, d->segment, d->bus,
+                       PCI_SLOT(d->devfn), PCI_FUNC(d->devfn), d->group_id);
+            return -EPERM;
+        }
+        if (single && group != vbasedev->group) {
+            error_setg(errp, "vfio %s: a bus reset would also reset "
+                       "%04x:%02x:%02x.%x", vbasedev->name, d->segment,
+                       d->bus, PCI_SLOT(d->devfn), PCI_FUNC(d->devfn));
+            return -EBUSY;
+        }
+        for (guint j = 0; j < fds->len; j++) {
+            seen |= g_array_index(fds, int32_t, j) == group->fd;
+        }
+        if (!seen) {
+            g_array_append_val(fds, group->fd);
+        }
+    }
+    ret = vfio_ioctl_device_pci_hot_reset(vbasedev->fd,
+                                          (int32_t *)fds->data, fds->len,
+                                          errp);
+    if (ret < 0) {
+        error_prepend(errp, "vfio %s: ", vbasedev->name);
+    }
+    return ret;
+}
+
 static int vfio_legacy_dma_copy(VFIOContainer *src, VFIOContainer *dst,
                                 hwaddr iova, uint64_t size, bool readonly,
                                 Error **errp)
@@ -328,6 +382,7 @@ static void vfio_legacy_class_init(ObjectClass *oc, const void *data)
     k->dma_unmap = vfio_legacy_dma_unmap;
     /* The type1 IOMMU cannot share pinned pages between containers. */
     k->dma_copy = vfio_legacy_dma_copy;
+    k->pci_hot_reset = vfio_legacy_pci_hot_reset;
 }
 
 static const TypeInfo vfio_legacy_info = {

@@ -95,6 +95,21 @@ int vfio_ioctl_device_get_pci_hot_reset_info(
     return -EOVERFLOW;
 }
 
+int vfio_ioctl_device_pci_hot_reset(int device_fd, const int32_t *group_fds,
+                                    uint32_t count, Error **errp)
+{
+    size_t argsz = sizeof(struct vfio_pci_hot_reset) +
+                   count * sizeof(int32_t);
+    g_autofree struct vfio_pci_hot_reset *reset = g_malloc0(argsz);
+
+    reset->argsz = argsz;
+    reset->count = count;
+    if (count) {
+        memcpy(reset->group_fds, group_fds, count * sizeof(int32_t));
+    }
+    return VFIO_IOCTL0(device_fd, VFIO_DEVICE_PCI_HOT_RESET, reset, errp);
+}
+
 int vfio_ioctl_device_bind_iommufd(int device_fd, int iommufd,
                                    uint32_t *devid, Error **errp)
 {

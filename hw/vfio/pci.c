@@ -142,6 +142,20 @@ static void vfio_pci_exit(PCIDevice *pdev)
     vfio_p2p_set_excluded(OBJECT(vdev), false);
 }
 
+/* A bus/slot reset through the container (no FLR on the device). */
+static bool vfio_pci_hot_reset(VFIOPCIDevice *vdev, Error **errp)
+{
+    VFIODevice *vbasedev = &vdev->vbasedev;
+    VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(vbasedev->container);
+
+    if (!k->pci_hot_reset) {
+        error_setg(errp, "vfio %s: no available reset mechanism",
+                   vbasedev->name);
+        return false;
+    }
+    return k->pci_hot_reset(vbasedev->container, vbasedev, false, errp) == 0;
+}
+
 static void vfio_pci_reset(DeviceState *dev)
 {
     VFIOPCIDevice *vdev = VFIO_PCI(dev);
@@ -160,9 +174,16 @@ static void vfio_pci_reset(DeviceState *dev)
             warn_report_err(err);
             err = NULL;
         }
-    } else {
-        warn_report_once("vfio %s: cannot reset the device, no available "
-                         "reset mechanism", vbasedev->name);
+    } else if (!vfio_pci_hot_reset(vdev, &err)) {
+        /* Once: a machine without FLR or bus reset keeps saying so. */
+        if (!vdev->reset_warned) {
+            error_prepend(&err, "cannot reset the device: ");
+            warn_report_err(err);
+            vdev->reset_warned = true;
+        } else {
+            error_free(err);
+        }
+        err = NULL;
     }
     if (!vfio_pci_intx_enable(vdev, &err)) {
         warn_report_err(err);

@@ -167,10 +167,13 @@ struct VFIOContainerClass {
     int (*reset)(VFIOContainer *container, Error **errp);
 
     /*
-     * Optional; reserved for PCI bus (hot) reset, which needs every
-     * affected device's fd (iommufd) or group fd (legacy).  @vbasedev is
-     * the device that asked; @single means only it may be affected.
-     * Returns 0 or -errno.  Unimplemented for now.
+     * Optional.  PCI bus/slot (hot) reset of @vbasedev's bus, for devices
+     * without a function-level reset.  Every affected device must belong
+     * to this process (legacy: its group is open; iommufd: the iommufd
+     * owns it); with @single, no device but @vbasedev may be affected.
+     * Called from the device's reset with the device attached here.
+     * Returns 0 or -errno (-EPERM, -EBUSY) with *errp naming the device
+     * that prevents it.
      */
     int (*pci_hot_reset)(VFIOContainer *container, VFIODevice *vbasedev,
                          bool single, Error **errp);

@@ -91,6 +91,14 @@ int vfio_ioctl_device_reset(int device_fd, Error **errp);
 int vfio_ioctl_device_get_pci_hot_reset_info(
     int device_fd, struct vfio_pci_hot_reset_info **info, Error **errp);
 
+/*
+ * Resets the bus or slot of the device.  Legacy passes the fds of every
+ * affected group; an iommufd cdev passes none (count 0): the kernel then
+ * checks that the iommufd owns every affected device.
+ */
+int vfio_ioctl_device_pci_hot_reset(int device_fd, const int32_t *group_fds,
+                                    uint32_t count, Error **errp);
+
 /* iommufd cdev only. */
 int vfio_ioctl_device_bind_iommufd(int device_fd, int iommufd,
                                    uint32_t *devid, Error **errp);

@@ -13,7 +13,8 @@
  * them out of the IOMMU).  Capabilities other than PM, MSI, PCIe and
  * vendor-specific are hidden.  INTx and MSI are routed from host eventfds
  * (SET_IRQS) to pci_set_irq()/msi_notify() from the main loop; MSI-X is
- * not offered yet.  The read-only "backend" property says which IOMMU
+ * not offered yet.  Reset is VFIO_DEVICE_RESET, else a bus reset through
+ * the container (pci_hot_reset).  The read-only "backend" property says which IOMMU
  * backend the device ended up with ("legacy" or "iommufd").
  */
 #ifndef HW_VFIO_VFIO_PCI_H
@@ -61,6 +62,8 @@ struct VFIOPCIDevice {
     uint8_t *emulated_bits;     /* 1: the bit comes from pdev->config */
     VFIOBAR bars[PCI_ROM_SLOT];
     VFIORegion rom;
+
+    bool reset_warned;
 
     VFIOIrqMode irq_mode;
     VFIOIrqVector intx;
