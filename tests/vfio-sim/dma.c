@@ -156,7 +156,11 @@ static gboolean pin_one(gpointer key, gpointer value, gpointer data)
     SimArea *a = value;
     int *ret = data;
 
-    *ret = pages_pin(a->pages);
+    /* only an IOAS gains a domain late: its pages are GUP-pinned now */
+    *ret = sim_check_user_va(a->pages->va + a->pages_off, a->len, false);
+    if (!*ret) {
+        *ret = pages_pin(a->pages);
+    }
     return *ret != 0;
 }
 
