@@ -360,6 +360,11 @@ long sim_device_ioctl(SimFile *f, unsigned long req, void *arg)
 {
     SimDevice *d = f->device;
 
+    /* every device ioctl but RESET reads a struct that starts with argsz */
+    if (req != VFIO_DEVICE_RESET && !sim_user_struct_ok(arg)) {
+        return -EFAULT;
+    }
+
     if (f->cdev && req == VFIO_DEVICE_BIND_IOMMUFD) {
         return bind_iommufd(f, arg);
     }

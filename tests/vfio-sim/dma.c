@@ -189,6 +189,18 @@ uint64_t sim_space_translate(SimSpace *s, uint64_t iova, uint64_t len)
     return a->pages->va + a->pages_off + (iova - a->iova);
 }
 
+bool sim_user_struct_ok(const void *arg)
+{
+    uint32_t argsz;
+
+    if (sim_check_user_va((uintptr_t)arg, sizeof(argsz), true)) {
+        return false;
+    }
+    memcpy(&argsz, arg, sizeof(argsz));
+    return argsz <= sizeof(argsz) ||
+           !sim_check_user_va((uintptr_t)arg, argsz, true);
+}
+
 int sim_check_user_va(uint64_t va, uint64_t len, bool allow_bar)
 {
     uint8_t *internal;

@@ -364,6 +364,10 @@ static long iova_ranges(SimIommufd *ictx, struct iommu_ioas_iova_ranges *r)
     ranges = ioas_ranges(ioas);
     room = r->num_iovas;
     out = (void *)(uintptr_t)r->allowed_iovas;
+    if (room && sim_check_user_va(r->allowed_iovas,
+                                  room * sizeof(*out), true)) {
+        return -EFAULT;
+    }
     for (guint i = 0; i < ranges->len && i < room; i++) {
         out[i] = g_array_index(ranges, struct iommu_iova_range, i);
     }
@@ -380,6 +384,10 @@ static long allow_iovas(SimIommufd *ictx, struct iommu_ioas_allow_iovas *a)
 
     if (!ioas) {
         return -ENOENT;
+    }
+    if (a->num_iovas && sim_check_user_va(a->allowed_iovas,
+                                          a->num_iovas * sizeof(*in), true)) {
+        return -EFAULT;
     }
     allowed = g_array_new(FALSE, TRUE, sizeof(struct iommu_iova_range));
     for (uint32_t i = 0; i < a->num_iovas; i++) {
@@ -415,6 +423,9 @@ static long hw_info(SimIommufd *ictx, struct iommu_hw_info *h)
         return -EOPNOTSUPP;
     }
     len = MIN(h->data_len, sizeof(vtd));
+    if (h->data_len && sim_check_user_va(h->data_uptr, h->data_len, true)) {
+        return -EFAULT;
+    }
     if (len && h->data_uptr) {
         memcpy((void *)(uintptr_t)h->data_uptr, &vtd, len);
         if (h->data_len > len) {
@@ -608,6 +619,10 @@ long sim_iommufd_ioctl(SimIommufd *ictx, unsigned long req, void *arg)
     if (!need) {
         return -ENOTTY;
     }
+    if (!sim_user_struct_ok(arg) ||
+        sim_check_user_va((uintptr_t)arg, need, true)) {
+        return -EFAULT;
+    }
     size = *(uint32_t *)arg;
     if (size < need) {
         return -EINVAL;
@@ -669,6 +684,9 @@ long sim_iommufd_ioctl(SimIommufd *ictx, unsigned long req, void *arg)
         }
         /* nothing is reported dirty: the simulated DMA is not tracked */
         bits = DIV_ROUND_UP(b->length / b->page_size, 8);
+        if (bits && sim_check_user_va(b->data, bits, true)) {
+            return -EFAULT;
+        }
         memset((void *)(uintptr_t)b->data, 0, bits);
         return 0;
     }

@@ -228,8 +228,18 @@ static long get_info(SimContainer *c, struct vfio_iommu_type1_info *info)
     return 0;
 }
 
+/* The type1 ioctls read a struct that starts with argsz */
+static bool takes_struct(unsigned long req)
+{
+    return req == VFIO_IOMMU_GET_INFO || req == VFIO_IOMMU_MAP_DMA ||
+           req == VFIO_IOMMU_UNMAP_DMA || req == VFIO_IOMMU_DIRTY_PAGES;
+}
+
 long sim_container_ioctl(SimContainer *c, unsigned long req, void *arg)
 {
+    if (takes_struct(req) && !sim_user_struct_ok(arg)) {
+        return -EFAULT;
+    }
     switch (req) {
     case VFIO_GET_API_VERSION:
         return VFIO_API_VERSION;
@@ -325,6 +335,10 @@ static long get_device_fd(SimGroup *g, const char *name)
 
 long sim_group_ioctl(SimGroup *g, unsigned long req, void *arg)
 {
+    if (req != VFIO_GROUP_UNSET_CONTAINER &&
+        sim_check_user_va((uintptr_t)arg, 1, true)) {
+        return -EFAULT;
+    }
     switch (req) {
     case VFIO_GROUP_GET_STATUS: {
         struct vfio_group_status *st = arg;

@@ -101,6 +101,8 @@ SimPages *sim_pages_new(uint64_t va, uint64_t len);
 void sim_pages_unref(SimPages *p);
 /* Checks the VA range is mapped memory of the process (EFAULT if not). */
 int sim_check_user_va(uint64_t va, uint64_t len, bool allow_bar);
+/* Is @arg a readable struct led by its u32 argsz (or size)? */
+bool sim_user_struct_ok(const void *arg);
 
 /* ---- devices ---- */
 

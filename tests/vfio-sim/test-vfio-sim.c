@@ -421,6 +421,25 @@ static void test_scm_rights(void)
     close(sv[1]);
 }
 
+static void test_bad_pointers(void)
+{
+    struct iommu_ioas_iova_ranges r = {
+        .size = sizeof(r), .num_iovas = 4, .allowed_iovas = 16,
+    };
+    struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+    int fd = open("/dev/iommu", O_RDWR);
+    int dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+
+    g_assert_cmpint(err_of(ioctl(fd, IOMMU_IOAS_ALLOC, NULL)), ==, EFAULT);
+    g_assert_cmpint(err_of(ioctl(dev, VFIO_DEVICE_GET_INFO, 8)), ==, EFAULT);
+    g_assert_cmpint(ioctl(fd, IOMMU_IOAS_ALLOC, &alloc), ==, 0);
+    r.ioas_id = alloc.out_ioas_id;
+    g_assert_cmpint(err_of(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r)), ==,
+                    EFAULT);
+    close(dev);
+    close(fd);
+}
+
 /* Run with configs/incompatible.conf (VFIO_SIM_TEST_INCOMPATIBLE=1) */
 static void test_incompatible_domain(void)
 {
@@ -467,6 +486,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-sim/fault-injection", test_fault_injection);
     g_test_add_func("/vfio-sim/dup-and-close", test_dup_and_close);
     g_test_add_func("/vfio-sim/scm-rights", test_scm_rights);
+    g_test_add_func("/vfio-sim/bad-pointers", test_bad_pointers);
     g_test_add_func("/vfio-sim/ioas-copy-unmap-all", test_ioas_copy_unmap_all);
     g_test_add_func("/vfio-sim/hot-reset-iommufd", test_hot_reset_iommufd);
     g_test_add_func("/vfio-sim/hot-reset-legacy", test_hot_reset_legacy);

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Debian's QEMU 10, unmodified, realizes vfio-pci on a simulated device.
 
+(VFIO_SIM_PEER=path runs another binary the same way: meson runs the test
+a second time with ours.)
+
 For each backend (legacy, iommufd) QEMU runs under LD_PRELOAD=libvfio-sim.so
 with -device vfio-pci,host=0000:00:10.0 over qtest; the test reads config
 dword 0 through cf8/cfc (expects 0x11e81234), then does an edu DMA round
