@@ -5,8 +5,9 @@
 #   make check            install what is missing, build, run every suite
 #   make check-unit       unit tests only
 #   make check-qtest      qtest suites only
+#   make check-sim        simulated-kernel suites only
 #   make check-functional real-kernel suites only
-#   make check-sanitizers ASan+UBSan build in ./build-san, unit and qtest suites
+#   make check-sanitizers ASan+UBSan build in ./build-san: unit, qtest and sim suites
 #   make bench            benchmarks against the peer
 #   make fuzz             guest-input fuzzing (FUZZ_SECONDS=N)
 
@@ -14,7 +15,7 @@ BUILD ?= build
 SAN_BUILD ?= build-san
 MESON_TEST = meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
-.PHONY: all deps run check check-unit check-qtest check-functional \
+.PHONY: all deps run check check-unit check-qtest check-sim check-functional \
         check-sanitizers bench fuzz clean distclean
 
 all: $(BUILD)/build.ninja
@@ -29,11 +30,14 @@ $(SAN_BUILD)/build.ninja:
 deps:
 	scripts/install-deps.sh
 
+# The VFIO demo supersedes the bench-only one once it exists.
+DEMO = $(firstword $(wildcard tests/functional/vfio/demo.py) tests/functional/demo.py)
+
 run: deps all
-	python3 tests/functional/demo.py --build $(BUILD)
+	python3 $(DEMO) --build $(BUILD)
 
 check: deps all
-	$(MESON_TEST) --suite unit --suite qtest --suite functional
+	$(MESON_TEST) --suite unit --suite qtest --suite sim --suite functional
 	$(MAKE) check-sanitizers
 
 check-unit: all
@@ -42,13 +46,17 @@ check-unit: all
 check-qtest: all
 	$(MESON_TEST) --suite qtest
 
+check-sim: all
+	$(MESON_TEST) --suite sim
+
 check-functional: all
 	$(MESON_TEST) --suite functional
 
 check-sanitizers: $(SAN_BUILD)/build.ninja
 	ninja -C $(SAN_BUILD)
-	meson test -C $(SAN_BUILD) --print-errorlogs --num-processes 2 \
-	    --suite unit --suite qtest
+	ASAN_OPTIONS=verify_asan_link_order=0 \
+	    meson test -C $(SAN_BUILD) --print-errorlogs --num-processes 2 \
+	    --suite unit --suite qtest --suite sim
 
 bench: deps all
 	python3 tests/bench/run.py --build $(BUILD)
