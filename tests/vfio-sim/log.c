@@ -9,7 +9,6 @@
  */
 #include "qemu/osdep.h"
 #include <signal.h>
-#include <json-glib/json-glib.h>
 #include "sim.h"
 
 #define MAX_EVENTS  10000
@@ -110,10 +109,28 @@ static bool parse_fail(const char *spec, Error **errp)
     return true;
 }
 
+static int dump_pipe[2] = { -1, -1 };
+
+/* The signal only wakes the dump thread: no work in signal context */
 static void on_sigusr1(int sig)
 {
-    /* not async-signal-safe in theory; a test tool accepts that */
-    sim_log_dump();
+    int saved = errno;
+    char c = 0;
+
+    if (write(dump_pipe[1], &c, 1) < 0) {
+        /* a dump is already pending */
+    }
+    errno = saved;
+}
+
+static gpointer dump_thread(gpointer unused)
+{
+    char c;
+
+    while (read(dump_pipe[0], &c, 1) == 1 || errno == EINTR) {
+        sim_log_dump();
+    }
+    return NULL;
 }
 
 void sim_log_init(void)
@@ -130,7 +147,8 @@ void sim_log_init(void)
         error_report_err(err);
         exit(1);
     }
-    if (log_path) {
+    if (log_path && pipe2(dump_pipe, O_CLOEXEC) == 0) {
+        g_thread_unref(g_thread_new("vfio-sim-log", dump_thread, NULL));
         signal(SIGUSR1, on_sigusr1);
     }
 }
@@ -185,72 +203,89 @@ void sim_log_ioctl_result(unsigned long req, long ret)
     }
 }
 
-static bool write_json(const char *path, JsonBuilder *b)
+/*
+ * JSON is written by hand: json-glib's symbols can be shadowed by a host
+ * program that exports functions of the same names (QEMU does), and the
+ * documents here are small and flat.
+ */
+static void json_string(GString *out, const char *str)
 {
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_string_append_c(out, '"');
+    for (const char *p = str; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            g_string_append_printf(out, "\\%c", *p);
+        } else if ((unsigned char)*p < 0x20) {
+            g_string_append_printf(out, "\\u%04x", *p);
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    g_string_append_c(out, '"');
+}
 
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    return json_generator_to_file(gen, path, NULL);
+bool sim_used;
+
+/*
+ * Only a process that used the simulation writes: a wrapper that merely
+ * inherited LD_PRELOAD (timeout, env, a shell) must not overwrite the
+ * program's files.  "%p" in the path becomes the process id.
+ */
+static void write_json(const char *template, GString *doc)
+{
+    g_autofree char *pid = g_strdup_printf("%d", getpid());
+    g_auto(GStrv) parts = g_strsplit(template, "%p", -1);
+    g_autofree char *path = g_strjoinv(pid, parts);
+
+    if (!sim_used) {
+        return;
+    }
+    if (!g_file_set_contents(path, doc->str, doc->len, NULL)) {
+        /* nothing sensible to do at exit: the caller asked for a file */
+        fprintf(stderr, "vfio-sim: cannot write '%s'\n", path);
+    }
 }
 
 void sim_log_dump(void)
 {
-    g_autoptr(JsonBuilder) b = NULL;
+    g_autoptr(GString) doc = g_string_new("{\n  \"ioctls\": {");
     GHashTableIter it;
     gpointer key, value;
+    bool first = true;
 
     if (!log_path || !counts) {
         return;
     }
     sim_lock();
-    b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ioctls");
-    json_builder_begin_object(b);
     g_hash_table_iter_init(&it, counts);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         guint64 *c = value;
-        json_builder_set_member_name(b, key);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "calls");
-        json_builder_add_int_value(b, c[0]);
-        json_builder_set_member_name(b, "errors");
-        json_builder_add_int_value(b, c[1]);
-        json_builder_end_object(b);
+        g_string_append(doc, first ? "\n    " : ",\n    ");
+        json_string(doc, key);
+        g_string_append_printf(doc, ": {\"calls\": %" PRIu64
+                               ", \"errors\": %" PRIu64 "}", c[0], c[1]);
+        first = false;
     }
-    json_builder_end_object(b);
-    json_builder_set_member_name(b, "events");
-    json_builder_begin_array(b);
+    g_string_append(doc, "\n  },\n  \"events\": [");
     for (guint i = 0; i < events->len; i++) {
-        json_builder_add_string_value(b, g_ptr_array_index(events, i));
+        g_string_append(doc, i ? ",\n    " : "\n    ");
+        json_string(doc, g_ptr_array_index(events, i));
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    write_json(log_path, b);
+    g_string_append(doc, "\n  ]\n}\n");
+    write_json(log_path, doc);
     sim_unlock();
 }
 
 void sim_report_write(void)
 {
-    g_autoptr(JsonBuilder) b = NULL;
+    g_autoptr(GString) doc = NULL;
 
     if (!report_path) {
         return;
     }
-    b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ioas");
-    json_builder_add_int_value(b, sim_live_ioas);
-    json_builder_set_member_name(b, "hwpt");
-    json_builder_add_int_value(b, sim_live_hwpt);
-    json_builder_set_member_name(b, "mappings");
-    json_builder_add_int_value(b, sim_live_areas);
-    json_builder_set_member_name(b, "pinned_bytes");
-    json_builder_add_int_value(b, sim_pinned_bytes);
-    json_builder_set_member_name(b, "open_fds");
-    json_builder_add_int_value(b, sim_live_fds);
-    json_builder_end_object(b);
-    write_json(report_path, b);
+    doc = g_string_new(NULL);
+    g_string_printf(doc, "{\"ioas\": %d, \"hwpt\": %d, \"mappings\": %u, "
+                    "\"pinned_bytes\": %" PRIu64 ", \"open_fds\": %d}\n",
+                    sim_live_ioas, sim_live_hwpt, sim_live_areas,
+                    sim_pinned_bytes, sim_live_fds);
+    write_json(report_path, doc);
 }

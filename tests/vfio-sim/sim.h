@@ -264,6 +264,7 @@ void sim_log_dump(void);
 /* Leak report counters */
 extern int sim_live_ioas, sim_live_hwpt, sim_live_fds;
 extern uint64_t sim_pinned_bytes;
+extern bool sim_used;           /* this process opened a simulated node */
 extern guint sim_live_areas;
 void sim_report_write(void);
 

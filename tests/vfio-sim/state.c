@@ -154,6 +154,7 @@ int sim_file_open(SimFileKind kind, dev_t rdev, const char *name,
     g_hash_table_insert(files_by_fd, GINT_TO_POINTER(fd), f);
     g_hash_table_insert(files_by_ino, GSIZE_TO_POINTER(f->ino), f);
     sim_live_fds++;
+    sim_used = true;
     *out = f;
     return fd;
 }

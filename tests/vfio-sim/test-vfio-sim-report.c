@@ -5,6 +5,7 @@
  * sets for the parent and the child inherits.
  */
 #include "qemu/osdep.h"
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <json-glib/json-glib.h>
@@ -25,6 +26,16 @@ static int child(const char *mode)
     };
     int fd = open("/dev/iommu", O_RDWR);
 
+    if (!strcmp(mode, "usr1")) {
+        /* the dump happens on the library's thread: wait for the file */
+        g_autofree char *text = NULL;
+        raise(SIGUSR1);
+        for (int i = 0; i < 200 && !text; i++) {
+            g_usleep(10000);
+            g_file_get_contents(g_getenv("VFIO_SIM_LOG"), &text, NULL, NULL);
+        }
+        return text && strstr(text, "open iommu") ? 0 : 4;
+    }
     if (fd < 0 || ioctl(fd, IOMMU_IOAS_ALLOC, &alloc) < 0) {
         return 2;
     }
@@ -117,6 +128,17 @@ static void test_any_fault_and_log(void)
     rmdir(dir);
 }
 
+static void test_sigusr1_dump(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vfio-sim-usr1-XXXXXX", NULL);
+    g_autofree char *log = g_build_filename(dir, "log.json", NULL);
+    const char *env[] = { "VFIO_SIM_LOG", log, NULL };
+
+    g_assert_cmpint(run_child("usr1", env, NULL), ==, 0);
+    unlink(log);
+    rmdir(dir);
+}
+
 static void test_bad_settings(void)
 {
     const char *bad_fail[] = { "VFIO_SIM_FAIL", "IOMMU_NOPE:1:5", NULL };
@@ -147,5 +169,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-sim/report/any-fault-and-log",
                     test_any_fault_and_log);
     g_test_add_func("/vfio-sim/report/bad-settings", test_bad_settings);
+    g_test_add_func("/vfio-sim/report/sigusr1-dump", test_sigusr1_dump);
     return g_test_run();
 }
