@@ -38,6 +38,24 @@ static GPtrArray *reset_set(SimDevice *d)
     return set;
 }
 
+/*
+ * A function reset needs FLR, or a bus reset that touches no one else
+ * (the kernel's reset probe falls back to the bus only for a lone device).
+ */
+static bool function_reset_works(SimDevice *d)
+{
+    g_autoptr(GPtrArray) set = NULL;
+
+    if (d->cfg->flr) {
+        return true;
+    }
+    if (!bus_reset_possible(d)) {
+        return false;
+    }
+    set = reset_set(d);
+    return set->len == 1;
+}
+
 static void bdf_split(const char *bdf, uint16_t *seg, uint8_t *bus,
                       uint8_t *devfn)
 {
@@ -60,7 +78,7 @@ static long get_info(SimDevice *d, struct vfio_device_info *info)
         return -EINVAL;
     }
     info->flags = VFIO_DEVICE_FLAGS_PCI;
-    if (d->cfg->flr || bus_reset_possible(d)) {
+    if (function_reset_works(d)) {
         info->flags |= VFIO_DEVICE_FLAGS_RESET;
     }
     info->num_regions = NUM_REGIONS;
@@ -381,7 +399,7 @@ long sim_device_ioctl(SimFile *f, unsigned long req, void *arg)
     case VFIO_DEVICE_SET_IRQS:
         return set_irqs(d, arg);
     case VFIO_DEVICE_RESET:
-        if (!d->cfg->flr && !bus_reset_possible(d)) {
+        if (!function_reset_works(d)) {
             return -EINVAL;
         }
         sim_device_reset(d);

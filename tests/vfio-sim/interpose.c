@@ -332,7 +332,7 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
         sim_unlock();
         return sim_libc.ioctl(fd, req, arg);
     }
-    inject = sim_log_ioctl(req);
+    inject = sim_log_ioctl(f->kind, req);
     if (inject) {
         ret = -inject;
     } else {
@@ -351,7 +351,7 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
             break;
         }
     }
-    sim_log_ioctl_result(req, ret);
+    sim_log_ioctl_result(f->kind, req, ret);
     sim_unlock();
     return finish(ret);
 }

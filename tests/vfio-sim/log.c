@@ -14,33 +14,40 @@
 #define MAX_EVENTS  10000
 
 typedef struct IoctlName {
+    SimFileKind kind;
     unsigned long req;
     const char *name;
 } IoctlName;
 
-#define N(x) { x, #x }
+#define C(x) { SIM_FILE_CONTAINER, x, #x }
+#define G(x) { SIM_FILE_GROUP, x, #x }
+#define D(x) { SIM_FILE_DEVICE, x, #x }
+#define I(x) { SIM_FILE_IOMMUFD, x, #x }
 static const IoctlName ioctl_names[] = {
-    N(VFIO_GET_API_VERSION), N(VFIO_CHECK_EXTENSION), N(VFIO_SET_IOMMU),
-    N(VFIO_GROUP_GET_STATUS), N(VFIO_GROUP_SET_CONTAINER),
-    N(VFIO_GROUP_UNSET_CONTAINER), N(VFIO_GROUP_GET_DEVICE_FD),
-    N(VFIO_DEVICE_GET_INFO), N(VFIO_DEVICE_GET_REGION_INFO),
-    N(VFIO_DEVICE_GET_IRQ_INFO), N(VFIO_DEVICE_SET_IRQS),
-    N(VFIO_DEVICE_RESET), N(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO),
-    N(VFIO_DEVICE_PCI_HOT_RESET), N(VFIO_DEVICE_FEATURE),
-    N(VFIO_DEVICE_BIND_IOMMUFD), N(VFIO_DEVICE_ATTACH_IOMMUFD_PT),
-    N(VFIO_DEVICE_DETACH_IOMMUFD_PT), N(VFIO_IOMMU_GET_INFO),
-    N(VFIO_IOMMU_MAP_DMA), N(VFIO_IOMMU_UNMAP_DMA),
-    N(VFIO_IOMMU_DIRTY_PAGES),
-    N(IOMMU_DESTROY), N(IOMMU_IOAS_ALLOC), N(IOMMU_IOAS_ALLOW_IOVAS),
-    N(IOMMU_IOAS_COPY), N(IOMMU_IOAS_IOVA_RANGES), N(IOMMU_IOAS_MAP),
-    N(IOMMU_IOAS_UNMAP), N(IOMMU_OPTION), N(IOMMU_VFIO_IOAS),
-    N(IOMMU_HWPT_ALLOC), N(IOMMU_GET_HW_INFO),
-    N(IOMMU_HWPT_SET_DIRTY_TRACKING), N(IOMMU_HWPT_GET_DIRTY_BITMAP),
+    C(VFIO_GET_API_VERSION), C(VFIO_CHECK_EXTENSION), C(VFIO_SET_IOMMU),
+    C(VFIO_IOMMU_GET_INFO), C(VFIO_IOMMU_MAP_DMA), C(VFIO_IOMMU_UNMAP_DMA),
+    C(VFIO_IOMMU_DIRTY_PAGES),
+    G(VFIO_GROUP_GET_STATUS), G(VFIO_GROUP_SET_CONTAINER),
+    G(VFIO_GROUP_UNSET_CONTAINER), G(VFIO_GROUP_GET_DEVICE_FD),
+    D(VFIO_DEVICE_GET_INFO), D(VFIO_DEVICE_GET_REGION_INFO),
+    D(VFIO_DEVICE_GET_IRQ_INFO), D(VFIO_DEVICE_SET_IRQS),
+    D(VFIO_DEVICE_RESET), D(VFIO_DEVICE_GET_PCI_HOT_RESET_INFO),
+    D(VFIO_DEVICE_PCI_HOT_RESET), D(VFIO_DEVICE_FEATURE),
+    D(VFIO_DEVICE_BIND_IOMMUFD), D(VFIO_DEVICE_ATTACH_IOMMUFD_PT),
+    D(VFIO_DEVICE_DETACH_IOMMUFD_PT),
+    I(IOMMU_DESTROY), I(IOMMU_IOAS_ALLOC), I(IOMMU_IOAS_ALLOW_IOVAS),
+    I(IOMMU_IOAS_COPY), I(IOMMU_IOAS_IOVA_RANGES), I(IOMMU_IOAS_MAP),
+    I(IOMMU_IOAS_UNMAP), I(IOMMU_OPTION), I(IOMMU_VFIO_IOAS),
+    I(IOMMU_HWPT_ALLOC), I(IOMMU_GET_HW_INFO),
+    I(IOMMU_HWPT_SET_DIRTY_TRACKING), I(IOMMU_HWPT_GET_DIRTY_BITMAP),
 };
-#undef N
+#undef C
+#undef G
+#undef D
+#undef I
 
 typedef struct FailRule {
-    unsigned long req;          /* 0: any */
+    const IoctlName *ioctl;     /* NULL: any */
     guint64 nth;
     int err;
 } FailRule;
@@ -52,14 +59,21 @@ static guint64 any_calls;
 static char *log_path, *report_path;
 int sim_live_fds;
 
-const char *sim_ioctl_name(unsigned long req)
+static const IoctlName *ioctl_lookup(SimFileKind kind, unsigned long req)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(ioctl_names); i++) {
-        if (ioctl_names[i].req == req) {
-            return ioctl_names[i].name;
+        if (ioctl_names[i].kind == kind && ioctl_names[i].req == req) {
+            return &ioctl_names[i];
         }
     }
-    return "unknown";
+    return NULL;
+}
+
+const char *sim_ioctl_name(SimFileKind kind, unsigned long req)
+{
+    const IoctlName *n = ioctl_lookup(kind, req);
+
+    return n ? n->name : "unknown";
 }
 
 static bool parse_fail(const char *spec, Error **errp)
@@ -83,7 +97,7 @@ static bool parse_fail(const char *spec, Error **errp)
         if (strcmp(f[0], "any")) {
             for (size_t j = 0; j < G_N_ELEMENTS(ioctl_names); j++) {
                 if (!strcmp(ioctl_names[j].name, f[0])) {
-                    r.req = ioctl_names[j].req;
+                    r.ioctl = &ioctl_names[j];
                     found = true;
                 }
             }
@@ -165,9 +179,9 @@ void sim_log_event(const char *fmt, ...)
     va_end(ap);
 }
 
-static guint64 *counter(unsigned long req)
+static guint64 *counter(SimFileKind kind, unsigned long req)
 {
-    const char *name = sim_ioctl_name(req);
+    const char *name = sim_ioctl_name(kind, req);
     guint64 *c = g_hash_table_lookup(counts, name);
 
     if (!c) {
@@ -177,29 +191,30 @@ static guint64 *counter(unsigned long req)
     return c;
 }
 
-int sim_log_ioctl(unsigned long req)
+int sim_log_ioctl(SimFileKind kind, unsigned long req)
 {
-    guint64 *c = counter(req);
+    const IoctlName *n = ioctl_lookup(kind, req);
+    guint64 *c = counter(kind, req);
 
     c[0]++;
     any_calls++;
     for (guint i = 0; i < fail_rules->len; i++) {
         FailRule *r = &g_array_index(fail_rules, FailRule, i);
-        if ((r->req == req && r->nth == c[0]) ||
-            (r->req == 0 && r->nth == any_calls)) {
+        if ((r->ioctl && r->ioctl == n && r->nth == c[0]) ||
+            (!r->ioctl && r->nth == any_calls)) {
             sim_log_event("%s: injected failure %d (call %" PRIu64 ")",
-                          sim_ioctl_name(req), r->err, c[0]);
+                          sim_ioctl_name(kind, req), r->err, c[0]);
             return r->err;
         }
     }
     return 0;
 }
 
-void sim_log_ioctl_result(unsigned long req, long ret)
+void sim_log_ioctl_result(SimFileKind kind, unsigned long req, long ret)
 {
     if (ret < 0) {
-        counter(req)[1]++;
-        sim_log_event("%s -> %s", sim_ioctl_name(req), strerror(-ret));
+        counter(kind, req)[1]++;
+        sim_log_event("%s -> %s", sim_ioctl_name(kind, req), strerror(-ret));
     }
 }
 

@@ -257,9 +257,10 @@ dev_t sim_node_rdev(SimNode node, uint32_t n);
 void sim_log_init(void);
 void sim_log_event(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Counts the call; returns an errno to inject, or 0. */
-int sim_log_ioctl(unsigned long req);
-void sim_log_ioctl_result(unsigned long req, long ret);
-const char *sim_ioctl_name(unsigned long req);
+/* ioctl numbers repeat across file kinds (MAP_DMA is HOT_RESET's number) */
+int sim_log_ioctl(SimFileKind kind, unsigned long req);
+void sim_log_ioctl_result(SimFileKind kind, unsigned long req, long ret);
+const char *sim_ioctl_name(SimFileKind kind, unsigned long req);
 void sim_log_dump(void);
 /* Leak report counters */
 extern int sim_live_ioas, sim_live_hwpt, sim_live_fds;
