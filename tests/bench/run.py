@@ -52,6 +52,12 @@ def print_table(rows, verdicts):
             print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
                   f"{r['variant'][:26]:26} {label}: {r['why']}")
             continue
+        suspect = (r["extra"].get("bar_answers") is False
+                   or False in r["extra"].get("config_answers", [True]))
+        if suspect:
+            print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
+                  f"{'':26} SUSPECT: the moved BAR or a hot-plugged device "
+                  f"did not answer afterwards; numbers below as measured")
         print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
               f"{r['variant'][:26]:26} {total:7g} {fmt_s(r['wall_s']):>8} "
               f"{fmt_s(r['cpu_s']):>8} {fmt_s(r['cpu_total_s']):>8}  "
