@@ -170,10 +170,80 @@ static AddressSpace *vfio_group_other_space(VFIODevice *vbasedev,
     return NULL;
 }
 
+/*
+ * The container in @space that already holds a device of vbasedev's IOMMU
+ * group, or NULL.  The kernel isolates whole groups, and iommufd does not
+ * refuse to attach group siblings to different IOAS, so QEMU enforces it.
+ */
+static VFIOContainer *vfio_group_container(VFIOAddressSpace *space,
+                                           VFIODevice *vbasedev,
+                                           VFIODevice **sibling)
+{
+    if (vbasedev->groupid < 0) {
+        return NULL;
+    }
+    for (guint i = 0; i < space->containers->len; i++) {
+        VFIOContainer *c = g_ptr_array_index(space->containers, i);
+
+        for (guint j = 0; j < c->devices->len; j++) {
+            VFIODevice *d = g_ptr_array_index(c->devices, j);
+
+            if (d->groupid == vbasedev->groupid) {
+                *sibling = d;
+                return c;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Attaches vbasedev to the container of its group sibling, or fails. */
+static bool vfio_container_join_group(const char *container_type,
+                                      VFIOContainer *container,
+                                      VFIODevice *sibling,
+                                      VFIODevice *vbasedev, Error **errp)
+{
+    VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(container);
+    Error *local_err = NULL;
+    int index;
+
+    if (!object_dynamic_cast(OBJECT(container), container_type)) {
+        error_setg(errp, "vfio %s: %s of the same IOMMU group %d uses the "
+                   "%s backend; all devices of a group must share one "
+                   "backend and container", vbasedev->name, sibling->name,
+                   vbasedev->groupid,
+                   vfio_device_backend_name(sibling));
+        return false;
+    }
+    if (k->attach_device(container, vbasedev, &local_err) < 0) {
+        error_setg(errp, "vfio %s: cannot share the container of %s, which "
+                   "is in the same IOMMU group %d: %s", vbasedev->name,
+                   sibling->name, vbasedev->groupid,
+                   error_get_pretty(local_err));
+        error_free(local_err);
+        return false;
+    }
+    index = -1;
+    for (guint i = 0; i < container->space->containers->len; i++) {
+        if (g_ptr_array_index(container->space->containers, i) == container) {
+            index = i;
+        }
+    }
+    trace_vfio_container_attach(vbasedev->name, container_type, index, false);
+    g_ptr_array_add(container->devices, vbasedev);
+    vbasedev->container = container;
+    if (!k->get_iova_ranges(container, &local_err)) {
+        warn_report_err(local_err);
+    }
+    return true;
+}
+
 static void vfio_container_unregister(VFIOContainer *container)
 {
     VFIOAddressSpace *space = container->space;
 
+    trace_vfio_container_destroy(object_get_typename(OBJECT(container)),
+                                 space->containers->len - 1);
     g_ptr_array_remove(space->containers, container);
     object_unref(container);
     vfio_address_space_put(space);
@@ -187,6 +257,7 @@ bool vfio_container_attach_device(const char *container_type,
         VFIO_CONTAINER_CLASS(object_class_by_name(container_type));
     VFIOAddressSpace *space;
     VFIOContainer *container, *donor = NULL;
+    VFIODevice *sibling = NULL;
     AddressSpace *other = vfio_group_other_space(vbasedev, as);
     int ret;
 
@@ -199,6 +270,15 @@ bool vfio_container_attach_device(const char *container_type,
         return false;
     }
     space = vfio_address_space_get(as);
+    container = vfio_group_container(space, vbasedev, &sibling);
+    if (container) {
+        if (!vfio_container_join_group(container_type, container, sibling,
+                                       vbasedev, errp)) {
+            vfio_address_space_put(space);
+            return false;
+        }
+        return true;
+    }
     for (guint i = 0; i < space->containers->len; i++) {
         Error *local_err = NULL;
 

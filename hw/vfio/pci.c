@@ -9,6 +9,7 @@
 #include "hw/qdev-properties.h"
 #include "hw/vfio/vfio-pci.h"
 #include "qemu/error-report.h"
+#include "hw/vfio/trace.h"
 
 static void vfio_pci_bars_teardown(VFIOPCIDevice *vdev)
 {
@@ -170,11 +171,17 @@ static void vfio_pci_reset(DeviceState *dev)
     /* Stop DMA and decoding before the function reset. */
     vfio_region_write(&vdev->config, PCI_COMMAND, &cmd, 2);
     if (vbasedev->reset_works) {
-        if (!vfio_device_reset(vbasedev, &err)) {
+        bool ok = vfio_device_reset(vbasedev, &err);
+
+        trace_vfio_pci_reset(vbasedev->name, "device", ok);
+        if (!ok) {
             warn_report_err(err);
             err = NULL;
         }
-    } else if (!vfio_pci_hot_reset(vdev, &err)) {
+    } else if (vfio_pci_hot_reset(vdev, &err)) {
+        trace_vfio_pci_reset(vbasedev->name, "hot", true);
+    } else {
+        trace_vfio_pci_reset(vbasedev->name, "hot", false);
         /* Once: a machine without FLR or bus reset keeps saying so. */
         if (!vdev->reset_warned) {
             error_prepend(&err, "cannot reset the device: ");
