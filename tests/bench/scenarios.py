@@ -22,20 +22,11 @@ RAMBAR_SLOT = 5                 # (b): the device with a RAM BAR
 PORT_SLOT0 = 8                  # root ports for hot-plug: slots 8..15
 TIB_ARGS = ["-cpu", "qemu64,phys-bits=42"]  # 1 TiB needs more than 40 bits
 
-# The sim numbers ioctls by request code only; VFIO reuses codes between
-# container and device fds, so these names stand for both (see the doc).
-AMBIGUOUS = {
-    "VFIO_DEVICE_PCI_HOT_RESET": "VFIO_IOMMU_MAP_DMA|PCI_HOT_RESET",
-    "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO":
-        "VFIO_IOMMU_GET_INFO|HOT_RESET_INFO",
-    "VFIO_DEVICE_FEATURE": "VFIO_DEVICE_FEATURE|IOMMU_DIRTY_PAGES",
-}
-MAP_NAMES = ("VFIO_IOMMU_MAP_DMA|PCI_HOT_RESET", "IOMMU_IOAS_MAP",
-             "IOMMU_IOAS_COPY")
+MAP_NAMES = ("VFIO_IOMMU_MAP_DMA", "IOMMU_IOAS_MAP", "IOMMU_IOAS_COPY")
 
 
 def clean_ioctls(counts):
-    return {AMBIGUOUS.get(k, k): v for k, v in counts.items()}
+    return dict(counts)
 
 
 def maps(counts):
