@@ -259,6 +259,7 @@ bool vfio_container_attach_device(const char *container_type,
     VFIOContainer *container, *donor = NULL;
     VFIODevice *sibling = NULL;
     AddressSpace *other = vfio_group_other_space(vbasedev, as);
+    Error *ranges_err = NULL;
     int ret;
 
     g_assert(!vbasedev->container);
@@ -327,14 +328,18 @@ bool vfio_container_attach_device(const char *container_type,
     g_ptr_array_add(space->containers, container);
     trace_vfio_container_attach(vbasedev->name, container_type,
                                 space->containers->len - 1, true);
-    if (!k->get_iova_ranges(container, errp)) {
+    if (!k->get_iova_ranges(container, &ranges_err)) {
+        /* a QMP caller sees only this message: name the device */
+        error_propagate_prepend(errp, ranges_err, "vfio %s: ",
+                                vbasedev->name);
         vfio_container_detach_device(vbasedev);
         return false;
     }
     vfio_dma_replay(container, vfio_listener_sections(space->listener),
                     donor);
     if (container->map_error) {
-        error_propagate(errp, g_steal_pointer(&container->map_error));
+        error_propagate_prepend(errp, g_steal_pointer(&container->map_error),
+                                "vfio %s: ", vbasedev->name);
         vfio_container_detach_device(vbasedev);
         return false;
     }
