@@ -52,8 +52,10 @@ def print_table(rows, verdicts):
             print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
                   f"{r['variant'][:26]:26} {label}: {r['why']}")
             continue
+        answers = r["extra"].get("config_answers", True)
         suspect = (r["extra"].get("bar_answers") is False
-                   or False in r["extra"].get("config_answers", [True]))
+                   or answers is False
+                   or (isinstance(answers, list) and not all(answers)))
         if suspect:
             print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
                   f"{'':26} SUSPECT: the moved BAR or a hot-plugged device "
