@@ -75,6 +75,25 @@ bool vfio_p2p_is_excluded(Object *owner)
                                                       owner);
 }
 
+/* Owners already warned about, across all containers. */
+static GHashTable *vfio_p2p_warned;
+
+bool vfio_p2p_warn_once(Object *owner)
+{
+    if (!vfio_p2p_warned) {
+        vfio_p2p_warned = g_hash_table_new(NULL, NULL);
+    }
+    return g_hash_table_add(vfio_p2p_warned, owner);
+}
+
+void vfio_p2p_forget(Object *owner)
+{
+    vfio_p2p_set_excluded(owner, false);
+    if (vfio_p2p_warned) {
+        g_hash_table_remove(vfio_p2p_warned, owner);
+    }
+}
+
 /* ---- Helpers for the backends ------------------------------------------ */
 
 uint64_t vfio_container_min_page_size(const VFIOContainer *container)
@@ -379,7 +398,6 @@ static void vfio_container_instance_init(Object *obj)
     container->devices = g_ptr_array_new();
     container->iova_ranges = g_array_new(false, false, sizeof(VFIOIovaRange));
     container->mappings = vfio_dma_mappings_new();
-    container->p2p_warned = g_hash_table_new(NULL, NULL);
 }
 
 static void vfio_container_instance_finalize(Object *obj)
@@ -390,7 +408,6 @@ static void vfio_container_instance_finalize(Object *obj)
     g_ptr_array_free(container->devices, true);
     g_array_free(container->iova_ranges, true);
     g_tree_destroy(container->mappings);
-    g_hash_table_destroy(container->p2p_warned);
     if (container->map_error) {
         error_free(container->map_error);
     }

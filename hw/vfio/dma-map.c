@@ -148,10 +148,10 @@ static void vfio_dma_map_failed(VFIOContainer *container,
                                 const VFIODMAPending *p, Error *err)
 {
     if (p->m.ram_device) {
-        if (!g_hash_table_contains(container->p2p_warned, p->m.owner)) {
+        trace_vfio_dma_map_failed(p->m.iova, p->m.size, true);
+        if (vfio_p2p_warn_once(p->m.owner)) {
             g_autofree char *owner = vfio_dma_owner_name(p->m.owner);
 
-            g_hash_table_add(container->p2p_warned, p->m.owner);
             warn_report("vfio: cannot DMA-map BAR '%s' of %s (%s): "
                         "peer-to-peer DMA to this device's BARs is "
                         "unavailable", p->name ? p->name : "?", owner,
@@ -160,6 +160,7 @@ static void vfio_dma_map_failed(VFIOContainer *container,
         error_free(err);
         return;
     }
+    trace_vfio_dma_map_failed(p->m.iova, p->m.size, false);
     error_prepend(&err, "vfio: cannot DMA-map '%s' at IOVA 0x%" HWADDR_PRIx
                   " size 0x%" PRIx64 ": ", p->name ? p->name : "RAM",
                   p->m.iova, p->m.size);

@@ -129,7 +129,7 @@ fail:
     vfio_pci_bars_teardown(vdev);
     vfio_pci_config_teardown(vdev);
     vfio_device_finalize(vbasedev);
-    vfio_p2p_set_excluded(OBJECT(vdev), false);
+    vfio_p2p_forget(OBJECT(vdev));
 }
 
 static void vfio_pci_exit(PCIDevice *pdev)
@@ -140,7 +140,7 @@ static void vfio_pci_exit(PCIDevice *pdev)
     vfio_pci_bars_teardown(vdev);
     vfio_pci_config_teardown(vdev);
     vfio_device_finalize(&vdev->vbasedev);
-    vfio_p2p_set_excluded(OBJECT(vdev), false);
+    vfio_p2p_forget(OBJECT(vdev));
 }
 
 /* A bus/slot reset through the container (no FLR on the device). */

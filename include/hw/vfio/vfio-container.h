@@ -72,9 +72,6 @@ struct VFIOContainer {
     /* hwaddr iova -> VFIODMAMapping *, disjoint.  Managed by dma-map.c. */
     GTree *mappings;
 
-    /* Owners (Object *) already warned about failed BAR mappings. */
-    GHashTable *p2p_warned;
-
     /* Backend-agnostic errors raised while mapping during attach. */
     Error *map_error;
 };
@@ -230,6 +227,14 @@ bool vfio_container_iova_usable(const VFIOContainer *container, hwaddr iova,
  */
 void vfio_p2p_set_excluded(Object *owner, bool excluded);
 bool vfio_p2p_is_excluded(Object *owner);
+/*
+ * True the first time it is asked about @owner, across all containers:
+ * a failed BAR mapping is reported once per device, however many
+ * containers (IOAS) and BAR moves try it.
+ */
+bool vfio_p2p_warn_once(Object *owner);
+/* Forgets @owner (exclusion and warning): call when the device goes. */
+void vfio_p2p_forget(Object *owner);
 
 /* ---- The address-space registry ------------------------------------- */
 

@@ -47,6 +47,7 @@ RAM_DST = 0x102000
 ROOT_PORT_SLOT = 5
 DEV_SLOT = 4
 TRACE = ("vfio_pci_reset", "vfio_container_*", "vfio_dma_map",
+         "vfio_dma_map_failed",
          "vfio_dma_copy", "vfio_dma_unmap")
 
 
@@ -600,6 +601,12 @@ def scenario_hotplug(args, res):
         res["config0"] = g.qt.cfg_read(1, 0, 0)
         g.place_bar(1, 0, BAR_A)
         res["dma"] = g.edu_dma(BAR_A)
+        # does a BAR mapping of the hot-plugged device work on a later try?
+        res["bar_map_failures"] = count(g.trace(), r"vfio_dma_map_failed ")
+        g.place_bar(1, 0, BAR_B)
+        g.place_bar(1, 0, BAR_A)
+        res["bar_map_failures_after_move"] = count(g.trace(),
+                                                   r"vfio_dma_map_failed ")
         steps["device_del"] = g.qmp.execute("device_del", id="hp0")
         res["slot_powered_off"] = g.power_off_slot()
         steps["deleted_event"] = g.qmp.wait_event("DEVICE_DELETED")
