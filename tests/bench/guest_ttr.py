@@ -60,19 +60,26 @@ def main():
                 if "error" not in r:
                     r.pop("peer_output", None)
                 res["runs"].append(r)
+                save(args.out, res)     # a guest timeout keeps the rest
                 print(f"{name} {backend} #{i}: ready "
                       f"{r.get('ready_s', -1):.3f} s {r.get('error', '')}",
                       flush=True)
         if args.conformance:
-            for memory in ("shared-fresh", "private-thp-fresh"):
+            for memory in ("shared-fresh",):
                 f = pd.map_floor(args.conformance, backend, args.device,
                                  args.mem, memory)
                 res["floors"].append(f)
+                save(args.out, res)
                 print(f"floor {backend} {memory}: map {f.get('map_s')} s "
                       f"{f.get('error', '')}", flush=True)
-    with open(args.out, "w") as fh:
-        json.dump(res, fh, indent=1)
+    save(args.out, res)
     return 0
+
+
+def save(path, res):
+    with open(path + ".tmp", "w") as fh:
+        json.dump(res, fh, indent=1)
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ def fmt_s(x):
 
 def print_table(rows, verdicts):
     print(f"{'sc':3} {'backend':8} {'binary':5} {'variant':26} "
-          f"{'ioctls':>7} {'wall s':>8} {'cpu s':>8} {'proc cpu':>8}  "
+          f"{'ioctls':>7} {'failed':>6} {'wall s':>8} {'cpu s':>8} {'proc cpu':>8}  "
           f"ioctls by type")
     for r in rows:
         total = sum(r["ioctls"].values())
@@ -61,7 +61,9 @@ def print_table(rows, verdicts):
                   f"{'':26} SUSPECT: the moved BAR or a hot-plugged device "
                   f"did not answer afterwards; numbers below as measured")
         print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
-              f"{r['variant'][:26]:26} {total:7g} {fmt_s(r['wall_s']):>8} "
+              f"{r['variant'][:26]:26} {total:7g} "
+              f"{sum(r['extra'].get('ioctl_errors', {}).values()):6d} "
+              f"{fmt_s(r['wall_s']):>8} "
               f"{fmt_s(r['cpu_s']):>8} {fmt_s(r['cpu_total_s']):>8}  "
               f"{fmt_ioctls(r['ioctls'])}")
     print()

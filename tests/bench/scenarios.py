@@ -164,6 +164,7 @@ def scenario_a(ctx, binary, backend):
             return failed(r, e)
         r["cpu_total_s"] = r["cpu_s"] = vm.cpu_total()
         r["ioctls"] = clean_ioctls(vm.final_ioctls())
+        r["extra"]["ioctl_errors"] = vm.errors
         r["extra"].update(rss=rss, rss_shmem=shmem, maxrss=vm.maxrss(),
                           sim_report=vm.sim_report())
         # 1 TiB of guest RAM: anything near a GiB resident means touched
