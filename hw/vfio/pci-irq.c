@@ -139,7 +139,15 @@ static void vfio_pci_intx_disable(VFIOPCIDevice *vdev)
                                  &err)) {
         warn_report_err(err);
     }
-    vfio_pci_intx_eoi(&vdev->vbasedev);
+    /*
+     * Disabling INTx drops the host's mask with it; an UNMASK now would
+     * fail (EINVAL: INTx is no longer the device's interrupt type).
+     */
+    if (vdev->intx_pending) {
+        vdev->intx_pending = false;
+        pci_irq_deassert(PCI_DEVICE(vdev));
+        vfio_pci_set_mmaps_enabled(vdev, true);
+    }
     vdev->vbasedev.eoi = NULL;
     vfio_irq_vector_close(&vdev->intx);
     vdev->irq_mode = VFIO_IRQ_NONE;
