@@ -81,6 +81,10 @@ def fmt(seconds):
     return f"{seconds:6.3f}" if seconds is not None else "   n/a"
 
 
+def _list(values):
+    return "[" + " ".join(f"{v:.2f}" for v in values) + "]"
+
+
 def ttr_table(result):
     """Per backend: median time-to-ready of ours and the peer (light runs)
     and the raw map floor in the two kinds of memory."""
@@ -94,17 +98,22 @@ def ttr_table(result):
              "private + THP)",
              "-------   ------  ------  | ------  ------"]
     rows = {}
+
+    def ready(config):
+        light = [r["ready_s"] for r in result.get("ttr", [])
+                 if r["config"] == config and "ready_s" in r]
+        # Without light runs, the full run's figure (traced) stands in
+        return light or [r["ready_s"] for r in result.get("runs", [])
+                         if r["config"] == config and "ready_s" in r]
+
     for backend, ours, peer in BACKEND_PAIRS:
-        o = [r["ready_s"] for r in result.get("ttr", [])
-             if r["config"] == ours and "ready_s" in r]
-        p = [r["ready_s"] for r in result.get("ttr", [])
-             if r["config"] == peer and "ready_s" in r]
+        o, p = ready(ours), ready(peer)
         rows[backend] = (median(o), median(p), floors.get((backend, "shared")),
                          floors.get((backend, "private-thp")), len(o), len(p))
         lines.append(f"{backend:8}  {fmt(median(o))}  {fmt(median(p))}  | "
                      f"{fmt(floors.get((backend, 'shared')))}  "
                      f"{fmt(floors.get((backend, 'private-thp')))}"
-                     f"   (runs: ours {len(o)}, peer {len(p)})")
+                     f"   (runs: ours {_list(o)}, peer {_list(p)})")
     full = [f"{r['config']} {r['ready_s']:.3f}" for r in result["runs"]
             if "ready_s" in r]
     lines.append("full runs (with tracing): " + ", ".join(full))
