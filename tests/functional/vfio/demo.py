@@ -29,7 +29,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from benchlib.guest import BenchError, ensure_kernel, run_in_guest  # noqa: E402
+from benchlib.guest import (BenchError, ensure_kernel,  # noqa: E402
+                            run_in_guest)
 from test_e2e import guest_command, ttr_table  # noqa: E402
 
 BACKENDS = (("legacy", "ours-legacy", "peer-legacy", "iommufd=off"),
@@ -52,7 +53,8 @@ def describe_mappings(m):
     if m["copy_count"]:
         text += f", {m['copy_count']} copied"
     if m["bar_map_refused"]:
-        text += "; BAR0 p2p mapping refused by the kernel (warned, as expected)"
+        text += ("; BAR0 p2p mapping refused by the kernel (warned, as "
+                 "expected)")
     elif m["bar_count"]:
         text += (f"; BAR0 p2p mapped too ({m['bar_count']} map calls: the "
                  f"BAR mmap is switched off around INTx)")
@@ -117,7 +119,9 @@ def main():
                            if c["name"] == "backend"), "backend=?")
             dma = next((c for c in o["checks"] if c["name"] == "dma"), None)
             say(f"  ours: {chosen}; {describe_mappings(o.get('mappings'))}")
-            say(f"  ours: DMA {'verified: ' + dma['detail'] if dma and dma['status'] == 'pass' else 'NOT verified'}")
+            ok = dma and dma["status"] == "pass"
+            say(f"  ours: DMA "
+                f"{'verified: ' + dma['detail'] if ok else 'NOT verified'}")
             say(f"  ours: {checks_line(o)}")
             if any(c["status"] == "fail" for c in o["checks"]):
                 failed.append(ours_cfg)

@@ -99,21 +99,26 @@ def ttr_table(result):
              "-------   ------  ------  | ------  ------"]
     rows = {}
 
-    def ready(config):
-        light = [r["ready_s"] for r in result.get("ttr", [])
+    def records(config):
+        light = [r for r in result.get("ttr", [])
                  if r["config"] == config and "ready_s" in r]
         # Without light runs, the full run's figure (traced) stands in
-        return light or [r["ready_s"] for r in result.get("runs", [])
+        return light or [r for r in result.get("runs", [])
                          if r["config"] == config and "ready_s" in r]
 
     for backend, ours, peer in BACKEND_PAIRS:
-        o, p = ready(ours), ready(peer)
+        orec, prec = records(ours), records(peer)
+        o = [r["ready_s"] for r in orec]
+        p = [r["ready_s"] for r in prec]
         rows[backend] = (median(o), median(p), floors.get((backend, "shared")),
                          floors.get((backend, "private-thp")), len(o), len(p))
         lines.append(f"{backend:8}  {fmt(median(o))}  {fmt(median(p))}  | "
                      f"{fmt(floors.get((backend, 'shared')))}  "
                      f"{fmt(floors.get((backend, 'private-thp')))}"
-                     f"   (runs: ours {_list(o)}, peer {_list(p)})")
+                     f"   (runs: ours {_list(o)}, peer {_list(p)}; of which "
+                     f"until the qtest connection: ours "
+                     f"{_list([r['connect_s'] for r in orec])}, peer "
+                     f"{_list([r['connect_s'] for r in prec])})")
     full = [f"{r['config']} {r['ready_s']:.3f}" for r in result["runs"]
             if "ready_s" in r]
     lines.append("full runs (with tracing): " + ", ".join(full))

@@ -53,8 +53,9 @@ def find_program():
         progdir = root / "tests/functional/vfio"
         if all((progdir / p).is_file() for p in PROGRAMS):
             return progdir
-    raise FileNotFoundError("vfio-edu-dma/vfio-pci-edu are not built: run ninja in a build "
-                            "tree and set QEMU_VFIO_BUILD_ROOT to it")
+    raise FileNotFoundError("vfio-edu-dma/vfio-pci-edu are not built: run "
+                            "ninja in a build tree and set "
+                            "QEMU_VFIO_BUILD_ROOT to it")
 
 
 def read(path):
