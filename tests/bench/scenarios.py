@@ -178,7 +178,7 @@ def scenario_a(ctx, binary, backend):
 def phased(ctx, binary, r, args, conf, machine, setup, phase, env=None):
     """Runs the command line twice: setup() only (baseline), then setup()
     and phase() timed.  Fills r; returns it."""
-    counts = []
+    counts, errors = [], []
     for do_phase in (False, True):
         vm = ctx.vm(binary, args, conf, machine, env)
         try:
@@ -198,12 +198,13 @@ def phased(ctx, binary, r, args, conf, machine, setup, phase, env=None):
             vm.kill()
             return failed(r, e)
         counts.append(vm.final_ioctls())
+        errors.append(vm.errors)
         if do_phase:
-            r["extra"]["ioctl_errors"] = vm.errors
             r["cpu_total_s"] = vm.cpu_total()
             r["extra"]["maxrss"] = vm.maxrss()
             r["extra"]["sim_report"] = vm.sim_report()
     r["ioctls"] = clean_ioctls(delta(counts[1], counts[0]))
+    r["extra"]["ioctl_errors"] = delta(errors[1], errors[0])
     return r
 
 
