@@ -16,6 +16,12 @@
 #include "qemu/keyval.h"
 
 #define MAX_MSGFDS 16
+/*
+ * Output the peer has not taken yet is queued; past this much we stop
+ * reading its input until it catches up, so a client that writes without
+ * reading can neither stall the main loop nor grow the queue unboundedly.
+ */
+#define OUT_HIGH_WATER (1024 * 1024)
 
 typedef struct SocketChardev {
     char *path;             /* unix path we created (unlinked on close) */
@@ -23,6 +29,9 @@ typedef struct SocketChardev {
     int fd;                 /* connected socket, -1 if none */
     guint listen_watch;
     guint read_watch;
+    guint write_watch;
+    GByteArray *outbuf;     /* queued output */
+    bool read_paused;       /* outbuf above OUT_HIGH_WATER */
 } SocketChardev;
 
 static void socket_start_listening(Chardev *chr);
@@ -38,6 +47,12 @@ static void socket_disconnect(Chardev *chr)
         g_source_remove(s->read_watch);
         s->read_watch = 0;
     }
+    if (s->write_watch) {
+        g_source_remove(s->write_watch);
+        s->write_watch = 0;
+    }
+    g_byte_array_set_size(s->outbuf, 0);
+    s->read_paused = false;
     close(s->fd);
     s->fd = -1;
     qemu_chr_be_event(chr, CHR_EVENT_CLOSED);
@@ -90,7 +105,7 @@ static void socket_start_reading(Chardev *chr)
 {
     SocketChardev *s = chr->backend;
 
-    if (s->fd >= 0 && !s->read_watch && chr->fe_read) {
+    if (s->fd >= 0 && !s->read_watch && chr->fe_read && !s->read_paused) {
         s->read_watch = g_unix_fd_add(s->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                       socket_readable, chr);
     }
@@ -254,6 +269,7 @@ static bool socket_open(Chardev *chr, JsonObject *opts, Error **errp)
     }
     s->listen_fd = -1;
     s->fd = -1;
+    s->outbuf = g_byte_array_new();
     chr->backend = s;
 
     if (fd >= 0) {
@@ -318,6 +334,7 @@ fail:
     if (s->listen_fd >= 0 && fd < 0) {
         close(s->listen_fd);
     }
+    g_byte_array_unref(s->outbuf);
     chr->backend = NULL;
     return false;
 }
@@ -327,28 +344,88 @@ static void socket_attach(Chardev *chr)
     socket_start_reading(chr);
 }
 
-static ssize_t socket_write(Chardev *chr, const uint8_t *buf, size_t len)
+/* Sends what it can without blocking; returns false on a dead peer. */
+static bool socket_flush_some(SocketChardev *s)
 {
-    SocketChardev *s = chr->backend;
-    size_t done = 0;
-
-    while (done < len) {
-        ssize_t n = send(s->fd, buf + done, len - done, MSG_NOSIGNAL);
+    while (s->outbuf->len) {
+        ssize_t n = send(s->fd, s->outbuf->data, s->outbuf->len,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
 
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0 && errno == EAGAIN) {
-            struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
-            poll(&pfd, 1, -1);
-            continue;
+            return true;
         }
         if (n <= 0) {
-            return -1;
+            return false;
         }
-        done += n;
+        g_byte_array_remove_range(s->outbuf, 0, n);
     }
-    return done;
+    return true;
+}
+
+static gboolean socket_writable(gint fd, GIOCondition cond, gpointer opaque)
+{
+    Chardev *chr = opaque;
+    SocketChardev *s = chr->backend;
+
+    if (!socket_flush_some(s)) {
+        s->write_watch = 0;         /* we return REMOVE below */
+        socket_disconnect(chr);
+        return G_SOURCE_REMOVE;
+    }
+    if (s->read_paused && s->outbuf->len < OUT_HIGH_WATER / 2) {
+        s->read_paused = false;
+        socket_start_reading(chr);
+    }
+    if (!s->outbuf->len) {
+        s->write_watch = 0;
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static ssize_t socket_write(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    SocketChardev *s = chr->backend;
+
+    if (s->fd < 0) {
+        return -1;
+    }
+    g_byte_array_append(s->outbuf, buf, len);
+    if (!socket_flush_some(s)) {
+        g_byte_array_set_size(s->outbuf, 0);
+        return -1;
+    }
+    if (s->outbuf->len && !s->write_watch) {
+        s->write_watch = g_unix_fd_add(s->fd, G_IO_OUT, socket_writable, chr);
+    }
+    if (s->outbuf->len > OUT_HIGH_WATER && !s->read_paused) {
+        s->read_paused = true;
+        if (s->read_watch) {
+            g_source_remove(s->read_watch);
+            s->read_watch = 0;
+        }
+    }
+    return len;
+}
+
+/* Blocks (up to a second) until queued output is sent, e.g. at exit. */
+static void socket_flush(Chardev *chr)
+{
+    SocketChardev *s = chr->backend;
+    int64_t deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+
+    while (s && s->fd >= 0 && s->outbuf->len &&
+           g_get_monotonic_time() < deadline) {
+        struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+
+        poll(&pfd, 1, 100);
+        if (!socket_flush_some(s)) {
+            break;
+        }
+    }
 }
 
 static void socket_close(Chardev *chr)
@@ -364,6 +441,10 @@ static void socket_close(Chardev *chr)
     if (s->read_watch) {
         g_source_remove(s->read_watch);
     }
+    if (s->write_watch) {
+        g_source_remove(s->write_watch);
+    }
+    g_byte_array_unref(s->outbuf);
     if (s->fd >= 0) {
         close(s->fd);
     }
@@ -384,4 +465,5 @@ const ChardevOps chardev_socket_ops = {
     .write = socket_write,
     .close = socket_close,
     .attach = socket_attach,
+    .flush = socket_flush,
 };

@@ -227,3 +227,21 @@ void qemu_chr_be_set_msgfds(Chardev *chr, const int *fds, size_t n)
     close_msgfds(chr);
     g_array_append_vals(chr->msgfds, fds, n);
 }
+
+void qemu_chr_flush_all(void)
+{
+    GHashTableIter iter;
+    gpointer value;
+
+    if (!chardevs) {
+        return;
+    }
+    g_hash_table_iter_init(&iter, chardevs);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        Chardev *chr = value;
+
+        if (chr->ops->flush) {
+            chr->ops->flush(chr);
+        }
+    }
+}

@@ -763,6 +763,7 @@ int main(int argc, char **argv)
     }
 
     status = qemu_main_loop();
+    qemu_chr_flush_all();       /* e.g. the reply to "quit" */
     user_creatable_cleanup();
     return status;
 }

@@ -38,6 +38,8 @@ struct ChardevOps {
     void (*close)(Chardev *chr);
     /* Frontend attached: start reading. */
     void (*attach)(Chardev *chr);
+    /* Optional: sends queued output, blocking briefly (at exit). */
+    void (*flush)(Chardev *chr);
 };
 
 struct Chardev {
@@ -76,10 +78,16 @@ void qemu_chr_delete(Chardev *chr);
  */
 bool qemu_chr_fe_init(Chardev *chr, IOReadHandler *fe_read,
                       IOEventHandler *fe_event, void *opaque, Error **errp);
-/* Writes all of @buf; returns false if the peer is gone. */
+/*
+ * Queues all of @buf for the peer; returns false if the peer is gone.
+ * Sockets send without blocking and queue what the peer has not taken.
+ */
 bool qemu_chr_fe_write_all(Chardev *chr, const void *buf, size_t len);
 /* Takes one received fd (ownership passes), or returns -1 if none. */
 int qemu_chr_fe_get_msgfd(Chardev *chr);
+
+/* Sends queued output of every chardev (before exiting). */
+void qemu_chr_flush_all(void);
 
 /* Backend helpers. */
 void qemu_chr_be_event(Chardev *chr, QEMUChrEvent event);
