@@ -29,6 +29,13 @@
 #include "system/runstate.h"
 #include "fuzz-vfio-pci.h"
 
+/* clang links ASan statically, and its symbolizer never calls the sim */
+#ifdef __clang__
+#define FUZZ_ASAN_STATIC 1
+#else
+#define FUZZ_ASAN_STATIC 0
+#endif
+
 #define BAR0_BASE       0xfe000000u
 #define BAR0_SIZE       0x100000u
 #define RAM_SIZE        (128 * 1024 * 1024)
@@ -201,8 +208,10 @@ static void ensure_simulated_kernel(char ***argv)
         g_unsetenv("LD_PRELOAD");
         return;
     }
-    asan = g_strdup_printf("%s:verify_asan_link_order=0",
-                           g_getenv("ASAN_OPTIONS") ?: "");
+    /* symbolize=0: gcc's libasan would mmap through the sim too early */
+    asan = g_strdup_printf("%s:verify_asan_link_order=0%s",
+                           g_getenv("ASAN_OPTIONS") ?: "",
+                           FUZZ_ASAN_STATIC ? "" : ":symbolize=0");
     g_setenv("ASAN_OPTIONS", asan, TRUE);
     g_setenv("LD_PRELOAD", FUZZ_SIM_LIB, TRUE);
     if (!g_getenv("VFIO_SIM_CONFIG")) {

@@ -80,9 +80,13 @@ class Qemu:
             "VFIO_SIM_LOG": self.log,
             "VFIO_SIM_REPORT": self.report,
             # an ASan binary must accept a preloaded library before it;
-            # leaks make the process fail, and the sweep sees that
+            # leaks make the process fail, and the sweep sees that.
+            # symbolize=0: gcc's libasan sets up its symbolizer with mmap()
+            # before the sim's constructor has resolved libc's, and jumps
+            # to NULL; reports stay detectable, unsymbolized
             "ASAN_OPTIONS": env.get("ASAN_OPTIONS", "") +
-                            ":verify_asan_link_order=0:detect_leaks=1",
+                            ":verify_asan_link_order=0:detect_leaks=1"
+                            ":symbolize=0",
             "UBSAN_OPTIONS": "print_stacktrace=1",
         })
         env.pop("VFIO_SIM_FAIL", None)
