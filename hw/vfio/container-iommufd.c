@@ -170,6 +170,12 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
         error_prepend(errp, "vfio %s: ", vbasedev->name);
         return ret;
     }
+    /* A cdev bound to an iommufd gets device ids, never group ids. */
+    if (!(info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID)) {
+        error_setg(errp, "vfio %s: the hot-reset info names groups, not "
+                   "devices: ownership cannot be checked", vbasedev->name);
+        return -EPERM;
+    }
     for (uint32_t i = 0; i < info->count; i++) {
         struct vfio_pci_dependent_device *d = &info->devices[i];
         bool other = d->devid != vbasedev->devid;

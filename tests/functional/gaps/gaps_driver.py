@@ -45,6 +45,7 @@ RAM_DST = 0x102000
 # Our q35: the root port we add sits at slot ROOT_PORT_SLOT of bus 0; a
 # device on the root bus at slot DEV_SLOT.
 ROOT_PORT_SLOT = 5
+ANSWER_TIMEOUT = 120
 DEV_SLOT = 4
 TRACE = ("vfio_pci_reset", "vfio_container_*", "vfio_dma_map",
          "vfio_dma_map_failed",
@@ -112,6 +113,7 @@ class Qmp:
                 time.sleep(0.05)
         self.buf = b""
         self.events = []
+        self.sock.settimeout(ANSWER_TIMEOUT)  # a hung QEMU fails the run
         self._read()                        # greeting
         self.execute("qmp_capabilities")
 
@@ -156,7 +158,7 @@ class Qmp:
             except socket.timeout:
                 pass
             finally:
-                self.sock.settimeout(None)
+                self.sock.settimeout(ANSWER_TIMEOUT)
 
 
 class Guest:
@@ -199,6 +201,7 @@ class Guest:
             conn = self._accept(srv)
         finally:
             srv.close()
+        conn.settimeout(ANSWER_TIMEOUT)
         self.qt = Qtest(conn)
         self.qmp = Qmp(self.qmp_path, time.monotonic() + 60)
         self._wait_running()
