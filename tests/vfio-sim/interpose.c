@@ -421,6 +421,28 @@ EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
     return pwrite(fd, buf, len, off);
 }
 
+/*
+ * A sanitizer runtime maps memory while it initialises, before this
+ * library's constructor has looked up libc, so the pass-through paths of
+ * mmap and munmap must work without the resolved pointers.
+ */
+static void *libc_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                       off_t off)
+{
+    if (!sim_libc.mmap) {
+        return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+    }
+    return sim_libc.mmap(addr, len, prot, flags, fd, off);
+}
+
+static int libc_munmap(void *addr, size_t len)
+{
+    if (!sim_libc.munmap) {
+        return syscall(SYS_munmap, addr, len);
+    }
+    return sim_libc.munmap(addr, len);
+}
+
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
                   off_t off)
 {
@@ -428,13 +450,13 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
     void *p;
 
     if (fd < 0 || !sim_active() || (flags & MAP_ANONYMOUS)) {
-        return sim_libc.mmap(addr, len, prot, flags, fd, off);
+        return libc_mmap(addr, len, prot, flags, fd, off);
     }
     sim_lock();
     f = sim_file_lookup(fd);
     if (!f) {
         sim_unlock();
-        return sim_libc.mmap(addr, len, prot, flags, fd, off);
+        return libc_mmap(addr, len, prot, flags, fd, off);
     }
     if (f->kind != SIM_FILE_DEVICE || (f->cdev && !f->device->ictx)) {
         sim_unlock();
@@ -459,7 +481,7 @@ EXPORT int munmap(void *addr, size_t len)
         sim_device_munmap(addr, len);
         sim_unlock();
     }
-    return sim_libc.munmap(addr, len);
+    return libc_munmap(addr, len);
 }
 
 /* ---- path lookups: stat, access, links, directories ---- */
