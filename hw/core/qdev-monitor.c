@@ -3,6 +3,7 @@
  * help texts
  */
 #include "qemu/osdep.h"
+#include "qom/object_interfaces.h"
 #include "qemu/error-report.h"
 #include "hw/qdev-core.h"
 #include "hw/qdev-properties.h"
@@ -93,19 +94,6 @@ DeviceState *qdev_find_device(const char *id_or_path, Error **errp)
 }
 
 /* ---- device_add ------------------------------------------------------- */
-
-static bool id_wellformed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id + 1; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
 
 static DeviceClass *qdev_get_device_class(const char *driver, Error **errp)
 {
