@@ -62,8 +62,9 @@ static bool vfio_pci_setup_caps(VFIOPCIDevice *vdev, Error **errp)
             kept[n] = pos;
             kept_id[n++] = id;
         } else if (id == PCI_CAP_ID_MSIX) {
-            warn_report("vfio %s: MSI-X is not supported yet; the device "
-                        "is offered MSI/INTx only", vdev->vbasedev.name);
+            /* msix_init() links it once the BARs exist (pci-msix.c). */
+            vfio_pci_set_emulated(vdev, pos, PCI_CAP_MSIX_SIZEOF);
+            vfio_pci_msix_probe(vdev, pos);
         }
     }
     cfg[PCI_CAPABILITY_LIST] = 0;
@@ -197,4 +198,5 @@ void vfio_pci_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
         msi_was != msi_enabled(pdev)) {
         vfio_pci_msi_update(vdev);
     }
+    vfio_pci_msix_update(vdev);
 }

@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 
 #include "hw/pci/msi.h"
+#include "hw/pci/msix.h"
 #include "hw/vfio/vfio-pci.h"
 #include "qemu/error-report.h"
 
@@ -216,6 +217,9 @@ void vfio_pci_msi_update(VFIOPCIDevice *vdev)
     PCIDevice *pdev = PCI_DEVICE(vdev);
     Error *err = NULL;
 
+    if (vdev->irq_mode == VFIO_IRQ_MSIX) {
+        return;                 /* MSI-X wins; MSI is looked at again later */
+    }
     if (msi_enabled(pdev) && msi_nr_vectors_allocated(pdev)) {
         vfio_pci_intx_disable(vdev);
         vfio_pci_msi_disable(vdev);
@@ -233,8 +237,109 @@ void vfio_pci_msi_update(VFIOPCIDevice *vdev)
     }
 }
 
+/* Masking and the PBA are the PCI core's: msix_notify() handles both. */
+static gboolean vfio_pci_msix_interrupt(gint fd, GIOCondition cond,
+                                        gpointer opaque)
+{
+    VFIOIrqVector *v = opaque;
+
+    if (vfio_irq_vector_drain(v)) {
+        msix_notify(PCI_DEVICE(v->vdev), v->vector);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void vfio_pci_msix_disable(VFIOPCIDevice *vdev)
+{
+    Error *err = NULL;
+
+    if (vdev->irq_mode != VFIO_IRQ_MSIX) {
+        return;
+    }
+    if (!vfio_device_irq_disable(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX,
+                                 &err)) {
+        warn_report_err(err);
+    }
+    for (unsigned i = 0; i < vdev->nr_msix; i++) {
+        vfio_irq_vector_close(&vdev->msix_vectors[i]);
+    }
+    g_clear_pointer(&vdev->msix_vectors, g_free);
+    vdev->nr_msix = 0;
+    vdev->irq_mode = VFIO_IRQ_NONE;
+}
+
+/*
+ * One eventfd for every vector of the table, set at enable time: the
+ * kernel then never has to be told about a vector's (un)masking, which
+ * the emulated table and PBA absorb.
+ */
+static bool vfio_pci_msix_enable(VFIOPCIDevice *vdev, Error **errp)
+{
+    unsigned nr = msix_nr_vectors_allocated(PCI_DEVICE(vdev));
+    g_autofree int32_t *fds = NULL;
+
+    if (!nr) {
+        error_setg(errp, "vfio %s: MSI-X enabled with no vectors",
+                   vdev->vbasedev.name);
+        return false;
+    }
+    fds = g_new(int32_t, nr);
+    vdev->msix_vectors = g_new0(VFIOIrqVector, nr);
+    for (unsigned i = 0; i < nr; i++) {
+        vdev->msix_vectors[i].fd = -1;
+    }
+    vdev->nr_msix = nr;
+    vdev->irq_mode = VFIO_IRQ_MSIX;
+    for (unsigned i = 0; i < nr; i++) {
+        if (!vfio_irq_vector_open(&vdev->msix_vectors[i], vdev, i,
+                                  vfio_pci_msix_interrupt, errp)) {
+            vfio_pci_msix_disable(vdev);
+            return false;
+        }
+        fds[i] = vdev->msix_vectors[i].fd;
+    }
+    if (!vfio_device_irq_set_eventfds(&vdev->vbasedev,
+                                      VFIO_PCI_MSIX_IRQ_INDEX,
+                                      VFIO_IRQ_SET_ACTION_TRIGGER, 0, nr, fds,
+                                      errp)) {
+        /* Nothing was set on the host: just drop ours. */
+        for (unsigned i = 0; i < nr; i++) {
+            vfio_irq_vector_close(&vdev->msix_vectors[i]);
+        }
+        g_clear_pointer(&vdev->msix_vectors, g_free);
+        vdev->nr_msix = 0;
+        vdev->irq_mode = VFIO_IRQ_NONE;
+        return false;
+    }
+    return true;
+}
+
+void vfio_pci_msix_update(VFIOPCIDevice *vdev)
+{
+    PCIDevice *pdev = PCI_DEVICE(vdev);
+    bool want = vdev->msix && msix_present(pdev) && msix_enabled(pdev);
+    Error *err = NULL;
+
+    if (want == (vdev->irq_mode == VFIO_IRQ_MSIX)) {
+        return;
+    }
+    if (want) {
+        vfio_pci_intx_disable(vdev);
+        vfio_pci_msi_disable(vdev);
+        if (vfio_pci_msix_enable(vdev, &err)) {
+            return;
+        }
+        error_report_err(err);
+    } else {
+        vfio_pci_msix_disable(vdev);
+    }
+    /* Back to MSI if the guest has it enabled, else INTx. */
+    vfio_pci_msi_update(vdev);
+}
+
 void vfio_pci_irq_teardown(VFIOPCIDevice *vdev)
 {
+    vfio_pci_msix_disable(vdev);
     vfio_pci_msi_disable(vdev);
     vfio_pci_intx_disable(vdev);
 }

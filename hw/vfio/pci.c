@@ -119,6 +119,7 @@ static void vfio_pci_realize(PCIDevice *pdev, Error **errp)
             goto fail;
         }
     }
+    vfio_pci_msix_setup(vdev);
     if (!vfio_pci_rom_setup(vdev, errp) || !vfio_pci_intx_enable(vdev, errp)) {
         goto fail;
     }
@@ -126,6 +127,7 @@ static void vfio_pci_realize(PCIDevice *pdev, Error **errp)
 
 fail:
     vfio_pci_irq_teardown(vdev);
+    vfio_pci_msix_teardown(vdev);
     vfio_pci_bars_teardown(vdev);
     vfio_pci_config_teardown(vdev);
     vfio_device_finalize(vbasedev);
@@ -137,6 +139,7 @@ static void vfio_pci_exit(PCIDevice *pdev)
     VFIOPCIDevice *vdev = VFIO_PCI(pdev);
 
     vfio_pci_irq_teardown(vdev);
+    vfio_pci_msix_teardown(vdev);
     vfio_pci_bars_teardown(vdev);
     vfio_pci_config_teardown(vdev);
     vfio_device_finalize(&vdev->vbasedev);

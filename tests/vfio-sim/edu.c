@@ -26,6 +26,7 @@
 #define CFG_STATUS          0x06
 #define CFG_BAR0            0x10
 #define CFG_MSI             0x40
+#define CFG_MSIX            0x50
 #define CMD_MASTER          0x4
 #define CMD_WRITABLE        0x0547
 
@@ -262,7 +263,7 @@ void sim_config_space_init(SimDevice *d)
 
     memset(d->config, 0, sizeof(d->config));
     cfg_put(d, 0x00, c->vendor | (c->device_id << 16), 4);
-    cfg_put(d, CFG_STATUS, c->msi ? 0x10 : 0, 2);   /* capability list */
+    cfg_put(d, CFG_STATUS, c->msi || c->msix ? 0x10 : 0, 2);  /* cap list */
     cfg_put(d, 0x08, 0x00ff0010, 4);        /* class "other", revision 16 */
     cfg_put(d, 0x2c, 0x11001af4, 4);        /* subsystem, as QEMU's */
     cfg_put(d, 0x3d, c->intx ? 1 : 0, 1);   /* INTA */
@@ -273,6 +274,20 @@ void sim_config_space_init(SimDevice *d)
         cfg_put(d, 0x34, CFG_MSI, 1);
         cfg_put(d, CFG_MSI, 0x05, 1);       /* MSI, end of list */
         cfg_put(d, CFG_MSI + 2, 0x80 | (msi_mmc << 1), 2);  /* 64-bit */
+    }
+    if (c->msix) {
+        /*
+         * Table in the upper half of BAR0, PBA in the last quarter: far
+         * from edu's registers and DMA buffer in a BAR of the default size.
+         */
+        uint64_t half = c->bar_size[0] / 2;
+        uint32_t n = MIN(c->msix, half / 2 / 16);
+
+        cfg_put(d, c->msi ? CFG_MSI + 1 : 0x34, CFG_MSIX, 1);
+        cfg_put(d, CFG_MSIX, 0x11, 1);      /* MSI-X, end of list */
+        cfg_put(d, CFG_MSIX + 2, n - 1, 2);
+        cfg_put(d, CFG_MSIX + 4, half, 4);              /* BIR 0 */
+        cfg_put(d, CFG_MSIX + 8, half + half / 2, 4);   /* BIR 0 */
     }
 }
 
@@ -316,6 +331,8 @@ void sim_config_write(SimDevice *d, uint32_t off, uint32_t val, unsigned size)
             d->config[at] = (d->config[at] & ~0x71) | (b & 0x71);
         } else if (d->cfg->msi && at >= CFG_MSI + 4 && at < CFG_MSI + 14) {
             d->config[at] = b;                  /* address and data */
+        } else if (d->cfg->msix && at == CFG_MSIX + 3) {
+            d->config[at] = b & 0xc0;           /* enable, function mask */
         }
     }
 }

@@ -10,10 +10,10 @@
  * goes to the device).  BARs are the VFIO regions, mmapped as ram_device
  * subregions where the kernel allows, so guest accesses reach the device
  * directly and DMA from other devices can target them (x-p2p=off keeps
- * them out of the IOMMU).  Capabilities other than PM, MSI, PCIe and
- * vendor-specific are hidden.  INTx and MSI are routed from host eventfds
- * (SET_IRQS) to pci_set_irq()/msi_notify() from the main loop; MSI-X is
- * not offered yet.  Reset is VFIO_DEVICE_RESET, else a bus reset through
+ * them out of the IOMMU).  Capabilities other than PM, MSI, MSI-X, PCIe
+ * and vendor-specific are hidden.  INTx and MSI are routed from host eventfds
+ * (SET_IRQS) to pci_set_irq()/msi_notify() from the main loop; MSI-X
+ * too (msix_notify), its table and PBA emulated over the BAR holding them.  Reset is VFIO_DEVICE_RESET, else a bus reset through
  * the container (pci_hot_reset).  The read-only "backend" property says which IOMMU
  * backend the device ended up with ("legacy" or "iommufd").
  */
@@ -43,7 +43,18 @@ typedef enum VFIOIrqMode {
     VFIO_IRQ_NONE,
     VFIO_IRQ_INTX,
     VFIO_IRQ_MSI,
+    VFIO_IRQ_MSIX,
 } VFIOIrqMode;
+
+/* The host's MSI-X capability, as found in its config space. */
+typedef struct VFIOMSIXInfo {
+    uint8_t cap;            /* offset in config space */
+    uint16_t entries;       /* table size (1..2048) */
+    uint8_t table_bar;
+    uint8_t pba_bar;
+    uint32_t table_offset;
+    uint32_t pba_offset;
+} VFIOMSIXInfo;
 
 struct VFIOPCIDevice {
     PCIDevice parent_obj;
@@ -71,6 +82,9 @@ struct VFIOPCIDevice {
     uint8_t msi_cap;
     unsigned nr_msi;
     VFIOIrqVector *msi;
+    VFIOMSIXInfo *msix;         /* NULL: no (usable) MSI-X capability */
+    unsigned nr_msix;
+    VFIOIrqVector *msix_vectors;
 };
 
 /* ---- pci-config.c ---- */
@@ -89,7 +103,25 @@ bool vfio_pci_intx_enable(VFIOPCIDevice *vdev, Error **errp);
 void vfio_pci_intx_eoi(VFIODevice *vbasedev);
 /* Follows the guest's MSI enable bit after a config write. */
 void vfio_pci_msi_update(VFIOPCIDevice *vdev);
+/*
+ * Follows the guest's MSI-X enable bit (idempotent; called after every
+ * config write).  MSI-X wins over MSI; INTx is off while either is on.
+ */
+void vfio_pci_msix_update(VFIOPCIDevice *vdev);
 /* Back to INTx (or nothing); used at reset and exit. */
 void vfio_pci_irq_teardown(VFIOPCIDevice *vdev);
+
+/* ---- pci-msix.c ---- */
+
+/* Records the host's MSI-X capability at @pos (from setup_caps). */
+void vfio_pci_msix_probe(VFIOPCIDevice *vdev, uint8_t pos);
+/*
+ * After the BARs are registered: emulates the table and PBA with the PCI
+ * core's msix helpers over the BAR(s) holding them (above the mmaps).  An
+ * unusable capability is hidden with a warning; never fails realize.
+ */
+void vfio_pci_msix_setup(VFIOPCIDevice *vdev);
+/* Before the BARs go away. */
+void vfio_pci_msix_teardown(VFIOPCIDevice *vdev);
 
 #endif
