@@ -7,7 +7,7 @@ finds the MSI-X capability, places BAR0, programs vector 0 (0xfee00000 +
 data), enables MSI-X and makes edu raise its interrupt (register 0x60):
 the MSI doorbell log (QMP x-query-msi-log) must show the message.  With the
 vector masked nothing is delivered and the PBA bit is set; unmasking
-delivers it.  Disabling MSI-X must hand the device back to INTx (the sim
+delivers it.  Enabling MSI on top must not take the device from MSI-X.  Disabling MSI-X must hand the device back to INTx (the sim
 refuses a second interrupt type until the first is torn down, so its INTx
 event proves the SET_IRQS teardown).  Odd guest writes to the table come
 first and must change nothing.  Output is TAP.
@@ -18,6 +18,7 @@ first and must change nothing.  Output is TAP.
 """
 
 import json
+import random
 import os
 import shutil
 import socket
@@ -169,6 +170,15 @@ def check(q, qmp):
     seen = wait_msi(qmp, want)
     if want not in seen:
         return f"raised vector 0 not delivered (doorbell log {seen})"
+    # MSI enabled on top changes nothing: MSI-X keeps the device.
+    msi = find_cap(q, 0x05)
+    if msi:
+        q.cfg_write(msi + 2, q.cfg_read(msi + 2, 2) | 1, 2)
+        q.cmd(f"writel {BAR0 + 0x60:#x} 1")
+        seen = wait_msi(qmp, want)
+        q.cfg_write(msi + 2, q.cfg_read(msi + 2, 2) & ~1, 2)
+        if want not in seen:
+            return f"MSI enable took the device from MSI-X ({seen})"
     q.cmd(f"writel {tab + 12:#x} 1")               # mask
     q.cmd(f"writel {BAR0 + 0x60:#x} 1")
     seen = wait_msi(qmp, None, 0.5)
@@ -189,6 +199,17 @@ def check(q, qmp):
     if want in qmp.msi_log():
         return "MSI-X message delivered after disable"
     q.cmd(f"writel {BAR0 + 0x64:#x} 0xffffffff")
+    # Any guest value in the capability and the table: no crash.
+    rnd = random.Random(5)
+    for _ in range(200):
+        size = rnd.choice((1, 2, 4))
+        off = rnd.randrange(0, 12)
+        q.cfg_write(cap + off - off % size, rnd.getrandbits(8 * size), size)
+        q.cmd(f"writel {tab + rnd.randrange(0, 8 * 16, 4):#x} "
+              f"{rnd.getrandbits(32):#x}")
+    q.cfg_write(cap + 2, 0, 2)
+    if q.readl(BAR0) != 0x010000ed:
+        return "device gone after random capability writes"
     return None
 
 
