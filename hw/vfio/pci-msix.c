@@ -2,9 +2,8 @@
  * vfio-pci MSI-X: the capability, vector table and PBA are emulated
  *
  * The guest programs vectors in a table the PCI core keeps (msix_init over
- * the BAR that holds it).  The table and PBA regions are added after the
- * BAR's mmaps, so at equal priority they win over the mmapped pages and
- * guest accesses to them never reach the device.  The host only ever sees
+ * the BAR that holds it).  The table and PBA regions sit above the BAR's
+ * mmaps (priority 1), so guest accesses to them never reach the device.  The host only ever sees
  * eventfds, through VFIO_DEVICE_SET_IRQS (pci-irq.c).
  */
 #include "qemu/osdep.h"
@@ -43,8 +42,21 @@ static bool vfio_pci_msix_bar_ok(VFIOPCIDevice *vdev, uint8_t nr)
            !(vdev->bars[nr].type & PCI_BASE_ADDRESS_SPACE_IO);
 }
 
+/*
+ * msix_init() adds at priority 0, which beats the mmaps only because it
+ * comes later; a priority above them keeps the emulation on top whatever
+ * is (re)mapped afterwards.
+ */
+static void vfio_pci_msix_raise(MemoryRegion *bar, MemoryRegion *mr,
+                                hwaddr offset)
+{
+    memory_region_del_subregion(bar, mr);
+    memory_region_add_subregion_overlap(bar, offset, mr, 1);
+}
+
 void vfio_pci_msix_setup(VFIOPCIDevice *vdev)
 {
+    PCIDevice *pdev = PCI_DEVICE(vdev);
     VFIOMSIXInfo *m = vdev->msix;
     struct vfio_irq_info info;
     Error *err = NULL;
@@ -67,12 +79,16 @@ void vfio_pci_msix_setup(VFIOPCIDevice *vdev)
         goto hide;
     }
     m->entries = MIN(m->entries, info.count);
-    if (msix_init(PCI_DEVICE(vdev), m->entries,
+    if (msix_init(pdev, m->entries,
                   vdev->bars[m->table_bar].region.mem, m->table_bar,
                   m->table_offset, vdev->bars[m->pba_bar].region.mem,
                   m->pba_bar, m->pba_offset, m->cap, &err) < 0) {
         goto hide;
     }
+    vfio_pci_msix_raise(pdev->msix_table_bar, &pdev->msix_table_mmio,
+                        m->table_offset);
+    vfio_pci_msix_raise(pdev->msix_pba_bar, &pdev->msix_pba_mmio,
+                        m->pba_offset);
     return;
 
 hide:
