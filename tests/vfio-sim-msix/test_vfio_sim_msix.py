@@ -10,7 +10,9 @@ vector masked nothing is delivered and the PBA bit is set; unmasking
 delivers it.  Enabling MSI on top must not take the device from MSI-X.  Disabling MSI-X must hand the device back to INTx (the sim
 refuses a second interrupt type until the first is torn down, so its INTx
 event proves the SET_IRQS teardown).  Odd guest writes to the table come
-first and must change nothing.  Output is TAP.
+first and must change nothing; random capability and table writes must
+crash nothing; after system_reset MSI-X is off and can be set up again.
+Output is TAP.
 
     VFIO_SIM_LIB=build/tests/vfio-sim/libvfio-sim.so \\
     QEMU_VFIO_QEMU=build/qemu-system-x86_64 \\
@@ -155,10 +157,7 @@ def check(q, qmp):
     q.cmd(f"writel {pba:#x} 0xffffffff")              # PBA is read-only
     if q.readl(pba) != 0:
         return f"PBA written by the guest: {q.readl(pba):#x}"
-    q.cmd(f"writel {tab:#x} {MSI_ADDR:#x}")
-    q.cmd(f"writel {tab + 4:#x} 0")
-    q.cmd(f"writel {tab + 8:#x} {MSI_DATA:#x}")
-    q.cmd(f"writel {tab + 12:#x} 0")
+    program(q, tab)
     if q.readl(tab) != MSI_ADDR or q.readl(tab + 8) != MSI_DATA:
         return "the table does not keep what the guest wrote"
     qmp.msi_log()
@@ -210,7 +209,38 @@ def check(q, qmp):
     q.cfg_write(cap + 2, 0, 2)
     if q.readl(BAR0) != 0x010000ed:
         return "device gone after random capability writes"
+    # A system reset with MSI-X on: the capability comes back disabled,
+    # and MSI-X can be set up again from scratch.
+    program(q, tab)
+    q.cfg_write(cap + 2, 0x8000, 2)
+    qmp.call("system_reset")
+    for _ in range(100):
+        if not q.cfg_read(0x10) and not q.cfg_read(cap + 2, 2) & 0x8000:
+            break
+        time.sleep(0.02)
+    else:
+        return "system_reset left BAR0 or the MSI-X enable bit set"
+    q.cfg_write(0x10, BAR0)
+    q.cfg_write(0x04, 0x6, 2)
+    program(q, tab)
+    qmp.msi_log()
+    q.cfg_write(cap + 2, 0x8000, 2)
+    q.cmd(f"writel {BAR0 + 0x60:#x} 1")
+    seen = wait_msi(qmp, want)
+    if want not in seen:
+        return f"no delivery after system_reset ({seen})"
+    q.cfg_write(cap + 2, 0, 2)
+    q.cmd(f"writel {BAR0 + 0x64:#x} 0xffffffff")
+    q.cmd(f"writel {BAR0 + 0x60:#x} 1")            # INTx again
+    time.sleep(0.1)
     return None
+
+
+def program(q, tab):
+    q.cmd(f"writel {tab:#x} {MSI_ADDR:#x}")
+    q.cmd(f"writel {tab + 4:#x} 0")
+    q.cmd(f"writel {tab + 8:#x} {MSI_DATA:#x}")
+    q.cmd(f"writel {tab + 12:#x} 0")
 
 
 def run(backend, lib, qemu, tmp):
