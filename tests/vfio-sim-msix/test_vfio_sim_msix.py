@@ -11,7 +11,8 @@ delivers it.  Enabling MSI on top must not take the device from MSI-X.  Disablin
 refuses a second interrupt type until the first is torn down, so its INTx
 event proves the SET_IRQS teardown).  Odd guest writes to the table come
 first and must change nothing; random capability and table writes must
-crash nothing; after system_reset MSI-X is off and can be set up again.
+crash nothing; after system_reset MSI-X is off and can be set up again;
+device_del with MSI-X on takes the table with it.
 Output is TAP.
 
     VFIO_SIM_LIB=build/tests/vfio-sim/libvfio-sim.so \\
@@ -233,6 +234,18 @@ def check(q, qmp):
     q.cmd(f"writel {BAR0 + 0x64:#x} 0xffffffff")
     q.cmd(f"writel {BAR0 + 0x60:#x} 1")            # INTx again
     time.sleep(0.1)
+    # Unplugged with MSI-X on: the table goes with the BAR, nothing leaks.
+    q.cmd(f"writel {BAR0 + 0x64:#x} 0xffffffff")
+    q.cfg_write(cap + 2, 0x8000, 2)
+    qmp.call("device_del", id="msix0")
+    for _ in range(100):
+        if q.cfg_read(0) == 0xffffffff:
+            break
+        time.sleep(0.02)
+    else:
+        return "device_del did not remove the device"
+    if q.readl(tab) != 0xffffffff:
+        return "the MSI-X table outlived the device"
     return None
 
 
@@ -252,7 +265,7 @@ def run(backend, lib, qemu, tmp):
     srv.bind(path)
     srv.listen(1)
     srv.settimeout(60)
-    dev = f"vfio-pci,host={HOST},addr={SLOT:#x}"
+    dev = f"vfio-pci,host={HOST},addr={SLOT:#x},id=msix0"
     argv = [qemu, "-M", "q35", "-m", "512M", "-nodefaults",
             "-display", "none", "-qtest", f"unix:{path}",
             "-qmp", f"unix:{qmp_path},server=on,wait=off"]
@@ -294,7 +307,7 @@ def run(backend, lib, qemu, tmp):
         print("# " + text.strip().replace("\n", "\n# "))
         return False, why
     return True, "vector delivered, masked -> PBA -> unmask delivered, " \
-                 "disable back to INTx"
+                 "disable back to INTx, reset and unplug clean"
 
 
 def main():
