@@ -7,6 +7,10 @@
  * an INTx is pending the BAR mmaps are disabled, so the guest's next access
  * to the device goes through the slow path, which ends the interrupt
  * (deassert, unmask) and re-enables the mmaps.
+ *
+ * MSI and MSI-X are edge messages: an eventfd firing is msi_notify() or
+ * msix_notify() (which handles MSI-X masking and the PBA).  MSI-X wins
+ * over MSI when the guest enables both; INTx is off while either is on.
  */
 #include "qemu/osdep.h"
 
@@ -256,6 +260,7 @@ static void vfio_pci_msix_disable(VFIOPCIDevice *vdev)
     if (vdev->irq_mode != VFIO_IRQ_MSIX) {
         return;
     }
+    msix_unset_vector_notifiers(PCI_DEVICE(vdev));
     if (!vfio_device_irq_disable(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX,
                                  &err)) {
         warn_report_err(err);
@@ -269,46 +274,108 @@ static void vfio_pci_msix_disable(VFIOPCIDevice *vdev)
 }
 
 /*
- * One eventfd for every vector of the table, set at enable time: the
- * kernel then never has to be told about a vector's (un)masking, which
- * the emulated table and PBA absorb.
+ * Gives vectors 0..@nr-1 eventfds on the host.  The host's MSI-X block
+ * does not resize (VFIO_IRQ_INFO_NORESIZE), so a larger block means
+ * disabling it and enabling it again with every eventfd.  Vectors keep
+ * their eventfd until MSI-X is disabled: a masked vector's firing then
+ * lands in the PBA (msix_notify) and goes out on unmask.
+ */
+static bool vfio_pci_msix_grow(VFIOPCIDevice *vdev, unsigned nr,
+                               Error **errp)
+{
+    unsigned old = vdev->nr_msix;
+    g_autofree int32_t *fds = NULL;
+    Error *err = NULL;
+
+    if (nr <= old) {
+        return true;
+    }
+    fds = g_new(int32_t, nr);
+    for (unsigned i = old; i < nr; i++) {
+        if (!vfio_irq_vector_open(&vdev->msix_vectors[i], vdev, i,
+                                  vfio_pci_msix_interrupt, errp)) {
+            goto undo;
+        }
+    }
+    for (unsigned i = 0; i < nr; i++) {
+        fds[i] = vdev->msix_vectors[i].fd;
+    }
+    if (old && !vfio_device_irq_disable(&vdev->vbasedev,
+                                        VFIO_PCI_MSIX_IRQ_INDEX, &err)) {
+        warn_report_err(err);
+        err = NULL;
+    }
+    if (vfio_device_irq_set_eventfds(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX,
+                                     VFIO_IRQ_SET_ACTION_TRIGGER, 0, nr, fds,
+                                     errp)) {
+        vdev->nr_msix = nr;
+        return true;
+    }
+    /* Put the previous block back, if there was one. */
+    if (old && !vfio_device_irq_set_eventfds(&vdev->vbasedev,
+                                             VFIO_PCI_MSIX_IRQ_INDEX,
+                                             VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+                                             old, fds, &err)) {
+        warn_report_err(err);
+    }
+undo:
+    for (unsigned i = old; i < nr; i++) {
+        vfio_irq_vector_close(&vdev->msix_vectors[i]);
+    }
+    return false;
+}
+
+/* The guest unmasked @vector (or the function): make sure it has an fd. */
+static int vfio_pci_msix_vector_use(PCIDevice *pdev, unsigned vector,
+                                    MSIMessage msg)
+{
+    VFIOPCIDevice *vdev = VFIO_PCI(pdev);
+    Error *err = NULL;
+
+    if (vdev->irq_mode != VFIO_IRQ_MSIX || vector >= vdev->msix->entries) {
+        return 0;
+    }
+    if (!vfio_pci_msix_grow(vdev, vector + 1, &err)) {
+        error_report_err(err);
+        return -1;
+    }
+    return 0;
+}
+
+static void vfio_pci_msix_vector_release(PCIDevice *pdev, unsigned vector)
+{
+    /* The eventfd stays: a masked vector's interrupts go to the PBA. */
+}
+
+/*
+ * The host block starts with vector 0 (enabling needs at least one) and
+ * grows to the highest vector the guest unmasks.
  */
 static bool vfio_pci_msix_enable(VFIOPCIDevice *vdev, Error **errp)
 {
-    unsigned nr = msix_nr_vectors_allocated(PCI_DEVICE(vdev));
-    g_autofree int32_t *fds = NULL;
+    PCIDevice *pdev = PCI_DEVICE(vdev);
+    unsigned entries = msix_nr_vectors_allocated(pdev);
 
-    if (!nr) {
+    if (!entries || !vdev->msix) {
         error_setg(errp, "vfio %s: MSI-X enabled with no vectors",
                    vdev->vbasedev.name);
         return false;
     }
-    fds = g_new(int32_t, nr);
-    vdev->msix_vectors = g_new0(VFIOIrqVector, nr);
-    for (unsigned i = 0; i < nr; i++) {
+    vdev->msix_vectors = g_new0(VFIOIrqVector, entries);
+    for (unsigned i = 0; i < entries; i++) {
         vdev->msix_vectors[i].fd = -1;
     }
-    vdev->nr_msix = nr;
-    vdev->irq_mode = VFIO_IRQ_MSIX;
-    for (unsigned i = 0; i < nr; i++) {
-        if (!vfio_irq_vector_open(&vdev->msix_vectors[i], vdev, i,
-                                  vfio_pci_msix_interrupt, errp)) {
-            vfio_pci_msix_disable(vdev);
-            return false;
-        }
-        fds[i] = vdev->msix_vectors[i].fd;
-    }
-    if (!vfio_device_irq_set_eventfds(&vdev->vbasedev,
-                                      VFIO_PCI_MSIX_IRQ_INDEX,
-                                      VFIO_IRQ_SET_ACTION_TRIGGER, 0, nr, fds,
-                                      errp)) {
-        /* Nothing was set on the host: just drop ours. */
-        for (unsigned i = 0; i < nr; i++) {
-            vfio_irq_vector_close(&vdev->msix_vectors[i]);
-        }
+    vdev->nr_msix = 0;
+    if (!vfio_pci_msix_grow(vdev, 1, errp)) {
         g_clear_pointer(&vdev->msix_vectors, g_free);
-        vdev->nr_msix = 0;
-        vdev->irq_mode = VFIO_IRQ_NONE;
+        return false;
+    }
+    vdev->irq_mode = VFIO_IRQ_MSIX;
+    if (msix_set_vector_notifiers(pdev, vfio_pci_msix_vector_use,
+                                  vfio_pci_msix_vector_release, NULL) < 0) {
+        error_setg(errp, "vfio %s: cannot give the unmasked MSI-X vectors "
+                   "eventfds", vdev->vbasedev.name);
+        vfio_pci_msix_disable(vdev);
         return false;
     }
     return true;

@@ -83,8 +83,8 @@ struct VFIOPCIDevice {
     unsigned nr_msi;
     VFIOIrqVector *msi;
     VFIOMSIXInfo *msix;         /* NULL: no (usable) MSI-X capability */
-    unsigned nr_msix;
-    VFIOIrqVector *msix_vectors;
+    unsigned nr_msix;           /* vectors 0..nr_msix-1 have host eventfds */
+    VFIOIrqVector *msix_vectors;    /* one per table entry while enabled */
 };
 
 /* ---- pci-config.c ---- */
