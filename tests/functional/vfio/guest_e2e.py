@@ -645,6 +645,11 @@ def map_floor(args, backend, memory):
     return floor
 
 
+def run_failed(run):
+    return "error" in run or any(c["status"] == "fail"
+                                 for c in run["checks"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", required=True)
@@ -667,6 +672,18 @@ def main():
               "floors": []}
     for name in configs:
         run = run_full(args, name, workdir)
+        # QEMU 10 under qtest now and then answers a config access from
+        # another register (seen with its own emulated edu too), which then
+        # derails the rest of that launch.  The peer is the yardstick, not
+        # the subject, so one failed launch of it gets one more try; the
+        # first attempt's failures stay in the record and the log.
+        if run.get("binary") == "peer" and run_failed(run):
+            first = run
+            run = run_full(args, name, workdir)
+            run["first_attempt"] = [f"{c['name']}: {c['detail']}"
+                                    for c in first["checks"]
+                                    if c["status"] == "fail"]
+            run["first_attempt_output"] = first.get("output", "")[-2500:]
         result["runs"].append(run)
         summary = " ".join(f"{c['name']}:{c['status']}"
                            for c in run["checks"])

@@ -134,6 +134,10 @@ def report(tap, result, configs=CONFIGS):
     for config in configs:
         run = runs.get(config, {})
         checks = {c["name"]: c for c in run.get("checks", [])}
+        if run.get("first_attempt"):
+            tap.diag(f"{config}: relaunched once; the first attempt failed: "
+                     + "; ".join(run["first_attempt"]))
+            tap.diag(run.get("first_attempt_output", ""))
         for name in expected_checks(config):
             c = checks.get(name)
             label = f"{config}: {name}"
