@@ -31,48 +31,15 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "vfio-sim"))
+from qtest_client import Qtest  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 HOST = "0000:00:10.0"
 SLOT = 4
-CF8 = 0x80000000 | (SLOT << 11)
 BAR0 = 0xfe000000
 MSI_ADDR = 0xfee00000
 MSI_DATA = 0x4041
-
-
-class Qtest:
-    def __init__(self, conn):
-        self.conn = conn
-        self.buf = b""
-
-    def cmd(self, line):
-        self.conn.sendall((line + "\n").encode())
-        while True:
-            while b"\n" not in self.buf:
-                data = self.conn.recv(4096)
-                if not data:
-                    raise RuntimeError(f"qtest closed after '{line}'")
-                self.buf += data
-            reply, self.buf = self.buf.split(b"\n", 1)
-            reply = reply.decode()
-            if reply.startswith("IRQ"):
-                continue
-            if not reply.startswith("OK"):
-                raise RuntimeError(f"qtest '{line}' -> '{reply}'")
-            return reply[3:].strip()
-
-    def cfg_read(self, off, size=4):
-        self.cmd(f"outl 0xcf8 {CF8 | (off & ~3):#x}")
-        v = int(self.cmd(f"inl 0xcfc"), 16)
-        return (v >> (8 * (off & 3))) & ((1 << (8 * size)) - 1)
-
-    def cfg_write(self, off, val, size=4):
-        self.cmd(f"outl 0xcf8 {CF8 | (off & ~3):#x}")
-        op = {1: "outb", 2: "outw", 4: "outl"}[size]
-        self.cmd(f"{op} {0xcfc + (off & 3):#x} {val:#x}")
-
-    def readl(self, addr):
-        return int(self.cmd(f"readl {addr:#x}"), 16)
 
 
 class Qmp:
@@ -293,7 +260,7 @@ def run(backend, lib, qemu, tmp):
         try:
             conn, _ = srv.accept()
             qmp = Qmp(qmp_path, time.monotonic() + 60)
-            why = check(Qtest(conn), qmp)
+            why = check(Qtest(conn, SLOT), qmp)
             conn.close()
             qmp.sock.close()
         finally:

@@ -24,60 +24,14 @@ import sys
 import tempfile
 import time
 
+from qtest_client import Qtest
+
 QEMU = os.environ.get("VFIO_SIM_PEER", "/usr/bin/qemu-system-x86_64")
 HOST = "0000:00:10.0"
 SLOT = 4                        # the guest slot the test puts it in
-CF8 = 0x80000000 | (SLOT << 11)
 BAR0 = 0xfe000000
 RAM_SRC = 0x100000
 RAM_DST = 0x102000
-
-
-class Qtest:
-    def __init__(self, conn):
-        self.conn = conn
-        self.buf = b""
-
-    def cmd(self, line):
-        self.conn.sendall((line + "\n").encode())
-        while True:
-            while b"\n" not in self.buf:
-                data = self.conn.recv(4096)
-                if not data:
-                    raise RuntimeError(f"qtest closed after '{line}'")
-                self.buf += data
-            reply, self.buf = self.buf.split(b"\n", 1)
-            reply = reply.decode()
-            if reply.startswith("IRQ"):
-                continue        # asynchronous interrupt notes
-            if not reply.startswith("OK"):
-                raise RuntimeError(f"qtest '{line}' -> '{reply}'")
-            return reply[3:].strip()
-
-    def cfg_read(self, off):
-        self.cmd(f"outl 0xcf8 {CF8 | off:#x}")
-        return int(self.cmd("inl 0xcfc"), 16)
-
-    def cfg_write(self, off, val):
-        self.cmd(f"outl 0xcf8 {CF8 | off:#x}")
-        self.cmd(f"outl 0xcfc {val:#x}")
-
-    def cfg_settle(self, off, want, write=None):
-        """Reads (after writing @write) config @off until it is @want.
-
-        Debian's QEMU 10 sometimes answers the first cf8/cfc accesses after
-        start-up from the wrong function, with its own edu as much as with
-        vfio-pci (see docs/devel/vfio-sim.rst); the access is repeated.
-        """
-        got = None
-        for _ in range(50):
-            if write is not None:
-                self.cfg_write(off, write)
-            got = self.cfg_read(off)
-            if got == want:
-                return got
-            time.sleep(0.02)
-        return got
 
 
 def wait_running(path, deadline):
@@ -152,7 +106,7 @@ def _run(backend, lib, tmp):
     try:
         conn, _ = srv.accept()
         qmp = wait_running(qmp_path, time.monotonic() + 60)
-        q = Qtest(conn)
+        q = Qtest(conn, SLOT)
         id0 = q.cfg_settle(0, 0x11e81234)
         if id0 != 0x11e81234:
             return False, f"config dword 0 = {id0:#x}, expected 0x11e81234"
