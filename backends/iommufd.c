@@ -2,8 +2,8 @@
  * The "iommufd" backend object and its ioctls (see system/iommufd.h)
  */
 #include "qemu/osdep.h"
+#include "qemu/ioctl.h"
 
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <linux/iommufd.h>
@@ -205,21 +205,12 @@ IOMMUFDBackend *iommufd_backend_find(const char *id, Error **errp)
 
 /* ---- ioctls ------------------------------------------------------------ */
 
+/* The iommufd ioctls return nothing but success or -errno. */
 static int iommufd_ioctl(IOMMUFDBackend *be, unsigned long req, void *arg,
                          const char *name, Error **errp)
 {
-    int ret;
-
     g_assert(be->fd >= 0);
-    do {
-        ret = ioctl(be->fd, req, arg);
-    } while (ret < 0 && errno == EINTR);
-    if (ret < 0) {
-        int err = errno;
-        error_setg_errno(errp, err, "%s failed", name);
-        return -err;
-    }
-    return 0;
+    return qemu_ioctl0(be->fd, req, arg, name, errp);
 }
 
 #define IOMMUFD_IOCTL(be, req, arg, errp) \

@@ -76,7 +76,7 @@ int vfio_ioctl_device_get_pci_hot_reset_info(
         buf = g_realloc(buf, argsz);
         memset(buf, 0, argsz);
         buf->argsz = argsz;
-        ret = vfio_ioctl_call(device_fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+        ret = qemu_ioctl(device_fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
                               buf, "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", NULL);
         if (ret == -ENOSPC && buf->count) {
             argsz = sizeof(*buf) + buf->count * sizeof(buf->devices[0]);

@@ -7,24 +7,6 @@
 
 #include "hw/vfio/vfio-ioctl.h"
 
-/* ioctl() retried on EINTR; -errno on failure. */
-int vfio_ioctl_call(int fd, unsigned long req, void *arg,
-                    const char *name, Error **errp)
-{
-    int ret;
-
-    do {
-        ret = ioctl(fd, req, arg);
-    } while (ret < 0 && errno == EINTR);
-    if (ret < 0) {
-        int err = errno;
-        error_setg_errno(errp, err, "%s failed", name);
-        return -err;
-    }
-    return ret;
-}
-
-
 struct vfio_info_cap_header *vfio_info_find_cap(void *info, size_t info_size,
                                                 uint32_t cap_offset,
                                                 uint16_t id)
@@ -50,7 +32,7 @@ struct vfio_info_cap_header *vfio_info_find_cap(void *info, size_t info_size,
 
 int vfio_ioctl_get_api_version(int container_fd, Error **errp)
 {
-    return vfio_ioctl_call(container_fd, VFIO_GET_API_VERSION, NULL,
+    return qemu_ioctl(container_fd, VFIO_GET_API_VERSION, NULL,
                          "VFIO_GET_API_VERSION", errp);
 }
 

@@ -9,7 +9,8 @@
  *
  * Container and group ioctls are in hw/vfio/legacy-ioctl.c, device ioctls
  * (including the iommufd bind/attach ones) in hw/vfio/device-ioctl.c.  The
- * iommufd object's own ioctls are in backends/iommufd.c.
+ * iommufd object's own ioctls are in backends/iommufd.c; all go through
+ * qemu_ioctl() (qemu/ioctl.h).
  */
 #ifndef HW_VFIO_VFIO_IOCTL_H
 #define HW_VFIO_VFIO_IOCTL_H
@@ -17,26 +18,17 @@
 #include <linux/vfio.h>
 
 #include "exec/hwaddr.h"
+#include "qemu/ioctl.h"
 
 /*
- * ioctl(fd, req, arg) retried on EINTR.  Returns the ioctl's result, or
- * -errno with "NAME failed: strerror" in *errp.  The VFIO_IOCTL() macro
- * passes the request's own name.
+ * qemu_ioctl() (EINTR retried, "NAME failed: strerror" in *errp); the
+ * VFIO_IOCTL() macro passes the request's own name.
  */
-int vfio_ioctl_call(int fd, unsigned long req, void *arg, const char *name,
-                    Error **errp);
 #define VFIO_IOCTL(fd, req, arg, errp) \
-    vfio_ioctl_call((fd), (req), (arg), #req, (errp))
+    qemu_ioctl((fd), (req), (arg), #req, (errp))
 /* Same, for ioctls whose positive results mean nothing: 0 or -errno. */
-static inline int vfio_ioctl_call0(int fd, unsigned long req, void *arg,
-                                   const char *name, Error **errp)
-{
-    int ret = vfio_ioctl_call(fd, req, arg, name, errp);
-
-    return ret < 0 ? ret : 0;
-}
 #define VFIO_IOCTL0(fd, req, arg, errp) \
-    vfio_ioctl_call0((fd), (req), (arg), #req, (errp))
+    qemu_ioctl0((fd), (req), (arg), #req, (errp))
 
 /* ---- Capability chains ----------------------------------------------- */
 
