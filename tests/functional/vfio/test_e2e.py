@@ -20,6 +20,7 @@ printed as diagnostics, with no assertion on it.
     QEMU_VFIO_BUILD_ROOT=build python3 tests/functional/vfio/test_e2e.py
 """
 
+import functools
 import json
 import os
 import statistics
@@ -125,6 +126,9 @@ def ttr_table(result):
     return "\n".join(lines), rows
 
 
+PEER_TODO = "failure of the peer (Debian's QEMU 10), not of ours"
+
+
 def expected_checks(config):
     return PEER_CHECKS if config.startswith("peer") else CHECKS
 
@@ -138,19 +142,25 @@ def report(tap, result, configs=CONFIGS):
             tap.diag(f"{config}: relaunched once; the first attempt failed: "
                      + "; ".join(run["first_attempt"]))
             tap.diag(run.get("first_attempt_output", ""))
+        # The peer is the yardstick, not the code under test: QEMU 10 under
+        # qtest now and then answers config accesses from another register
+        # (guest_e2e.py relaunches it once).  Its failures stay visible as
+        # TAP TODOs instead of failing our suite.
+        fail = (functools.partial(tap.todo, reason=PEER_TODO)
+                if config.startswith("peer") else
+                functools.partial(tap.result, False))
         for name in expected_checks(config):
             c = checks.get(name)
             label = f"{config}: {name}"
             if c is None:
                 why = run.get("error") or "not run (an earlier check failed)"
-                tap.result(False, label, why)
+                fail(label, why=why)
             elif c["status"] == "n/a":
                 tap.result(True, f"{label} # SKIP {c['detail']}")
+            elif c["status"] == "pass":
+                tap.result(True, f"{label}: {c['detail']}")
             else:
-                tap.result(c["status"] == "pass",
-                           f"{label}: {c['detail']}" if c["status"] == "pass"
-                           else label,
-                           None if c["status"] == "pass" else c["detail"])
+                fail(label, why=c["detail"])
         if run and any(c["status"] == "fail" for c in checks.values()):
             tap.diag(f"--- {config} VMM output (tail) ---")
             tap.diag(run.get("output", "")[-2500:])
