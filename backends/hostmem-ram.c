@@ -1,5 +1,5 @@
 /*
- * "memory-backend-ram": anonymous guest RAM (memfd-backed, see hostmem.h)
+ * "memory-backend-ram": anonymous guest RAM (see hostmem.h)
  */
 #include "qemu/osdep.h"
 #include "system/hostmem.h"
@@ -9,10 +9,10 @@ static bool ram_backend_alloc(HostMemoryBackend *backend, Error **errp)
     g_autofree char *name = object_get_canonical_path_component(
         OBJECT(backend));
 
-    /* Always a shared memfd mapping, so that the RAM has an fd to share. */
-    return memory_region_init_ram(&backend->mr, OBJECT(backend),
-                                  name ? name : TYPE_MEMORY_BACKEND_RAM,
-                                  backend->size, errp);
+    return memory_region_init_ram_flags(&backend->mr, OBJECT(backend),
+                                        name ? name : TYPE_MEMORY_BACKEND_RAM,
+                                        backend->size,
+                                        backend->share ? RAM_SHARED : 0, errp);
 }
 
 static void ram_backend_class_init(ObjectClass *oc, const void *data)

@@ -73,6 +73,7 @@ unsigned int memory_global_dirty_tracking(void);
 
 /* physmem.c */
 RAMBlock *ram_block_new_memfd(MemoryRegion *mr, uint64_t size, Error **errp);
+RAMBlock *ram_block_new_anon(MemoryRegion *mr, uint64_t size, Error **errp);
 RAMBlock *ram_block_new_from_fd(MemoryRegion *mr, uint64_t size,
                                 uint32_t ram_flags, int fd, uint64_t offset,
                                 Error **errp);

@@ -87,11 +87,20 @@ static bool init_ram_common(MemoryRegion *mr, RAMBlock *rb)
     return true;
 }
 
+bool memory_region_init_ram_flags(MemoryRegion *mr, Object *owner,
+                                  const char *name, uint64_t size,
+                                  uint32_t ram_flags, Error **errp)
+{
+    memory_region_init(mr, owner, name, size);
+    return init_ram_common(mr, (ram_flags & RAM_SHARED)
+                           ? ram_block_new_memfd(mr, size, errp)
+                           : ram_block_new_anon(mr, size, errp));
+}
+
 bool memory_region_init_ram(MemoryRegion *mr, Object *owner,
                             const char *name, uint64_t size, Error **errp)
 {
-    memory_region_init(mr, owner, name, size);
-    return init_ram_common(mr, ram_block_new_memfd(mr, size, errp));
+    return memory_region_init_ram_flags(mr, owner, name, size, 0, errp);
 }
 
 bool memory_region_init_rom(MemoryRegion *mr, Object *owner,

@@ -1,9 +1,11 @@
 /*
- * Guest RAM: memfd-backed RAM blocks, dirty bitmaps, the global roots
+ * Guest RAM: RAM blocks, dirty bitmaps, the global roots
  *
- * Every RAM block we allocate is a memfd mapped MAP_SHARED, so any RAM
- * section can be described to the kernel as (fd, offset) as well as by
- * its host address (iommufd can map files, VFIO type1 maps addresses).
+ * Plain RAM is private anonymous memory, 2 MiB aligned and advised to use
+ * transparent huge pages, as the peer's is: VFIO pins every page of it, and
+ * pinning huge pages costs a small fraction of pinning 4 KiB ones.  RAM that
+ * must be shared with another process is a memfd mapped MAP_SHARED (or an
+ * fd the user gave), so it can also be described as (fd, offset).
  * Blocks are also placed in one global "ram_addr" space, which is what
  * dirty tracking is indexed by.
  */
@@ -45,6 +47,17 @@ static RAMBlock *ram_block_register(MemoryRegion *mr, uint64_t size,
     return rb;
 }
 
+/* x86-64's PMD size: the host address alignment a huge page needs. */
+#define RAM_THP_ALIGN (2 * 1024 * 1024)
+
+static void advise_huge_pages(void *host, uint64_t len)
+{
+    /* Only advice: without THP the memory works, in 4 KiB pages. */
+    if (len >= RAM_THP_ALIGN) {
+        madvise(host, len, MADV_HUGEPAGE);
+    }
+}
+
 static void *map_fd(int fd, uint64_t len, uint64_t offset, uint32_t flags,
                     const char *name, Error **errp)
 {
@@ -62,7 +75,62 @@ static void *map_fd(int fd, uint64_t len, uint64_t offset, uint32_t flags,
                          len, name);
         return MAP_FAILED;
     }
+    advise_huge_pages(host, len);
     return host;
+}
+
+static bool ram_size_usable(uint64_t size, const char *name, Error **errp)
+{
+    if (size > INT64_MAX - RAM_THP_ALIGN) {
+        error_setg(errp, "RAM size %" PRIu64 " of '%s' is too large",
+                   size, name);
+        return false;
+    }
+    return true;
+}
+
+RAMBlock *ram_block_new_anon(MemoryRegion *mr, uint64_t size, Error **errp)
+{
+    const char *name = memory_region_name(mr);
+    uint64_t len, slack;
+    uint8_t *base, *host;
+    RAMBlock *rb;
+
+    if (!ram_size_usable(size, name, errp)) {
+        return NULL;
+    }
+    len = QEMU_ALIGN_UP(size, host_page_size());
+    if (!len) {
+        return ram_block_register(mr, size, 0, NULL);
+    }
+    /*
+     * Reserve one alignment more than needed and trim both ends, so the
+     * block starts on a huge page boundary.  MAP_NORESERVE: like a memfd,
+     * a large guest costs nothing until it touches its memory.
+     */
+    slack = len >= RAM_THP_ALIGN ? RAM_THP_ALIGN : 0;
+    base = mmap(NULL, len + slack, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) {
+        error_setg_errno(errp, errno,
+                         "can't map %" PRIu64 " bytes of RAM for '%s'",
+                         len, name);
+        return NULL;
+    }
+    host = base;
+    if (slack) {
+        host = (uint8_t *)QEMU_ALIGN_UP((uintptr_t)base, RAM_THP_ALIGN);
+    }
+    if (host > base) {
+        munmap(base, host - base);
+    }
+    if (base + slack > host) {
+        munmap(host + len, base + slack - host);
+    }
+    advise_huge_pages(host, len);
+    rb = ram_block_register(mr, size, len, host);
+    rb->owns_mapping = true;
+    return rb;
 }
 
 RAMBlock *ram_block_new_memfd(MemoryRegion *mr, uint64_t size, Error **errp)
@@ -75,9 +143,7 @@ RAMBlock *ram_block_new_memfd(MemoryRegion *mr, uint64_t size, Error **errp)
     void *host;
     int fd;
 
-    if (size > INT64_MAX - host_page_size()) {
-        error_setg(errp, "RAM size %" PRIu64 " of '%s' is too large",
-                   size, name);
+    if (!ram_size_usable(size, name, errp)) {
         return NULL;
     }
     len = QEMU_ALIGN_UP(size, host_page_size());

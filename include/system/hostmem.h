@@ -5,9 +5,10 @@
  *   -object memory-backend-memfd,id=ID,size=SIZE[,share=on|off]
  *           [,hugetlb=on[,hugetlbsize=SIZE]][,seal=on|off]
  *
- * Both allocate a memfd (see memory_region_init_ram()), so the RAM always
- * has an fd that VFIO/iommufd can map.  "memory-backend" is the abstract
- * parent.  The RAM is created when the object is completed; from then on
+ * memory-backend-ram is private anonymous memory (huge-page advised, see
+ * memory_region_init_ram()) unless share=on, which makes it a shared memfd;
+ * memory-backend-memfd is always a memfd, shared unless share=off.
+ * "memory-backend" is the abstract parent.  The RAM is created when the object is completed; from then on
  * its properties are read-only.  merge, dump and prealloc-threads are
  * accepted for command-line compatibility and have no effect here.
  *

@@ -319,13 +319,24 @@ void memory_region_init_reservation(MemoryRegion *mr, Object *owner,
                                     const char *name, uint64_t size);
 
 /*
- * RAM: a fresh memfd of @size bytes (rounded up to the host page size),
- * mapped MAP_SHARED and zero-filled, so every RAM section has an fd and
- * offset that can be handed to the kernel (VFIO/iommufd DMA mapping).
- * On failure sets errp, returns false and leaves *mr an empty container.
+ * RAM: @size bytes (rounded up to the host page size), zero-filled and
+ * untouched until used.  It is private anonymous memory aligned for, and
+ * advised to use, transparent huge pages: pinning it for DMA then costs a
+ * fraction of what 4 KiB shared pages cost.  It has no fd
+ * (memory_region_get_fd() is -1).  On failure sets errp, returns false and
+ * leaves *mr an empty container.
  */
 bool memory_region_init_ram(MemoryRegion *mr, Object *owner,
                             const char *name, uint64_t size, Error **errp);
+
+/*
+ * Like memory_region_init_ram(), but with @ram_flags RAM_SHARED the memory
+ * is a fresh memfd mapped MAP_SHARED, so it has an fd and offset that can
+ * be handed to another process or to the kernel.  Other flags: none.
+ */
+bool memory_region_init_ram_flags(MemoryRegion *mr, Object *owner,
+                                  const char *name, uint64_t size,
+                                  uint32_t ram_flags, Error **errp);
 
 /* Like memory_region_init_ram() but readonly for the guest. */
 bool memory_region_init_rom(MemoryRegion *mr, Object *owner,

@@ -21,6 +21,7 @@ static Object *create(const char *type, const char *id, const char *size,
     return user_creatable_add_type(type, id, props, true, errp);
 }
 
+/* Shared memory is a memfd; private memory has no fd. */
 static void check_ram(HostMemoryBackend *be, uint64_t size)
 {
     MemoryRegion *mr = host_memory_backend_get_memory(be);
@@ -31,9 +32,13 @@ static void check_ram(HostMemoryBackend *be, uint64_t size)
     g_assert_true(memory_region_is_ram(mr));
     g_assert_cmpuint(memory_region_size(mr), ==, size);
     g_assert_true(memory_region_owner(mr) == OBJECT(be));
-    g_assert_cmpint(memory_region_get_fd(mr), >=, 0);
-    g_assert_cmpint(fstat(memory_region_get_fd(mr), &st), ==, 0);
-    g_assert_cmpint(st.st_size, >=, size);
+    if (be->share) {
+        g_assert_cmpint(memory_region_get_fd(mr), >=, 0);
+        g_assert_cmpint(fstat(memory_region_get_fd(mr), &st), ==, 0);
+        g_assert_cmpint(st.st_size, >=, size);
+    } else {
+        g_assert_cmpint(memory_region_get_fd(mr), ==, -1);
+    }
     p = memory_region_get_ram_ptr(mr);
     p[size - 1] = 0x5a;
     g_assert_cmphex(p[size - 1], ==, 0x5a);
@@ -64,6 +69,17 @@ static void test_ram(void)
     error_free(err);
     host_memory_backend_set_mapped(be, false);
     g_assert_true(user_creatable_del("ram0", &error_abort));
+}
+
+static void test_ram_shared(void)
+{
+    Object *obj = create(TYPE_MEMORY_BACKEND_RAM, "ram1", "1M", "share",
+                         "on", &error_abort);
+
+    check_ram(MEMORY_BACKEND(obj), 1024 * 1024);
+    g_assert_cmpint(memory_region_get_fd(
+        host_memory_backend_get_memory(MEMORY_BACKEND(obj))), >=, 0);
+    g_assert_true(user_creatable_del("ram1", &error_abort));
 }
 
 static void test_memfd(void)
@@ -128,8 +144,8 @@ static void test_errors(void)
 /* A mapped region keeps its owner alive until it leaves the view. */
 static void test_owner_lifetime(void)
 {
-    Object *obj = create(TYPE_MEMORY_BACKEND_RAM, "life0", "64k", NULL, NULL,
-                         &error_abort);
+    Object *obj = create(TYPE_MEMORY_BACKEND_RAM, "life0", "64k", "share",
+                         "on", &error_abort);
     MemoryRegion *mr = host_memory_backend_get_memory(MEMORY_BACKEND(obj));
     MemoryRegion root, inner;
     AddressSpace as;
@@ -164,6 +180,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/memory/backend/ram", test_ram);
+    g_test_add_func("/memory/backend/ram-shared", test_ram_shared);
     g_test_add_func("/memory/backend/memfd", test_memfd);
     g_test_add_func("/memory/backend/errors", test_errors);
     g_test_add_func("/memory/backend/owner-lifetime", test_owner_lifetime);

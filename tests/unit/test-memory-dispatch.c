@@ -241,6 +241,51 @@ static void section_log_add(MemoryListener *l, MemoryRegionSection *s)
     sl->adds++;
 }
 
+/* True if /proc/self/smaps shows the mapping at @host advised huge. */
+static bool mapping_advised_huge(void *host)
+{
+    g_autofree char *smaps = NULL;
+    g_auto(GStrv) lines = NULL;
+    bool in_mapping = false;
+
+    g_assert_true(g_file_get_contents("/proc/self/smaps", &smaps, NULL,
+                                      NULL));
+    lines = g_strsplit(smaps, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        unsigned long start, end;
+
+        if (sscanf(*l, "%lx-%lx ", &start, &end) == 2) {
+            in_mapping = (uintptr_t)host >= start && (uintptr_t)host < end;
+        } else if (in_mapping && g_str_has_prefix(*l, "VmFlags:")) {
+            return strstr(*l, " hg") != NULL;
+        }
+    }
+    return false;
+}
+
+/*
+ * Plain RAM is private anonymous memory on a huge page boundary, advised
+ * huge, zero-filled, without an fd.
+ */
+static void test_ram_anonymous(void)
+{
+    const uint64_t size = 8 * 1024 * 1024;
+    MemoryRegion ram;
+    uint8_t *host;
+
+    g_assert_true(memory_region_init_ram(&ram, NULL, "ram", size,
+                                         &error_abort));
+    host = memory_region_get_ram_ptr(&ram);
+    g_assert_cmpint(memory_region_get_fd(&ram), ==, -1);
+    g_assert_cmphex((uintptr_t)host & (2 * 1024 * 1024 - 1), ==, 0);
+    g_assert_cmphex(host[0] | host[size - 1], ==, 0);
+    host[size - 1] = 0xa5;
+    g_assert_true(qemu_ram_block_from_host(host + size - 1, false, NULL) ==
+                  memory_region_get_ram_block(&ram));
+    g_assert_true(mapping_advised_huge(host));
+    memory_region_finalize(&ram);
+}
+
 static void test_ram_memfd(void)
 {
     Machine m;
@@ -252,8 +297,8 @@ static void test_ram_memfd(void)
     int fd;
 
     machine_init(&m);
-    g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 0x10000,
-                                         &error_abort));
+    g_assert_true(memory_region_init_ram_flags(&ram, NULL, "ram", 0x10000,
+                                               RAM_SHARED, &error_abort));
     memory_region_add_subregion(&m.root, 0x100000, &ram);
 
     g_assert_cmpint(address_space_write(&m.as, 0x100010, attrs, buf, 8), ==,
@@ -753,6 +798,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/dispatch/widen-endianness",
                     test_mmio_widen_and_endianness);
     g_test_add_func("/memory/dispatch/unassigned", test_unassigned);
+    g_test_add_func("/memory/dispatch/ram-anonymous", test_ram_anonymous);
     g_test_add_func("/memory/dispatch/ram-memfd", test_ram_memfd);
     g_test_add_func("/memory/dispatch/ram-from-fd", test_ram_from_fd);
     g_test_add_func("/memory/dispatch/ram-device", test_ram_device);
