@@ -224,6 +224,7 @@ static void ensure_simulated_kernel(char ***argv)
 }
 
 static void place_bar0(int devfn, uint32_t base);
+static uint8_t find_cap(int devfn, uint8_t id);
 
 /* A harness that silently fuzzes an absent device finds nothing. */
 static void check_devices_answer(void)
@@ -239,6 +240,12 @@ static void check_devices_answer(void)
             fprintf(stderr, "fuzz-vfio-pci: 00:%02x.0 answers id %08x, "
                     "edu identification %08" PRIx64 ": not the simulated "
                     "edu\n", PCI_SLOT(target_devfn[i]), id, ident);
+            abort();
+        }
+        if (!find_cap(target_devfn[i], PCI_CAP_ID_MSIX)) {
+            fprintf(stderr, "fuzz-vfio-pci: 00:%02x.0 has no MSI-X "
+                    "capability: check fuzz.conf\n",
+                    PCI_SLOT(target_devfn[i]));
             abort();
         }
         qemu_system_reset(SHUTDOWN_CAUSE_GUEST_RESET);
@@ -285,7 +292,8 @@ enum {
     OP_EDU_DMA,         /* an edu transfer between RAM and the device */
     OP_MAIN_LOOP,       /* deliver pending interrupts */
     OP_RESET,           /* system_reset in the middle of the program */
-    OP_MSIX_TABLE,      /* writes where an MSI-X table would live */
+    OP_MSIX_TABLE,      /* writes into the MSI-X table and PBA */
+    OP_MSIX_PROGRAM,    /* one vector's entry, then enable/mask bits */
     OP_COUNT
 };
 
@@ -376,6 +384,21 @@ static bool run_op(int devfn, Input *in, uint32_t *bar)
     case OP_MSIX_TABLE:
         off = (in_u16(in) & 0x3f) * 16;
         mem_write(*bar + 0x80000 + off, in_u32(in), 4);
+        break;
+    case OP_MSIX_PROGRAM:
+        cap = find_cap(devfn, PCI_CAP_ID_MSIX);
+        code = in_u8(in);
+        off = 0x80000 + (code & 0xf) * PCI_MSIX_ENTRY_SIZE;
+        mem_write(*bar + off + PCI_MSIX_ENTRY_LOWER_ADDR,
+                  0xfee00000u | (in_u16(in) & 0xffc), 4);
+        mem_write(*bar + off + PCI_MSIX_ENTRY_UPPER_ADDR, 0, 4);
+        mem_write(*bar + off + PCI_MSIX_ENTRY_DATA, in_u16(in), 4);
+        mem_write(*bar + off + PCI_MSIX_ENTRY_VECTOR_CTRL, code >> 7, 4);
+        if (cap) {
+            uint16_t bits = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL;
+
+            cfg_write(devfn, cap + PCI_MSIX_FLAGS, (in_u8(in) << 8) & bits, 2);
+        }
         break;
     }
     return false;

@@ -11,7 +11,7 @@ import os
 import struct
 
 CFG_READ, CFG_WRITE, MMIO_READ, MMIO_WRITE, MSI_PROGRAM, COMMAND, \
-    BAR_PLACE, EDU_DMA, MAIN_LOOP, RESET, MSIX_TABLE = range(11)
+    BAR_PLACE, EDU_DMA, MAIN_LOOP, RESET, MSIX_TABLE, MSIX_PROGRAM = range(12)
 SIZE = {1: 0, 2: 1, 4: 2, 8: 3}
 
 
@@ -59,6 +59,12 @@ def msix_table(entry, val):
     return bytes([MSIX_TABLE]) + struct.pack("<HI", entry, val)
 
 
+def msix_program(entry, masked, addr, data, flags):
+    """flags: bit 7 enable, bit 6 function mask (MSI-X control >> 8)."""
+    return bytes([MSIX_PROGRAM, entry | (0x80 if masked else 0)]) + \
+        struct.pack("<HHB", addr, data, flags)
+
+
 SEEDS = {
     "config-dump": b"".join(cfg_read(r) for r in range(0, 256, 4)),
     "config-bytes": b"".join(cfg_read(r, 1) for r in range(0, 64)),
@@ -83,6 +89,17 @@ SEEDS = {
                       command(0x4) + command(0x4) + mmio_read(4),
     "reset-mid": msi(1, 0, 0x43) + reset() + mmio_read(0) + main_loop(),
     "msix-table": b"".join(msix_table(i, 0xfee00000 + i) for i in range(4)),
+    "msix-irq": msix_program(0, False, 0, 0x51, 0x80) +
+                msix_program(1, True, 4, 0x52, 0x80) + mmio_write(0x60, 1) +
+                main_loop() + mmio_read(0x24) + mmio_write(0x64, 1) +
+                msix_program(1, False, 4, 0x52, 0x80) + main_loop(),
+    "msix-mask-all": msix_program(0, False, 0, 0x53, 0xc0) +
+                     mmio_write(0x60, 1) + main_loop() +
+                     msix_program(0, False, 0, 0x53, 0x80) + main_loop() +
+                     mmio_write(0x64, 1) + msi(1, 0, 0x54) + main_loop(),
+    "msix-dma-reset": msix_program(2, False, 8, 0x55, 0x80) +
+                      edu_dma(0x100000, 0, 0x40, 5) + main_loop() + reset() +
+                      msix_table(2, 0) + main_loop(),
     "cap-walk": cfg_read(0x34, 1) + cfg_read(0x40) + cfg_read(0x44) +
                 cfg_write(0x42, 0x0081, 2) + cfg_read(0x40),
 }
