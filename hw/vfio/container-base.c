@@ -86,11 +86,39 @@ bool vfio_p2p_warn_once(Object *owner)
     return g_hash_table_add(vfio_p2p_warned, owner);
 }
 
+/* Forgets @region, or every region of @owner, in every container. */
+static void vfio_containers_forget(const void *region, Object *owner)
+{
+    GHashTableIter it;
+    gpointer value;
+
+    if (!vfio_address_spaces) {
+        return;
+    }
+    g_hash_table_iter_init(&it, vfio_address_spaces);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        VFIOAddressSpace *space = value;
+
+        for (guint i = 0; i < space->containers->len; i++) {
+            vfio_dma_forget_unmappable(
+                g_ptr_array_index(space->containers, i), region, owner);
+        }
+    }
+}
+
 void vfio_p2p_forget(Object *owner)
 {
     vfio_p2p_set_excluded(owner, false);
     if (vfio_p2p_warned) {
         g_hash_table_remove(vfio_p2p_warned, owner);
+    }
+    vfio_containers_forget(NULL, owner);
+}
+
+void vfio_container_forget_region(const void *region)
+{
+    if (region) {
+        vfio_containers_forget(region, NULL);
     }
 }
 
@@ -398,6 +426,7 @@ static void vfio_container_instance_init(Object *obj)
     container->devices = g_ptr_array_new();
     container->iova_ranges = g_array_new(false, false, sizeof(VFIOIovaRange));
     container->mappings = vfio_dma_mappings_new();
+    container->unmappable = g_hash_table_new(NULL, NULL);
 }
 
 static void vfio_container_instance_finalize(Object *obj)
@@ -408,6 +437,7 @@ static void vfio_container_instance_finalize(Object *obj)
     g_ptr_array_free(container->devices, true);
     g_array_free(container->iova_ranges, true);
     g_tree_destroy(container->mappings);
+    g_hash_table_destroy(container->unmappable);
     if (container->map_error) {
         error_free(container->map_error);
     }

@@ -221,6 +221,8 @@ static void vfio_iommufd_class_init(ObjectClass *oc, const void *data)
     k->get_iova_ranges = vfio_iommufd_get_iova_ranges;
     k->dma_map = vfio_iommufd_dma_map;
     k->dma_unmap = vfio_iommufd_dma_unmap;
+    /* Pages without struct page (VFIO BAR mmaps) cannot be pinned. */
+    k->ram_device_efault_final = true;
     k->dma_copy = vfio_iommufd_dma_copy;
     k->pci_hot_reset = vfio_iommufd_pci_hot_reset;
 }

@@ -302,6 +302,8 @@ void vfio_region_finalize(VFIORegion *region)
         VFIOMmap *m = &region->mmaps[i];
 
         if (m->mmap) {
+            /* Another region may take this address: start it afresh. */
+            vfio_container_forget_region(&m->mem);
             memory_region_del_subregion(region->mem, &m->mem);
             memory_region_finalize(&m->mem);
             munmap(m->mmap, m->size);

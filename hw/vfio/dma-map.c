@@ -91,6 +91,7 @@ static bool vfio_dma_trim(const VFIOSection *s, uint64_t pg,
             .readonly = s->readonly,
             .ram_device = s->ram_device,
             .owner = s->owner,
+            .region = s->ram_device ? s->region : NULL,
         },
         .name = s->name,
     };
@@ -130,7 +131,8 @@ static bool vfio_dma_can_merge(const VFIODMAMapping *a,
     return a->iova + a->size == b->iova &&
            (char *)a->vaddr + a->size == (char *)b->vaddr &&
            a->readonly == b->readonly && a->ram_device == b->ram_device &&
-           (!a->ram_device || a->owner == b->owner);
+           (!a->ram_device ||
+            (a->owner == b->owner && a->region == b->region));
 }
 
 static char *vfio_dma_owner_name(Object *owner)
@@ -143,12 +145,21 @@ static char *vfio_dma_owner_name(Object *owner)
     return name ? name : g_strdup("unknown device");
 }
 
-/* A failed mapping: fatal for RAM (recorded), a warning for BARs. */
+/*
+ * A failed mapping: fatal for RAM (recorded), a warning for BARs.  A BAR
+ * refused for good (@ret -EFAULT where the class says that is final) is
+ * remembered, so that moving it costs no further ioctl.
+ */
 static void vfio_dma_map_failed(VFIOContainer *container,
-                                const VFIODMAPending *p, Error *err)
+                                const VFIODMAPending *p, int ret, Error *err)
 {
     if (p->m.ram_device) {
         trace_vfio_dma_map_failed(p->m.iova, p->m.size, true);
+        if (ret == -EFAULT && p->m.region &&
+            VFIO_CONTAINER_GET_CLASS(container)->ram_device_efault_final) {
+            g_hash_table_insert(container->unmappable, (void *)p->m.region,
+                                p->m.owner);
+        }
         if (vfio_p2p_warn_once(p->m.owner)) {
             g_autofree char *owner = vfio_dma_owner_name(p->m.owner);
 
@@ -214,17 +225,22 @@ static void vfio_dma_map_one(VFIOContainer *container,
     Error *err = NULL;
     int ret = -EOPNOTSUPP;
 
+    if (p->m.region &&
+        g_hash_table_contains(container->unmappable, p->m.region)) {
+        trace_vfio_dma_map_skipped(p->m.iova, p->m.size);
+        return;
+    }
     if (!vfio_container_iova_usable(container, p->m.iova, p->m.size)) {
         error_setg(&err, "the range is outside the host IOMMU's usable "
                    "IOVA ranges");
-        vfio_dma_map_failed(container, p, err);
+        vfio_dma_map_failed(container, p, -ERANGE, err);
         return;
     }
     if (container->dma_max_mappings &&
         g_tree_nnodes(container->mappings) >= container->dma_max_mappings) {
         error_setg(&err, "the host allows no more than %u DMA mappings",
                    container->dma_max_mappings);
-        vfio_dma_map_failed(container, p, err);
+        vfio_dma_map_failed(container, p, -ENOSPC, err);
         return;
     }
     if (donor && k->dma_copy && vfio_dma_donor_covers(donor, &p->m)) {
@@ -241,7 +257,7 @@ static void vfio_dma_map_one(VFIOContainer *container,
                          p->m.readonly, &err);
     }
     if (ret < 0) {
-        vfio_dma_map_failed(container, p, err);
+        vfio_dma_map_failed(container, p, ret, err);
         return;
     }
     vfio_dma_insert(container, &p->m);
@@ -542,6 +558,23 @@ void vfio_dma_replay(VFIOContainer *container, GTree *sections,
 
     g_tree_foreach(sections, vfio_dma_collect_section, ctx);
     vfio_dma_map_pending(container, pending, donor);
+}
+
+static gboolean vfio_dma_owned_by(gpointer region, gpointer owner,
+                                  gpointer wanted)
+{
+    return owner == wanted;
+}
+
+void vfio_dma_forget_unmappable(VFIOContainer *container, const void *region,
+                                Object *owner)
+{
+    if (region) {
+        g_hash_table_remove(container->unmappable, region);
+    } else {
+        g_hash_table_foreach_remove(container->unmappable, vfio_dma_owned_by,
+                                    owner);
+    }
 }
 
 void vfio_dma_unmap_all(VFIOContainer *container)

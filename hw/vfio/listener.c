@@ -62,6 +62,7 @@ static bool vfio_listener_describe(MemoryRegionSection *section,
                     memory_region_is_rom(mr),
         .ram_device = memory_region_is_ram_device(mr),
         .owner = memory_region_owner(mr),
+        .region = mr,
         .name = memory_region_name(mr),
     };
     return out->size > 0;
@@ -106,7 +107,8 @@ static bool vfio_section_same(const VFIOSection *a, const VFIOSection *b)
 {
     return a->iova == b->iova && a->size == b->size &&
            a->vaddr == b->vaddr && a->readonly == b->readonly &&
-           a->ram_device == b->ram_device && a->owner == b->owner;
+           a->ram_device == b->ram_device && a->owner == b->owner &&
+           a->region == b->region;
 }
 
 /* Drops sections deleted and re-added unchanged: nothing to do for them. */

@@ -27,7 +27,9 @@ typedef struct FakeContainer {
     VFIOContainer parent_obj;
     GArray *kernel;         /* FakeMapping, unsorted */
     unsigned maps, unmaps, copies;
-    uintptr_t fail_lo, fail_hi;     /* maps of host addresses here: EFAULT */
+    unsigned map_calls;     /* dma_map calls, failed ones included */
+    uintptr_t fail_lo, fail_hi;     /* maps of host addresses here fail */
+    int fail_errno;                 /* with this (0: EFAULT) */
     GArray *unmap_log;      /* FakeMapping of every unmap */
 } FakeContainer;
 
@@ -53,13 +55,16 @@ static int fake_dma_map(VFIOContainer *c, hwaddr iova, uint64_t size,
     FakeContainer *f = FAKE(c);
     FakeMapping m = { iova, size, (uintptr_t)vaddr, readonly };
 
+    f->map_calls++;
     g_assert_cmpuint(size, >, 0);
     g_assert_cmpuint(iova % PG, ==, 0);
     g_assert_cmpuint(size % PG, ==, 0);
     g_assert_cmpuint((uintptr_t)vaddr % PG, ==, 0);
     if ((uintptr_t)vaddr >= f->fail_lo && (uintptr_t)vaddr < f->fail_hi) {
-        error_setg_errno(errp, EFAULT, "IOMMU_IOAS_MAP failed");
-        return -EFAULT;
+        int err = f->fail_errno ? f->fail_errno : EFAULT;
+
+        error_setg_errno(errp, err, "IOMMU_IOAS_MAP failed");
+        return -err;
     }
     /* An overlapping map is a bug of the engine, not a runtime error. */
     g_assert_cmpint(fake_find(f, iova, size, false), ==, -1);
@@ -149,6 +154,8 @@ static void fake_class_init(ObjectClass *oc, const void *data)
     k->dma_map = fake_dma_map;
     k->dma_unmap = fake_dma_unmap;
     k->dma_copy = fake_dma_copy;
+    /* Like iommufd: a BAR refused with EFAULT is refused for good. */
+    k->ram_device_efault_final = true;
 }
 
 static const TypeInfo fake_info = {
@@ -339,6 +346,97 @@ static void test_bar_failure_warns_once(void)
     fake_free(f);
     object_unref(dev1);
     object_unref(dev2);
+}
+
+/* A BAR of @owner at iova in the failing host range, of region @region. */
+static VFIOSection bar_sec(hwaddr iova, const void *region, Object *owner)
+{
+    VFIOSection s = sec(iova, PG, 0x7000000);
+
+    s.ram_device = true;
+    s.region = region;
+    s.owner = owner;
+    s.name = "0000:00:05.0 BAR 0 mmaps[0]";
+    return s;
+}
+
+/* Moves a BAR from @from to @to, as a guest's BAR reprogramming does. */
+static void move_bar(VFIOContainer *c, VFIOSection *bar, hwaddr to)
+{
+    VFIOSection old = *bar;
+
+    bar->iova = to;
+    vfio_dma_commit(c, &old, 1, bar, 1);
+}
+
+static void test_bar_efault_remembered(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOContainer *c = VFIO_CONTAINER(f);
+    VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(c);
+    Object *dev = object_new(TYPE_CONTAINER);
+    int region_a, region_b;     /* their addresses are the identities */
+    VFIOSection a = bar_sec(0xfe000000, &region_a, dev);
+    VFIOSection b = bar_sec(0xfd000000, &region_b, dev);
+
+    f->fail_lo = 0x7000000;
+    f->fail_hi = 0x8000000;
+    capture_start();
+
+    /* The first attempt fails with EFAULT and warns. */
+    vfio_dma_commit(c, NULL, 0, &a, 1);
+    g_assert_cmpuint(f->map_calls, ==, 1);
+    g_assert_cmpuint(messages->len, ==, 1);
+    g_assert_nonnull(strstr(g_ptr_array_index(messages, 0), "Bad address"));
+
+    /* Moves and re-adds of that region cost nothing. */
+    for (int i = 1; i <= 100; i++) {
+        move_bar(c, &a, 0xfe000000 + i * 0x100000ULL);
+    }
+    vfio_dma_commit(c, &a, 1, NULL, 0);
+    vfio_dma_commit(c, NULL, 0, &a, 1);
+    g_assert_cmpuint(f->map_calls, ==, 1);
+
+    /* Another region (same device) is still tried; one warning in all. */
+    vfio_dma_commit(c, NULL, 0, &b, 1);
+    g_assert_cmpuint(f->map_calls, ==, 2);
+    move_bar(c, &b, 0xfd100000);
+    g_assert_cmpuint(f->map_calls, ==, 2);
+    g_assert_cmpuint(messages->len, ==, 1);
+
+    /* Tearing the region down forgets it: a new region there is tried. */
+    vfio_dma_forget_unmappable(c, &region_a, NULL);
+    move_bar(c, &a, 0xfe000000);
+    g_assert_cmpuint(f->map_calls, ==, 3);
+    move_bar(c, &b, 0xfd200000);
+    g_assert_cmpuint(f->map_calls, ==, 3);
+
+    /* So does the owner's teardown, for all its regions. */
+    vfio_dma_forget_unmappable(c, NULL, dev);
+    move_bar(c, &a, 0xfe100000);
+    move_bar(c, &b, 0xfd300000);
+    g_assert_cmpuint(f->map_calls, ==, 5);
+    vfio_dma_forget_unmappable(c, NULL, dev);
+
+    /* Other errors may be transient: every move tries again. */
+    f->fail_errno = ENOMEM;
+    move_bar(c, &a, 0xfe200000);
+    move_bar(c, &a, 0xfe300000);
+    g_assert_cmpuint(f->map_calls, ==, 7);
+
+    /* A backend that can map BARs (legacy) is never spared a try. */
+    f->fail_errno = 0;
+    k->ram_device_efault_final = false;
+    move_bar(c, &a, 0xfe400000);
+    move_bar(c, &a, 0xfe500000);
+    g_assert_cmpuint(f->map_calls, ==, 9);
+    k->ram_device_efault_final = true;
+
+    g_assert_cmpuint(messages->len, ==, 1);
+    capture_stop();
+    g_assert_cmpuint(f->kernel->len, ==, 0);
+    fake_free(f);
+    object_unref(dev);
 }
 
 static gint iova_cmp(gconstpointer a, gconstpointer b, gpointer unused)
@@ -568,6 +666,53 @@ static void test_listener_second_container_copies(void)
     memory_region_finalize(&ram);
 }
 
+/*
+ * Through the listener: a BAR mmap the host refused is not tried again
+ * when the guest moves it, and a region freed and allocated again at the
+ * same address (vfio_container_forget_region() on teardown) is tried.
+ */
+static void test_listener_bar_refused_once(void)
+{
+    Rig r;
+    MemoryRegion ram, *bar = g_new0(MemoryRegion, 1);
+    void *devmem = g_aligned_alloc0(1, PG, PG);
+
+    rig_init(&r);
+    g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 16 * PG,
+                                         &error_abort));
+    memory_region_add_subregion(&r.root, 0, &ram);
+    rig_attach(&r, &r.dev);
+    g_assert_cmpuint(r.f->map_calls, ==, 1);
+    r.f->fail_lo = (uintptr_t)devmem;
+    r.f->fail_hi = (uintptr_t)devmem + PG;
+
+    capture_start();
+    memory_region_init_ram_device_ptr(bar, NULL, "bar", PG, devmem);
+    memory_region_add_subregion(&r.root, 0x100000, bar);
+    g_assert_cmpuint(r.f->map_calls, ==, 2);
+    for (int i = 1; i <= 50; i++) {
+        memory_region_set_address(bar, 0x100000 + i * PG);
+    }
+    g_assert_cmpuint(r.f->map_calls, ==, 2);
+
+    /* Teardown, then a new region in the same memory: tried again. */
+    vfio_container_forget_region(bar);
+    memory_region_del_subregion(&r.root, bar);
+    memory_region_finalize(bar);
+    memory_region_init_ram_device_ptr(bar, NULL, "bar", PG, devmem);
+    memory_region_add_subregion(&r.root, 0x100000, bar);
+    g_assert_cmpuint(r.f->map_calls, ==, 3);
+    g_assert_cmpuint(messages->len, ==, 1);
+    capture_stop();
+
+    memory_region_del_subregion(&r.root, bar);
+    memory_region_finalize(bar);
+    rig_destroy(&r);
+    memory_region_finalize(&ram);
+    g_free(bar);
+    g_aligned_free(devmem);
+}
+
 /* Splitting RAM into two windows and moving one, in one transaction. */
 static void test_listener_split_and_move(void)
 {
@@ -741,10 +886,14 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/dma/iova-ranges", test_iova_ranges);
     g_test_add_func("/vfio/dma/bar-failure-warns-once",
                     test_bar_failure_warns_once);
+    g_test_add_func("/vfio/dma/bar-efault-remembered",
+                    test_bar_efault_remembered);
     g_test_add_func("/vfio/dma/replay-with-copy", test_replay_with_copy);
     g_test_add_func("/vfio/listener/basic", test_listener_basic);
     g_test_add_func("/vfio/listener/second-container-copies",
                     test_listener_second_container_copies);
+    g_test_add_func("/vfio/listener/bar-refused-once",
+                    test_listener_bar_refused_once);
     g_test_add_func("/vfio/listener/split-and-move",
                     test_listener_split_and_move);
     g_test_add_func("/vfio/listener/group-spans-spaces",

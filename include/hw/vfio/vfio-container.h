@@ -56,6 +56,7 @@ typedef struct VFIODMAMapping {
     bool readonly;
     bool ram_device;        /* a device BAR (peer-to-peer target) */
     Object *owner;          /* the MemoryRegion's owner, for warnings */
+    const void *region;     /* the MemoryRegion, an identity only */
 } VFIODMAMapping;
 
 struct VFIOContainer {
@@ -74,6 +75,15 @@ struct VFIOContainer {
 
     /* Backend-agnostic errors raised while mapping during attach. */
     Error *map_error;
+
+    /*
+     * ram_device regions the kernel refused for good (see
+     * ram_device_efault_final): region -> owner, neither owned nor
+     * dereferenced.  Managed by dma-map.c; an entry goes when its region
+     * or owner is torn down (vfio_container_forget_region(),
+     * vfio_p2p_forget()) or with the container.
+     */
+    GHashTable *unmappable;
 };
 
 /*
@@ -136,6 +146,14 @@ struct VFIOContainerClass {
      */
     int (*dma_map)(VFIOContainer *container, hwaddr iova, uint64_t size,
                    void *vaddr, bool readonly, Error **errp);
+
+    /*
+     * True if dma_map's -EFAULT for a ram_device range is final: the
+     * kernel cannot pin such memory at all (iommufd and VM_PFNMAP BAR
+     * mmaps), so the base remembers the region and never asks again for
+     * it in this container, however often the guest moves the BAR.
+     */
+    bool ram_device_efault_final;
 
     /*
      * Unmaps exactly one earlier dma_map/dma_copy range (the base never
@@ -233,8 +251,17 @@ bool vfio_p2p_is_excluded(Object *owner);
  * containers (IOAS) and BAR moves try it.
  */
 bool vfio_p2p_warn_once(Object *owner);
-/* Forgets @owner (exclusion and warning): call when the device goes. */
+/*
+ * Forgets @owner (exclusion, warning, and which of its regions could not
+ * be mapped): call when the device goes.
+ */
 void vfio_p2p_forget(Object *owner);
+/*
+ * Forgets, in every container, that @region (a MemoryRegion) could not
+ * be mapped: call before a ram_device region is freed, so that another
+ * region allocated at the same address starts afresh.
+ */
+void vfio_container_forget_region(const void *region);
 
 /* ---- The address-space registry ------------------------------------- */
 

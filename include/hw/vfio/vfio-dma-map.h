@@ -32,6 +32,8 @@ typedef struct VFIOSection {
     bool readonly;
     bool ram_device;        /* a ram_device region: a device BAR */
     Object *owner;          /* the region's owner, may be NULL; not owned */
+    const void *region;     /* the MemoryRegion, an identity only; may be
+                             * NULL (then a refusal is not remembered) */
     const char *name;       /* the region's name, for messages; not owned */
 } VFIOSection;
 
@@ -45,7 +47,10 @@ GTree *vfio_dma_mappings_new(void);
  * Failures are not returned: a failed RAM mapping is stored in
  * container->map_error (the first) or reported with error_report(); a
  * failed ram_device mapping gives one warning per owner saying that
- * peer-to-peer DMA to that device's BARs is unavailable.
+ * peer-to-peer DMA to that device's BARs is unavailable.  When the class
+ * says the failure is final (ram_device_efault_final and -EFAULT), the
+ * section's region is remembered and later sections of it are skipped
+ * without a backend call.
  */
 void vfio_dma_commit(VFIOContainer *container,
                      const VFIOSection *removed, guint n_removed,
@@ -63,6 +68,13 @@ void vfio_dma_replay(VFIOContainer *container, GTree *sections,
 
 /* Unmaps everything (on container teardown); errors become warnings. */
 void vfio_dma_unmap_all(VFIOContainer *container);
+
+/*
+ * Forgets that @region, or (with @region NULL) every region of @owner,
+ * could not be mapped into @container: its next section is tried again.
+ */
+void vfio_dma_forget_unmappable(VFIOContainer *container, const void *region,
+                                Object *owner);
 
 /* The mapping containing iova, or NULL.  O(log n). */
 const VFIODMAMapping *vfio_dma_lookup(VFIOContainer *container, hwaddr iova);
