@@ -382,8 +382,9 @@ bool vfio_container_attach_device(const char *container_type,
         vfio_container_detach_device(vbasedev);
         return false;
     }
+    /* x-ioas-copy=off: pin and map everything again, for comparison. */
     vfio_dma_replay(container, vfio_listener_sections(space->listener),
-                    donor);
+                    vbasedev->no_dma_copy ? NULL : donor);
     if (container->map_error) {
         error_propagate_prepend(errp, g_steal_pointer(&container->map_error),
                                 "vfio %s: ", vbasedev->name);

@@ -88,6 +88,7 @@ static void vfio_pci_realize(PCIDevice *pdev, Error **errp)
 
     vbasedev->iommufd_opt = g_strdup(vdev->iommufd);
     vbasedev->force_separate_container = vdev->force_separate_ioas;
+    vbasedev->no_dma_copy = !vdev->ioas_copy;
     if (vdev->fd && !vfio_device_set_fd(vbasedev, vdev->fd, errp)) {
         goto fail;
     }
@@ -226,6 +227,7 @@ static const Property vfio_pci_props[] = {
     DEFINE_PROP_BOOL("x-p2p", VFIOPCIDevice, p2p, true),
     DEFINE_PROP_BOOL("x-force-separate-ioas", VFIOPCIDevice,
                      force_separate_ioas, false),
+    DEFINE_PROP_BOOL("x-ioas-copy", VFIOPCIDevice, ioas_copy, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -252,6 +254,9 @@ static void vfio_pci_class_init(ObjectClass *oc, const void *data)
         "DMA-map the device's BARs for peer-to-peer DMA");
     object_class_property_set_description(oc, "x-force-separate-ioas",
         "Give the device a container (IOAS) of its own (testing)");
+    object_class_property_set_description(oc, "x-ioas-copy",
+        "Fill a new container (IOAS) by copying an existing one's "
+        "mappings (default) rather than mapping every section again");
     object_class_property_add_str(oc, "backend", vfio_pci_get_backend, NULL);
     object_class_property_set_description(oc, "backend",
         "The IOMMU backend in use: legacy, iommufd or none (read-only)");

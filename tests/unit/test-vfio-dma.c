@@ -636,8 +636,8 @@ static void test_listener_second_container_copies(void)
 {
     Rig r;
     MemoryRegion ram;
-    VFIODevice dev2;
-    FakeContainer *second;
+    VFIODevice dev2, dev3;
+    FakeContainer *second, *third;
 
     rig_init(&r);
     g_assert_true(memory_region_init_ram(&ram, NULL, "ram", 64 * PG,
@@ -655,11 +655,26 @@ static void test_listener_second_container_copies(void)
     g_assert_cmpuint(second->copies, ==, 1);
     g_assert_cmpuint(second->maps, ==, 0);
 
-    /* Both containers follow later changes. */
+    /* x-ioas-copy=off: a third container maps instead of copying. */
+    vfio_device_init(&dev3, NULL);
+    dev3.name = g_strdup("fake3");
+    dev3.force_separate_container = true;
+    dev3.no_dma_copy = true;
+    g_assert_true(vfio_container_attach_device(TYPE_VFIO_CONTAINER_FAKE,
+                                               &dev3, &r.as, &error_abort));
+    third = FAKE(dev3.container);
+    g_assert_true(third != r.f && third != second);
+    g_assert_cmpuint(third->copies, ==, 0);
+    g_assert_cmpuint(third->maps, ==, 1);
+
+    /* All containers follow later changes. */
     memory_region_del_subregion(&r.root, &ram);
     g_assert_cmpuint(r.f->kernel->len, ==, 0);
     g_assert_cmpuint(second->kernel->len, ==, 0);
+    g_assert_cmpuint(third->kernel->len, ==, 0);
 
+    vfio_container_detach_device(&dev3);
+    g_free(dev3.name);
     vfio_container_detach_device(&dev2);
     g_free(dev2.name);
     rig_destroy(&r);

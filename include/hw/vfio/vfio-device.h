@@ -43,6 +43,11 @@ struct VFIODevice {
     char *iommufd_opt;      /* the iommufd property; NULL means "auto" */
     int preset_fd;          /* fd= (an open VFIO cdev), -1 if none; owned */
     bool force_separate_container;  /* x-force-separate-ioas / testing */
+    /*
+     * x-ioas-copy=off: a new container made for this device is filled by
+     * dma_map of every section, not by dma_copy from an existing one.
+     */
+    bool no_dma_copy;
 
     /* ---- set by vfio_device_set_host() ---- */
     char *name;             /* "0000:00:05.0", or "VFIO_FD<n>" with fd= */

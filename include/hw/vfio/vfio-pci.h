@@ -3,6 +3,7 @@
  *
  *   -device vfio-pci,host=BDF|sysfsdev=PATH|fd=N[,iommufd=on|off|auto|ID]
  *           [,x-p2p=on|off][,x-force-separate-ioas=on|off]
+ *           [,x-ioas-copy=on|off]
  *
  * Config space is the host's, seen through a mask of emulated bits
  * (BARs, ROM BAR, interrupt line, the capability chain and the MSI
@@ -67,6 +68,7 @@ struct VFIOPCIDevice {
     char *iommufd;
     bool p2p;
     bool force_separate_ioas;
+    bool ioas_copy;
 
     VFIORegion config;
     uint32_t config_size;       /* what we expose: min(host, ours) */
