@@ -15,11 +15,19 @@ int vfio_ioctl_device_get_info(int device_fd, struct vfio_device_info *info,
     return VFIO_IOCTL0(device_fd, VFIO_DEVICE_GET_INFO, info, errp);
 }
 
+/*
+ * First-call sizes with room for the usual answers (a sparse-mmap
+ * capability with a few areas; the functions of one slot or bus), so that
+ * the ioctl is issued once; a bigger answer is asked for again.
+ */
+#define VFIO_REGION_INFO_PRESIZE 512
+#define VFIO_HOT_RESET_INFO_PRESIZE_DEVICES 16
+
 int vfio_ioctl_device_get_region_info(int device_fd, uint32_t index,
                                       struct vfio_region_info **info,
                                       Error **errp)
 {
-    uint32_t argsz = sizeof(struct vfio_region_info);
+    uint32_t argsz = VFIO_REGION_INFO_PRESIZE;
     g_autofree struct vfio_region_info *buf = NULL;
 
     /* The kernel raises argsz when capabilities do not fit: ask again. */
@@ -67,7 +75,9 @@ int vfio_ioctl_device_reset(int device_fd, Error **errp)
 int vfio_ioctl_device_get_pci_hot_reset_info(
     int device_fd, struct vfio_pci_hot_reset_info **info, Error **errp)
 {
-    uint32_t argsz = sizeof(struct vfio_pci_hot_reset_info);
+    uint32_t argsz = sizeof(struct vfio_pci_hot_reset_info) +
+        VFIO_HOT_RESET_INFO_PRESIZE_DEVICES *
+        sizeof(struct vfio_pci_dependent_device);
     g_autofree struct vfio_pci_hot_reset_info *buf = NULL;
 
     for (int tries = 0; tries < 4; tries++) {

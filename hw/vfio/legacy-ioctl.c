@@ -58,11 +58,18 @@ int vfio_ioctl_set_iommu(int container_fd, unsigned long type, Error **errp)
     return 0;
 }
 
+/*
+ * Room for the info and its capabilities (IOVA ranges, migration, DMA
+ * limit) on any usual host, so that one call does: the kernel only fills
+ * in capabilities when all of them fit, and otherwise raises argsz.
+ */
+#define VFIO_IOMMU_INFO_PRESIZE 4096
+
 int vfio_ioctl_iommu_get_info(int container_fd,
                               struct vfio_iommu_type1_info **info,
                               Error **errp)
 {
-    uint32_t argsz = sizeof(struct vfio_iommu_type1_info);
+    uint32_t argsz = VFIO_IOMMU_INFO_PRESIZE;
     g_autofree struct vfio_iommu_type1_info *buf = NULL;
     int ret;
 
