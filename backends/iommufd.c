@@ -290,15 +290,16 @@ int iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
                                     GArray **ranges, uint64_t *alignment,
                                     Error **errp)
 {
+    /* Room for the usual few ranges: one call; EMSGSIZE says how many. */
     struct iommu_ioas_iova_ranges query = {
         .size = sizeof(query),
         .ioas_id = ioas_id,
+        .num_iovas = 8,
     };
     g_autoptr(GArray) out = g_array_new(false, true,
                                         sizeof(struct iommu_iova_range));
     int ret;
 
-    /* A first call with no room tells how many ranges there are. */
     for (int tries = 0; tries < 4; tries++) {
         Error *local_err = NULL;
 
