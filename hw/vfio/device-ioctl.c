@@ -1,11 +1,35 @@
 /*
- * VFIO device ioctls, one wrapper each (see vfio-ioctl.h)
+ * VFIO device ioctls, one wrapper each, and the walker of the capability
+ * chains in their answers (see vfio-ioctl.h)
  */
 #include "qemu/osdep.h"
 
 #include <sys/ioctl.h>
 
 #include "hw/vfio/vfio-ioctl.h"
+
+struct vfio_info_cap_header *vfio_info_find_cap(void *info, size_t info_size,
+                                                uint32_t cap_offset,
+                                                uint16_t id)
+{
+    uint32_t off = cap_offset;
+    unsigned hops = 0;
+
+    /* Every step must move forward: this ends malformed chains. */
+    while (off && off + sizeof(struct vfio_info_cap_header) <= info_size &&
+           hops++ < 64) {
+        struct vfio_info_cap_header *hdr = (void *)((char *)info + off);
+
+        if (hdr->id == id) {
+            return hdr;
+        }
+        if (hdr->next <= off) {
+            break;
+        }
+        off = hdr->next;
+    }
+    return NULL;
+}
 
 int vfio_ioctl_device_get_info(int device_fd, struct vfio_device_info *info,
                                Error **errp)

@@ -7,29 +7,6 @@
 
 #include "hw/vfio/vfio-ioctl.h"
 
-struct vfio_info_cap_header *vfio_info_find_cap(void *info, size_t info_size,
-                                                uint32_t cap_offset,
-                                                uint16_t id)
-{
-    uint32_t off = cap_offset;
-    unsigned hops = 0;
-
-    /* Every step must move forward: this ends malformed chains. */
-    while (off && off + sizeof(struct vfio_info_cap_header) <= info_size &&
-           hops++ < 64) {
-        struct vfio_info_cap_header *hdr = (void *)((char *)info + off);
-
-        if (hdr->id == id) {
-            return hdr;
-        }
-        if (hdr->next <= off) {
-            break;
-        }
-        off = hdr->next;
-    }
-    return NULL;
-}
-
 int vfio_ioctl_get_api_version(int container_fd, Error **errp)
 {
     return qemu_ioctl(container_fd, VFIO_GET_API_VERSION, NULL,

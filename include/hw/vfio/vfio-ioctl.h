@@ -8,7 +8,8 @@
  * are allocated here and owned by the caller (g_free).
  *
  * Container and group ioctls are in hw/vfio/legacy-ioctl.c, device ioctls
- * (including the iommufd bind/attach ones) in hw/vfio/device-ioctl.c.  The
+ * (including the iommufd bind/attach ones) and the walker of the
+ * capability chains their answers carry in hw/vfio/device-ioctl.c.  The
  * iommufd object's own ioctls are in backends/iommufd.c; all go through
  * qemu_ioctl() (qemu/ioctl.h).
  */
@@ -29,17 +30,6 @@
 /* Same, for ioctls whose positive results mean nothing: 0 or -errno. */
 #define VFIO_IOCTL0(fd, req, arg, errp) \
     qemu_ioctl0((fd), (req), (arg), #req, (errp))
-
-/* ---- Capability chains ----------------------------------------------- */
-
-/*
- * The capability @id in the chain starting at @cap_offset of @info (an
- * info struct of @info_size bytes), or NULL.  Malformed chains (offsets
- * outside the struct, loops) end the search.
- */
-struct vfio_info_cap_header *vfio_info_find_cap(void *info, size_t info_size,
-                                                uint32_t cap_offset,
-                                                uint16_t id);
 
 /* ---- Container (/dev/vfio/vfio) --------------------------------------- */
 
@@ -67,6 +57,16 @@ int vfio_ioctl_group_get_device_fd(int group_fd, const char *name,
                                    Error **errp);
 
 /* ---- Device ---------------------------------------------------------- */
+
+/*
+ * The capability @id in the chain starting at @cap_offset of @info (an
+ * info struct of @info_size bytes: region info, or the type1 IOMMU info,
+ * which uses the same chain format), or NULL.  Malformed chains (offsets
+ * outside the struct, loops) end the search.  Pure parsing, no ioctl.
+ */
+struct vfio_info_cap_header *vfio_info_find_cap(void *info, size_t info_size,
+                                                uint32_t cap_offset,
+                                                uint16_t id);
 
 int vfio_ioctl_device_get_info(int device_fd, struct vfio_device_info *info,
                                Error **errp);
