@@ -7,9 +7,14 @@ it, as libqtest's do) and connects to its QMP socket.  It measures:
   - wall time from launch (Vm.t0, time.monotonic()),
   - CPU time of the whole child from os.wait4() at exit, and of a phase
     from /proc/PID/stat (all threads, clock ticks) through cpu_now(),
-  - ioctls by name from the sim's counters: VFIO_SIM_LOG is written at exit
-    and on SIGUSR1 (snapshot() forces one and waits for it),
+  - ioctls by name, their errors and the modelled kernel time, from the
+    sim: at any moment over its control socket (VFIO_SIM_CONTROL, see
+    tests/vfio-sim/sim_control.py) through sim_snapshot(), and at exit from
+    VFIO_SIM_LOG through final_ioctls() / final_model(),
   - resident memory (VmRSS, RssShmem) through rss().
+
+With simlib=None the binary runs on whatever kernel there is (the real one
+in the bench guest): no preload, no sim files.
 
 Python 3 standard library only.  Nothing here judges a result.
 """
@@ -19,7 +24,15 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "vfio-sim"))
+try:
+    from sim_control import SimControl
+except ImportError:             # a tree whose sim has no control socket
+    SimControl = None
 
 TICK = os.sysconf("SC_CLK_TCK")
 CONNECT_TIMEOUT = 60
@@ -44,9 +57,10 @@ class Vm:
         self.qmp_path = os.path.join(workdir, f"{tag}.qmp")
         self.log_path = os.path.join(workdir, f"{tag}.simlog.json")
         self.report_path = os.path.join(workdir, f"{tag}.simreport.json")
+        self.control_path = os.path.join(workdir, f"{tag}.ctl")
         self.out_path = os.path.join(workdir, f"{tag}.out")
         for p in (self.qtest_path, self.qmp_path, self.log_path,
-                  self.report_path):
+                  self.report_path, self.control_path):
             if os.path.exists(p):
                 os.unlink(p)
         self.argv = [binary, "-M", machine, "-nodefaults", "-display", "none",
@@ -54,10 +68,17 @@ class Vm:
                      "-qtest-log", "/dev/null",
                      "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         self.argv += args
-        self.env = dict(os.environ, LD_PRELOAD=simlib,
-                        VFIO_SIM_CONFIG=simconf, VFIO_SIM_LOG=self.log_path,
-                        VFIO_SIM_REPORT=self.report_path, **(env or {}))
+        if simlib:
+            self.env = dict(os.environ, LD_PRELOAD=simlib,
+                            VFIO_SIM_CONFIG=simconf,
+                            VFIO_SIM_LOG=self.log_path,
+                            VFIO_SIM_REPORT=self.report_path,
+                            VFIO_SIM_CONTROL=self.control_path,
+                            **(env or {}))
+        else:
+            self.env = dict(os.environ, **(env or {}))
         self.proc = None
+        self._control = None
         self.qtest = None
         self.qmp = None
         self.rusage = None
@@ -66,6 +87,7 @@ class Vm:
         self.t_exit = None
         self._buf = {}
         self.errors = {}
+        self._model = None
 
     # ---- life cycle ----
 
@@ -162,6 +184,7 @@ class Vm:
 
     def _finish(self, st, ru):
         self.rusage = ru
+        self._control = None
         self.status = (-os.WTERMSIG(st) if os.WIFSIGNALED(st)
                        else os.WEXITSTATUS(st))
         self.proc.returncode = self.status
@@ -271,18 +294,28 @@ class Vm:
                     out[key] = int(val.split()[0]) * 1024
         return out.get("VmRSS", 0), out.get("RssShmem", 0)
 
-    def snapshot(self, timeout=10):
-        """Ioctl counters now: SIGUSR1 makes the sim rewrite its log."""
-        if os.path.exists(self.log_path):
-            os.unlink(self.log_path)
-        self.proc.send_signal(signal.SIGUSR1)
-        deadline = time.monotonic() + timeout
-        while not os.path.exists(self.log_path):
-            self._check_alive("died on SIGUSR1")
-            if time.monotonic() > deadline:
-                raise VmError("the sim wrote no log on SIGUSR1", True)
-            time.sleep(0.002)
-        return self._read_log()
+    def has_control(self):
+        """Whether the sim serves its control socket: checked once the
+        binary is up (it is created when the sim is loaded), so a sim
+        without one costs no wait."""
+        return (SimControl is not None and self.proc is not None
+                and os.path.exists(self.control_path))
+
+    def sim_snapshot(self):
+        """The sim's counters now, over its control socket:
+        {"seq", "calls": {name: n}, "errors": {name: n},
+         "model_ns": {name: n}, "kernel_ns": n, "pinned_pages": n,
+         "spaces": [...]}."""
+        if self._control is None:
+            if not self.has_control():
+                raise VmError("the sim has no control socket", True)
+            self._control = SimControl(self.control_path)
+        try:
+            snap = self._control.snapshot()
+        except (OSError, ValueError) as e:
+            self._check_alive("died during a sim snapshot")
+            raise VmError(f"sim snapshot failed: {e}", True) from None
+        return _normalize(snap)
 
     def final_ioctls(self):
         """Counters at exit; none if the process never used the sim (the
@@ -292,14 +325,25 @@ class Vm:
             return {}
         return self._read_log()
 
+    def final_model(self):
+        """The sim's model totals at exit ({"kernel_ns", "pinned_pages"}),
+        None if its log has none (model absent or process never used it)."""
+        if not os.path.exists(self.log_path):
+            return None
+        self._read_log()
+        return self._model
+
     def _read_log(self):
         for _ in range(100):
             try:
                 with open(self.log_path) as f:
                     data = json.load(f)
-                self.errors = {k: v["errors"] for k, v in
-                               data["ioctls"].items() if v["errors"]}
-                return {k: v["calls"] for k, v in data["ioctls"].items()}
+                n = _normalize(data)
+                self.errors = {k: v for k, v in n["errors"].items() if v}
+                self._model = ({"kernel_ns": n["kernel_ns"],
+                                "pinned_pages": n["pinned_pages"]}
+                               if "model" in data else None)
+                return n["calls"]
             except (OSError, ValueError):
                 time.sleep(0.01)     # renamed into place a moment later
         raise VmError("no readable sim log", True)
@@ -323,6 +367,32 @@ class Vm:
 
     def maxrss(self):
         return self.rusage.ru_maxrss * 1024
+
+
+def _normalize(data):
+    """The sim's snapshot or log JSON as flat per-ioctl dicts."""
+    ioctls = data.get("ioctls", {})
+    model = data.get("model") or {}
+    return {"seq": data.get("seq"),
+            "calls": {k: v["calls"] for k, v in ioctls.items()},
+            "errors": {k: v.get("errors", 0) for k, v in ioctls.items()},
+            "model_ns": {k: v.get("model_ns", 0) for k, v in ioctls.items()},
+            "kernel_ns": model.get("kernel_ns", 0),
+            "pinned_pages": model.get("pinned_pages", 0),
+            "has_model": "model" in data,
+            "spaces": data.get("spaces", [])}
+
+
+def snapshot_delta(after, before):
+    """What happened between two sim_snapshot()s: {"ioctls", "errors",
+    "model_ns" (per ioctl), "kernel_ns", "pinned_pages", "events"}."""
+    return {"ioctls": delta(after["calls"], before["calls"]),
+            "errors": delta(after["errors"], before["errors"]),
+            "model_ns": delta(after["model_ns"], before["model_ns"]),
+            "kernel_ns": after["kernel_ns"] - before["kernel_ns"],
+            "pinned_pages": after["pinned_pages"] - before["pinned_pages"],
+            "has_model": after["has_model"],
+            "events": ((after["seq"] or 0) - (before["seq"] or 0))}
 
 
 def delta(after, before):

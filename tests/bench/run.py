@@ -26,6 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import kmodel  # noqa: E402
 import scenarios as S  # noqa: E402
 from targets import evaluate  # noqa: E402
 
@@ -40,10 +41,26 @@ def fmt_s(x):
     return "-" if x is None else f"{x:.4f}"
 
 
+def fmt_floor(r):
+    f = r["extra"].get("floor_ioctls")
+    return "-" if f is None else f"{f:g}"
+
+
+def cpu_plus_model(r):
+    """Userspace CPU (the phase's, or the process's for (a)) plus the
+    modelled kernel time; None without a model."""
+    cpu = r["cpu_s"] if r["cpu_s"] is not None else r["cpu_total_s"]
+    if r.get("model_s") is None or cpu is None:
+        return None
+    return cpu + r["model_s"]
+
+
 def print_table(rows, verdicts):
     print(f"{'sc':3} {'backend':8} {'binary':5} {'variant':26} "
-          f"{'ioctls':>7} {'failed':>6} {'wall s':>8} {'cpu s':>8} {'proc cpu':>8}  "
+          f"{'ioctls':>7} {'failed':>6} {'floor':>6} {'wall s':>8} "
+          f"{'cpu s':>8} {'model s':>9} {'cpu+model':>9} {'proc cpu':>8}  "
           f"ioctls by type")
+    twice = False
     for r in rows:
         total = sum(r["ioctls"].values())
         if r["status"] != "ok":
@@ -60,12 +77,20 @@ def print_table(rows, verdicts):
             print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
                   f"{'':26} SUSPECT: the moved BAR or a hot-plugged device "
                   f"did not answer afterwards; numbers below as measured")
+        mark = " "
+        if r["extra"].get("method") == S.TWICE:
+            mark, twice = "*", True
         print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
-              f"{r['variant'][:26]:26} {total:7g} "
-              f"{sum(r['extra'].get('ioctl_errors', {}).values()):6d} "
+              f"{r['variant'][:26]:26} {total:6g}{mark} "
+              f"{sum(r['extra'].get('ioctl_errors', {}).values()):6g} "
+              f"{fmt_floor(r):>6} "
               f"{fmt_s(r['wall_s']):>8} "
-              f"{fmt_s(r['cpu_s']):>8} {fmt_s(r['cpu_total_s']):>8}  "
+              f"{fmt_s(r['cpu_s']):>8} {fmt_s(r.get('model_s')):>9} "
+              f"{fmt_s(cpu_plus_model(r)):>9} {fmt_s(r['cpu_total_s']):>8}  "
               f"{fmt_ioctls(r['ioctls'])}")
+    if twice:
+        print("* phase measured as the difference of two runs: the sim "
+              "had no control socket")
     print()
     print("targets (reported, not enforced):")
     for v in verdicts:
@@ -109,6 +134,9 @@ def run_sim(ctx, ours, peer, only):
                 print(f"# {sc} {backend} {b.name}: "
                       f"{', '.join(r['status'] for r in got)} "
                       f"({time.monotonic() - t0:.1f} s)", flush=True)
+            if sc in ("b", "e"):
+                S.move_floor([r for r in rows if r["scenario"] == sc
+                              and r["backend"] == backend])
     return rows
 
 
@@ -142,6 +170,21 @@ def main():
             crashed.append(f"bench-flatview exited {fv['exit']}")
         print()
 
+    # (f) first: its real-kernel floors give the sim's kernel model
+    model = None
+    if "f" in only and not args.no_real_kernel:
+        from realkernel import time_to_ready
+        print("== real kernel: time-to-ready and (d) at 1 GiB ==",
+              flush=True)
+        f_rows, f_error, model = time_to_ready(ours_path, build)
+        result["rows"] += f_rows
+        if f_error:
+            result["real_kernel_error"] = f_error
+            print(f"real-kernel scenario did not run: {f_error}")
+        print()
+    model = model or kmodel.previous(out) or kmodel.DEFAULT
+    result["kernel_model"] = model
+
     missing = [str(p) for p in (ours_path, simlib, Path(args.peer))
                if not p.exists()]
     if missing and any(sc in SIM for sc in only):
@@ -150,29 +193,23 @@ def main():
         result["sim_error"] = f"missing {', '.join(missing)}"
     elif any(sc in SIM for sc in only):
         work = tempfile.mkdtemp(prefix="qemu-bench-")
-        ctx = S.Ctx(str(simlib), work, max(1, args.repeat))
+        ctx = S.Ctx(str(simlib), work, max(1, args.repeat), model)
         ours = S.Binary("ours", str(ours_path))
         peer = S.Binary("peer", args.peer)
         print(f"== simulated kernel ({ctx.repeat} runs each, median; "
               f"work dir {work}) ==")
-        rows = run_sim(ctx, ours, peer, only)
-        result["rows"] = rows
+        print("\n".join(kmodel.describe(model)), flush=True)
+        result["rows"] += run_sim(ctx, ours, peer, only)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    if "f" in only and not args.no_real_kernel:
-        from realkernel import time_to_ready
-        print("== real kernel: time-to-ready, 1 GiB ==", flush=True)
-        f_rows, f_error = time_to_ready(ours_path, build)
-        result["rows"] += f_rows
-        if f_error:
-            result["real_kernel_error"] = f_error
-            print(f"real-kernel scenario did not run: {f_error}")
-
     verdicts = evaluate(result["rows"])
     result["targets"] = verdicts
+    result["rows"].sort(key=lambda r: r["scenario"])     # stable
     print()
     print_table(result["rows"], verdicts)
+    print()
+    print("\n".join(kmodel.describe(model)))
     for r in result["rows"]:
         if r["status"] == "crash":
             crashed.append(f"{r['scenario']} {r['backend']} {r['binary']}: "

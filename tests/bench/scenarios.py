@@ -2,19 +2,23 @@
 
 Each scenario function takes a Ctx and a Binary and returns rows (dicts):
     scenario, backend, binary, variant, status ("ok", "cannot-run", "crash"),
-    why, ioctls {name: calls}, wall_s, cpu_s, cpu_total_s, extra {...}
+    why, ioctls {name: calls}, wall_s, cpu_s, cpu_total_s, model_s, extra {...}
 
-Per-phase ioctl counts come from two runs of the same command line, one
-stopping before the phase (baseline) and one doing it: the sim's counters
-at exit differ by exactly the phase's ioctls.  (The sim also dumps on
-SIGUSR1, but the peer blocks SIGUSR1 in every thread.)  A phase's wall and
-CPU time come from the run that does it (CPU from /proc/PID/stat).
+A phase (the moves of (b) and (e), a hot-plug in (c) and (d)) is measured
+in one run: the sim's counters and modelled kernel time are read over its
+control socket (VFIO_SIM_CONTROL) just before and just after it, for both
+binaries alike.  Only when the sim has no control socket are they taken as
+the difference of two runs of the same command line, one stopping before
+the phase (extra["method"] says which).  A phase's wall and CPU time come
+from the run that does it (CPU from /proc/PID/task/*/schedstat).  model_s
+is the sim's modelled kernel time (kmodel.py) of the phase or run.
 """
 
 import os
 import time
 
-from benchvm import Vm, VmError, delta
+from benchvm import Vm, VmError, delta, snapshot_delta
+from kmodel import conf_lines
 
 EDU_ID = 0x11e81234
 VFIO_SLOT = 4                   # the first assigned device's guest slot
@@ -56,17 +60,19 @@ class Binary:
 
 
 class Ctx:
-    def __init__(self, simlib, workdir, repeat):
+    def __init__(self, simlib, workdir, repeat, model=None):
         self.simlib = simlib
         self.workdir = workdir
         self.repeat = repeat
+        self.model = model      # kmodel's; None: the sim charges nothing
         self.n = 0
 
-    def conf(self, name, ndev=1, incompatible=False):
-        path = os.path.join(self.workdir, f"{name}.conf")
+    def conf(self, name, backend, ndev=1, incompatible=False):
+        path = os.path.join(self.workdir, f"{name}-{backend}.conf")
         lines = ["[iommu]",
                  "iova-ranges=0x0-0xfedfffff;0xfef00000-0xffffffffffff",
                  "pgsizes=0x40201000", "dma-avail=65535"]
+        lines += conf_lines(self.model, backend)
         if incompatible:
             lines.append("incompatible-domain=true")
         for i in range(ndev):
@@ -94,7 +100,8 @@ def ram_args(size):
 def row(scenario, backend, binary, variant=""):
     return {"scenario": scenario, "backend": backend, "binary": binary.name,
             "variant": variant, "status": "ok", "why": "", "ioctls": {},
-            "wall_s": None, "cpu_s": None, "cpu_total_s": None, "extra": {}}
+            "wall_s": None, "cpu_s": None, "cpu_total_s": None,
+            "model_s": None, "extra": {}}
 
 
 def failed(r, e):
@@ -118,9 +125,9 @@ def repeated(ctx, once):
         if r["status"] != "ok":
             return r
     r = runs[0]
-    for k in ("wall_s", "cpu_s", "cpu_total_s"):
+    for k in ("wall_s", "cpu_s", "cpu_total_s", "model_s"):
         r[k] = median([x[k] for x in runs])
-    r["extra"]["runs"] = [{k: x[k] for k in ("wall_s", "cpu_s")}
+    r["extra"]["runs"] = [{k: x[k] for k in ("wall_s", "cpu_s", "model_s")}
                           for x in runs]
     return r
 
@@ -151,7 +158,7 @@ def scenario_a(ctx, binary, backend):
         mem, machine = ram_args("1T")
         args = mem + TIB_ARGS + objs + [
             "-device", f"vfio-pci,host={bdf(0)},addr={VFIO_SLOT:#x}{props}"]
-        vm = ctx.vm(binary, args, ctx.conf("one"), machine)
+        vm = ctx.vm(binary, args, ctx.conf("one", backend), machine)
         try:
             vm.start()
             r["extra"]["early_wrong_answers"] = check_edu(vm)
@@ -165,6 +172,10 @@ def scenario_a(ctx, binary, backend):
         r["cpu_total_s"] = r["cpu_s"] = vm.cpu_total()
         r["ioctls"] = clean_ioctls(vm.final_ioctls())
         r["extra"]["ioctl_errors"] = vm.errors
+        model = vm.final_model()
+        if model:
+            r["model_s"] = model["kernel_ns"] / 1e9
+            r["extra"]["pinned_pages"] = model["pinned_pages"]
         r["extra"].update(rss=rss, rss_shmem=shmem, maxrss=vm.maxrss(),
                           sim_report=vm.sim_report())
         # 1 TiB of guest RAM: anything near a GiB resident means touched
@@ -173,38 +184,71 @@ def scenario_a(ctx, binary, backend):
     return [repeated(ctx, once)]
 
 
-# ---- phases measured by difference ----
+# ---- phases: snapshots over the sim's control socket, else two runs ----
+
+SNAPSHOT = "snapshot"
+TWICE = "run-twice (the sim has no control socket)"
+
+
+def put_delta(r, d):
+    """Fills r from a snapshot_delta()."""
+    r["ioctls"] = clean_ioctls(d["ioctls"])
+    r["extra"]["ioctl_errors"] = d["errors"]
+    if d["has_model"]:
+        r["model_s"] = d["kernel_ns"] / 1e9
+        r["extra"]["pinned_pages"] = d["pinned_pages"]
+        r["extra"]["model_ns"] = d["model_ns"]
+
 
 def phased(ctx, binary, r, args, conf, machine, setup, phase, env=None):
-    """Runs the command line twice: setup() only (baseline), then setup()
-    and phase() timed.  Fills r; returns it."""
-    counts, errors = [], []
-    for do_phase in (False, True):
-        vm = ctx.vm(binary, args, conf, machine, env)
-        try:
-            vm.start()
-            vm.connect_qmp()
-            vm.qmp_cmd("query-status")  # the machine is complete
-            state = setup(vm)
-            if do_phase:
-                c0, t0 = vm.cpu_now(), time.monotonic()
-                info = phase(vm, state)
-                r["wall_s"] = time.monotonic() - t0
-                r["cpu_s"] = vm.cpu_now() - c0
-                if info:
-                    r["extra"].update(info)
-            vm.quit()
-        except VmError as e:
-            vm.kill()
-            return failed(r, e)
-        counts.append(vm.final_ioctls())
-        errors.append(vm.errors)
-        if do_phase:
-            r["cpu_total_s"] = vm.cpu_total()
-            r["extra"]["maxrss"] = vm.maxrss()
-            r["extra"]["sim_report"] = vm.sim_report()
-    r["ioctls"] = clean_ioctls(delta(counts[1], counts[0]))
-    r["extra"]["ioctl_errors"] = delta(errors[1], errors[0])
+    """One run: setup(), a sim snapshot, phase() timed, a sim snapshot.
+    Without the sim's control socket, a second run doing setup() only
+    gives the baseline to subtract.  Fills r; returns it."""
+    vm = ctx.vm(binary, args, conf, machine, env)
+    try:
+        vm.start()
+        vm.connect_qmp()
+        vm.qmp_cmd("query-status")  # the machine is complete
+        state = setup(vm)
+        control = vm.has_control()
+        s0 = vm.sim_snapshot() if control else None
+        c0, t0 = vm.cpu_now(), time.monotonic()
+        info = phase(vm, state)
+        r["wall_s"] = time.monotonic() - t0
+        r["cpu_s"] = vm.cpu_now() - c0
+        s1 = vm.sim_snapshot() if control else None
+        if info:
+            r["extra"].update(info)
+        vm.quit()
+    except VmError as e:
+        vm.kill()
+        return failed(r, e)
+    r["cpu_total_s"] = vm.cpu_total()
+    r["extra"]["maxrss"] = vm.maxrss()
+    r["extra"]["sim_report"] = vm.sim_report()
+    if control:
+        r["extra"]["method"] = SNAPSHOT
+        put_delta(r, snapshot_delta(s1, s0))
+        return r
+    r["extra"]["method"] = TWICE
+    after, errors_after = vm.final_ioctls(), vm.errors
+    model_after = vm.final_model()
+    vm = ctx.vm(binary, args, conf, machine, env)
+    try:
+        vm.start()
+        vm.connect_qmp()
+        vm.qmp_cmd("query-status")
+        setup(vm)
+        vm.quit()
+    except VmError as e:
+        vm.kill()
+        return failed(r, e)
+    r["ioctls"] = clean_ioctls(delta(after, vm.final_ioctls()))
+    r["extra"]["ioctl_errors"] = delta(errors_after, vm.errors)
+    model_before = vm.final_model()
+    if model_after and model_before:
+        r["model_s"] = (model_after["kernel_ns"]
+                        - model_before["kernel_ns"]) / 1e9
     return r
 
 
@@ -249,15 +293,17 @@ def scenario_b(ctx, binary, backend, moves=4096):
             for i in range(1, moves + 1):
                 vm.cfg_write(RAMBAR_SLOT, bar, (i % 4096) << 20)
             return {"moves": moves}
-        return phased(ctx, binary, r, args + dev, ctx.conf("one"), machine,
-                      setup, phase)
+        return phased(ctx, binary, r, args + dev, ctx.conf("one", backend),
+                      machine, setup, phase)
     return [repeated(ctx, once)]
 
 
 # ---- (c) 8 devices in one address space, hot-plugged one by one ----
 
 def scenario_c(ctx, binary, backend, ndev=8):
-    """Rows: the first device, and the mean of the 2nd..8th."""
+    """Rows: the first device, and the mean of the 2nd..8th.  One run with
+    a sim snapshot around each device_add; without the sim's control
+    socket, three runs (0, 1 and ndev devices) and their differences."""
     first = row("c", backend, binary, "1st device")
     rest = row("c", backend, binary, f"2nd-{ndev}th, per device")
     objs, _ = binary.backend_args(backend)
@@ -267,10 +313,12 @@ def scenario_c(ctx, binary, backend, ndev=8):
         ports += ["-device", f"pcie-root-port,id=rp{i},chassis={i + 1},"
                   f"slot={i + 1},addr={PORT_SLOT0 + i:#x}"]
     args = mem + objs + ports
-    conf = ctx.conf("eight", ndev)
+    conf = ctx.conf("eight", backend, ndev)
     props = binary.backend_props(backend)
-    counts, times = [], []
-    for upto in (0, 1, ndev):
+
+    def run(upto):
+        """(final counts, [(wall, cpu, snapshot delta or None)], answers,
+        vm)"""
         vm = ctx.vm(binary, args, conf, machine)
         try:
             vm.start()
@@ -279,31 +327,57 @@ def scenario_c(ctx, binary, backend, ndev=8):
             for i in range(ndev):       # firmware's job: bus numbers
                 vm.cfg_write(PORT_SLOT0 + i, 0x18,
                              ((i + 1) << 16) | ((i + 1) << 8))
+            control = vm.has_control()
             per = []
             for i in range(upto):
+                s0 = vm.sim_snapshot() if control else None
                 c0, t0 = vm.cpu_now(), time.monotonic()
                 vm.qmp_cmd("device_add", driver="vfio-pci", host=bdf(i),
                            bus=f"rp{i}", id=f"hp{i}", **props)
-                per.append((time.monotonic() - t0, vm.cpu_now() - c0))
+                wall, cpu = time.monotonic() - t0, vm.cpu_now() - c0
+                d = (snapshot_delta(vm.sim_snapshot(), s0) if control
+                     else None)
+                per.append((wall, cpu, d))
             # a port's bus number = port + 1; recorded, not fatal
             answers = [vm.cfg_read(0, 0, bus=i + 1) == EDU_ID
                        for i in range(upto)]
             vm.quit()
-        except VmError as e:
+        except VmError:
             vm.kill()
-            return [failed(first, e), failed(rest, e)]
-        counts.append(vm.final_ioctls())
-        times.append(per)
-    per = times[-1]
-    first["ioctls"] = clean_ioctls(delta(counts[1], counts[0]))
-    first["wall_s"], first["cpu_s"] = per[0]
-    rest_counts = clean_ioctls(delta(counts[2], counts[1]))
+            raise
+        return vm.final_ioctls(), per, answers
+
+    try:
+        final, per, answers = run(ndev)
+        if per[0][2] is not None:
+            method = SNAPSHOT
+            put_delta(first, per[0][2])
+            rest_counts, rest_model = {}, 0
+            for _, _, d in per[1:]:
+                for k, v in d["ioctls"].items():
+                    rest_counts[k] = rest_counts.get(k, 0) + v
+                rest_model += d["kernel_ns"]
+            if per[0][2]["has_model"]:
+                rest["model_s"] = rest_model / 1e9 / (ndev - 1)
+        else:
+            method = TWICE
+            counts = [run(upto)[0] for upto in (0, 1)] + [final]
+            first["ioctls"] = clean_ioctls(delta(counts[1], counts[0]))
+            rest_counts = clean_ioctls(delta(counts[2], counts[1]))
+    except VmError as e:
+        return [failed(first, e), failed(rest, e)]
+    first["wall_s"], first["cpu_s"] = per[0][0], per[0][1]
     rest["ioctls"] = {k: v / (ndev - 1) for k, v in rest_counts.items()}
-    rest["wall_s"] = sum(t for t, _ in per[1:]) / (ndev - 1)
-    rest["cpu_s"] = sum(c for _, c in per[1:]) / (ndev - 1)
-    rest["extra"]["per_device"] = [{"wall_s": t, "cpu_s": c} for t, c in per]
+    rest["wall_s"] = sum(p[0] for p in per[1:]) / (ndev - 1)
+    rest["cpu_s"] = sum(p[1] for p in per[1:]) / (ndev - 1)
+    rest["extra"]["per_device"] = [
+        {"wall_s": p[0], "cpu_s": p[1],
+         "ioctls": p[2]["ioctls"] if p[2] else None,
+         "model_s": p[2]["kernel_ns"] / 1e9 if p[2] else None}
+        for p in per]
     rest["extra"]["maps_after_first"] = maps(rest_counts)
     rest["extra"]["config_answers"] = answers
+    first["extra"]["method"] = rest["extra"]["method"] = method
     if binary.ours:
         rest["assert"] = ("no MAP for devices 2..8", maps(rest_counts) == 0)
     return [first, rest]
@@ -311,11 +385,15 @@ def scenario_c(ctx, binary, backend, ndev=8):
 
 # ---- (d) a second IOAS at 1 TiB: IOAS_COPY versus re-mapping ----
 
+COPY_REFUSED = "IOMMU_IOAS_COPY"
+
+
 def scenario_d(ctx, binary, backend, variant):
-    """variant: "copy" (ours, x-force-separate-ioas), "remap" (ours, the
-    sim fails every IOAS_COPY so each section is mapped again), "peer" (the
+    """variant: "copy" (ours, x-force-separate-ioas), "remap" (the same
+    with x-ioas-copy=off: each section is mapped again; if the binary lacks
+    that property, the sim refuses every IOAS_COPY instead), "peer" (the
     peer, whose attach to the first IOAS the sim refuses)."""
-    def once():
+    def once(refuse_copies=False):
         r = row("d", backend, binary, variant)
         objs, props = binary.backend_args(backend)
         mem, machine = ram_args("1T")
@@ -324,12 +402,15 @@ def scenario_d(ctx, binary, backend, variant):
             "-device", f"pcie-root-port,id=rp0,chassis=1,slot=1,"
             f"addr={PORT_SLOT0:#x}"]
         env = None
-        if variant == "remap":
-            env = {"VFIO_SIM_FAIL": ",".join(
-                f"IOMMU_IOAS_COPY:{n}:95" for n in range(1, 257))}
         dprops = binary.backend_props(backend)
         if binary.ours:
             dprops["x-force-separate-ioas"] = True
+        if variant == "remap" and refuse_copies:
+            env = {"VFIO_SIM_FAIL": ",".join(
+                f"{COPY_REFUSED}:{n}:95" for n in range(1, 257))}
+            r["variant"] = "remap (sim refuses COPY)"
+        elif variant == "remap":
+            dprops["x-ioas-copy"] = False
 
         def setup(vm):
             check_edu(vm)
@@ -339,14 +420,19 @@ def scenario_d(ctx, binary, backend, variant):
             vm.qmp_cmd("device_add", driver="vfio-pci", host=bdf(1),
                        bus="rp0", id="second", **dprops)
             return {"config_answers": vm.cfg_read(0, 0, bus=1) == EDU_ID}
-        r = phased(ctx, binary, r, args, ctx.conf("two-incompat", 2, True),
+        r = phased(ctx, binary, r, args,
+                   ctx.conf("two-incompat", backend, 2, True),
                    machine, setup, phase, env)
-        if variant == "remap" and r["status"] == "ok":
+        if refuse_copies and r["status"] == "ok":
             # the refused copies are the sim's doing, not a cost of ours
-            r["extra"]["refused_copies"] = r["ioctls"].pop(
-                "IOMMU_IOAS_COPY", 0)
+            r["extra"]["refused_copies"] = r["ioctls"].pop(COPY_REFUSED, 0)
+            r["extra"].get("ioctl_errors", {}).pop(COPY_REFUSED, None)
         return r
-    return [repeated(ctx, once)]
+    r = repeated(ctx, once)
+    if (variant == "remap" and r["status"] != "ok"
+            and "x-ioas-copy" in r["why"]):
+        r = repeated(ctx, lambda: once(refuse_copies=True))
+    return [r]
 
 
 # ---- (e) the assigned device's BAR0 moved 1,000 times ----
@@ -370,6 +456,33 @@ def scenario_e(ctx, binary, backend, moves=1000):
                               f"{0xc0000000 + ((moves % 8) << 20):#x}"), 16)
             # recorded, not fatal: the peer on the sim sometimes reads 0
             return {"moves": moves, "bar_answers": ident == 0x010000ed}
-        return phased(ctx, binary, r, args, ctx.conf("one"), machine, setup,
-                      phase)
+        return phased(ctx, binary, r, args, ctx.conf("one", backend),
+                      machine, setup, phase)
     return [repeated(ctx, once)]
+
+
+# ---- the per-move floor of (b) and (e) ----
+
+MAP_ONLY = ("VFIO_IOMMU_MAP_DMA", "IOMMU_IOAS_MAP")
+
+
+def move_floor(rows):
+    """Sets extra["floor_ioctls"] on the (b)/(e) rows of one scenario and
+    backend: the fewest ioctls any VMM can issue for the phase when each
+    move is its own memory transaction.  A move removes one section and
+    adds one: one unmap plus one map, unless the kernel refuses to map the
+    section at all (iommufd and a BAR mmap: EFAULT).  Then a VMM that
+    remembers the refusal, learnt when the BAR was first mapped before the
+    phase, needs none.  Unmappable when some binary had a map refused at
+    least once per move."""
+    ok = [r for r in rows if r["status"] == "ok"]
+    unmappable = any(
+        sum(r["extra"].get("ioctl_errors", {}).get(k, 0) for k in MAP_ONLY)
+        >= r["extra"].get("moves", 1) for r in ok)
+    for r in ok:
+        moves = r["extra"].get("moves", 0)
+        r["extra"]["floor_per_move"] = 0 if unmappable else 2
+        r["extra"]["floor_ioctls"] = (0 if unmappable else 2) * moves
+        r["extra"]["floor_why"] = (
+            "the section is unmappable (every map refused): 0 once known"
+            if unmappable else "one unmap + one map per move")
