@@ -124,6 +124,9 @@ static bool parse_iommu(GKeyFile *kf, SimIommuConfig *io, Error **errp)
     }
     if (!get_u64(kf, "iommu", "pgsizes", &io->pgsizes, errp) ||
         !get_u64(kf, "iommu", "memlock", &io->memlock, errp) ||
+        !get_u64(kf, "iommu", "ioctl-ns", &io->ioctl_ns, errp) ||
+        !get_u64(kf, "iommu", "pin-ns-per-page", &io->pin_ns_per_page,
+                 errp) ||
         !get_bool(kf, "iommu", "dirty-tracking", &io->dirty_tracking, errp) ||
         !get_bool(kf, "iommu", "incompatible-domain",
                   &io->incompatible_domain, errp)) {

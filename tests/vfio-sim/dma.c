@@ -3,9 +3,10 @@
  *
  * A SimSpace is a set of non-overlapping areas, each translating an IOVA
  * range into process memory.  Pages are "pinned" (counted against the
- * memlock limit) while the space has a domain, as the kernel pins when an
- * IOMMU domain needs the PFNs; IOAS_COPY shares a SimPages between areas,
- * so copied memory is pinned once.
+ * memlock limit and charged by the cost model) while an area in a space
+ * with a domain uses them, as the kernel pins when an IOMMU domain needs
+ * the PFNs and unpins when the last one goes; IOAS_COPY shares a SimPages
+ * between areas, so copied memory is pinned once.
  */
 #include "qemu/osdep.h"
 #include <sys/mman.h>
@@ -21,19 +22,31 @@ static gint compare_iova(gconstpointer a, gconstpointer b, gpointer unused)
     return x < y ? -1 : x > y;
 }
 
+static GPtrArray *live_spaces;   /* SimSpace, for the control socket */
+
 static void pages_unpin(SimPages *p)
 {
     if (p->pinned) {
-        sim_pinned_bytes -= p->len;
+        if (!p->reserved) {
+            sim_pinned_bytes -= p->len;
+        }
         p->pinned = false;
     }
 }
 
+/*
+ * Reserved PFNs (a BAR mmap that type1 follows) are neither pinned nor
+ * charged to the memlock limit, as type1's pinning skips them.
+ */
 static int pages_pin(SimPages *p)
 {
     uint64_t limit = sim_cfg->iommu.memlock;
 
     if (p->pinned) {
+        return 0;
+    }
+    if (p->reserved) {
+        p->pinned = true;
         return 0;
     }
     if (limit && sim_pinned_bytes + p->len > limit) {
@@ -43,8 +56,39 @@ static int pages_pin(SimPages *p)
         return -ENOMEM;
     }
     sim_pinned_bytes += p->len;
+    sim_model_pin(p->va, p->len);
     p->pinned = true;
     return 0;
+}
+
+/* @a now needs its pages in a domain */
+static int area_domain_get(SimArea *a)
+{
+    int ret;
+
+    if (a->in_domain) {
+        return 0;
+    }
+    if (!a->pages->domain_refs) {
+        ret = pages_pin(a->pages);
+        if (ret) {
+            return ret;
+        }
+    }
+    a->pages->domain_refs++;
+    a->in_domain = true;
+    return 0;
+}
+
+/* The last domain that needed the pages lets them go */
+static void area_domain_put(SimArea *a)
+{
+    if (a->in_domain) {
+        a->in_domain = false;
+        if (--a->pages->domain_refs == 0) {
+            pages_unpin(a->pages);
+        }
+    }
 }
 
 SimPages *sim_pages_new(uint64_t va, uint64_t len)
@@ -69,23 +113,31 @@ static void area_free(gpointer data)
 {
     SimArea *a = data;
 
+    area_domain_put(a);
     sim_pages_unref(a->pages);
     sim_live_areas--;
     g_free(a);
 }
 
-SimSpace *sim_space_new(void)
+SimSpace *sim_space_new(SimSpaceKind kind, uint32_t id)
 {
     SimSpace *s = g_new0(SimSpace, 1);
 
     /* the key points into the area, so only the area is freed */
     s->areas = g_tree_new_full(compare_iova, NULL, NULL, area_free);
+    s->kind = kind;
+    s->id = id;
+    if (!live_spaces) {
+        live_spaces = g_ptr_array_new();
+    }
+    g_ptr_array_add(live_spaces, s);
     return s;
 }
 
 void sim_space_free(SimSpace *s)
 {
     if (s) {
+        g_ptr_array_remove(live_spaces, s);
         g_tree_destroy(s->areas);
         g_free(s);
     }
@@ -120,21 +172,22 @@ SimArea *sim_space_overlap(SimSpace *s, uint64_t iova, uint64_t len)
 }
 
 int sim_space_add(SimSpace *s, uint64_t iova, uint64_t len, SimPages *pages,
-                  uint64_t pages_off)
+                  uint64_t pages_off, bool readonly)
 {
-    SimArea *a;
+    SimArea *a = g_new0(SimArea, 1);
 
-    if (s->has_domain) {
-        int ret = pages_pin(pages);
-        if (ret) {
-            return ret;
-        }
-    }
-    a = g_new0(SimArea, 1);
     a->iova = iova;
     a->len = len;
     a->pages = pages;
     a->pages_off = pages_off;
+    a->readonly = readonly;
+    if (s->has_domain) {
+        int ret = area_domain_get(a);
+        if (ret) {
+            g_free(a);
+            return ret;
+        }
+    }
     pages->refs++;
     sim_live_areas++;
     g_tree_insert(s->areas, &a->iova, a);
@@ -157,11 +210,18 @@ static gboolean pin_one(gpointer key, gpointer value, gpointer data)
     int *ret = data;
 
     /* only an IOAS gains a domain late: its pages are GUP-pinned now */
-    *ret = sim_check_user_va(a->pages->va + a->pages_off, a->len, false);
+    *ret = a->pages->domain_refs ? 0 :
+           sim_check_user_va(a->pages->va + a->pages_off, a->len, false);
     if (!*ret) {
-        *ret = pages_pin(a->pages);
+        *ret = area_domain_get(a);
     }
     return *ret != 0;
+}
+
+static gboolean unpin_one(gpointer key, gpointer value, gpointer data)
+{
+    area_domain_put(value);
+    return FALSE;
 }
 
 int sim_space_set_domain(SimSpace *s, bool on)
@@ -171,12 +231,61 @@ int sim_space_set_domain(SimSpace *s, bool on)
     if (on && !s->has_domain) {
         g_tree_foreach(s->areas, pin_one, &ret);
         if (ret) {
+            g_tree_foreach(s->areas, unpin_one, NULL);
             return ret;
         }
+    } else if (!on && s->has_domain) {
+        g_tree_foreach(s->areas, unpin_one, NULL);
     }
-    /* pages stay pinned while any area holds them; release is on unmap */
     s->has_domain = on;
     return 0;
+}
+
+static gboolean area_json(gpointer key, gpointer value, gpointer data)
+{
+    SimArea *a = value;
+    GString *out = data;
+
+    if (out->str[out->len - 1] != '[') {
+        g_string_append(out, ", ");
+    }
+    g_string_append_printf(out, "{\"iova\": %" PRIu64 ", \"size\": %" PRIu64
+                           ", \"vaddr\": %" PRIu64 ", \"readonly\": %s}",
+                           a->iova, a->len, a->pages->va + a->pages_off,
+                           a->readonly ? "true" : "false");
+    return FALSE;
+}
+
+static gint compare_spaces(gconstpointer a, gconstpointer b)
+{
+    const SimSpace *x = *(SimSpace *const *)a, *y = *(SimSpace *const *)b;
+
+    if (x->kind != y->kind) {
+        return x->kind < y->kind ? -1 : 1;
+    }
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void sim_spaces_json(GString *out)
+{
+    g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+
+    for (guint i = 0; live_spaces && i < live_spaces->len; i++) {
+        g_ptr_array_add(sorted, g_ptr_array_index(live_spaces, i));
+    }
+    g_ptr_array_sort(sorted, compare_spaces);
+    g_string_append_c(out, '[');
+    for (guint i = 0; i < sorted->len; i++) {
+        SimSpace *s = g_ptr_array_index(sorted, i);
+
+        g_string_append_printf(out, "%s{\"kind\": \"%s\", \"id\": %u, "
+                               "\"mappings\": [", i ? ", " : "",
+                               s->kind == SIM_SPACE_CONTAINER ? "container" :
+                               "ioas", s->id);
+        g_tree_foreach(s->areas, area_json, out);
+        g_string_append(out, "]}");
+    }
+    g_string_append_c(out, ']');
 }
 
 uint64_t sim_space_translate(SimSpace *s, uint64_t iova, uint64_t len)

@@ -352,6 +352,7 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
         }
     }
     sim_log_ioctl_result(f->kind, req, ret);
+    sim_event_ioctl(f, req, arg, ret);
     sim_unlock();
     return finish(ret);
 }

@@ -237,7 +237,8 @@ static long ioas_map(SimIommufd *ictx, struct iommu_ioas_map *m)
         }
     }
     pages = sim_pages_new(m->user_va, m->length);
-    ret = sim_space_add(ioas->space, iova, m->length, pages, 0);
+    ret = sim_space_add(ioas->space, iova, m->length, pages, 0,
+                        !(m->flags & IOMMU_IOAS_MAP_WRITEABLE));
     sim_pages_unref(pages);
     if (!ret) {
         m->iova = iova;
@@ -341,7 +342,8 @@ static long ioas_copy(SimIommufd *ictx, struct iommu_ioas_copy *c)
 
         ret = sim_space_add(dst->space, dst_iova + (pos - c->src_iova),
                             end - pos, a->pages,
-                            a->pages_off + (pos - a->iova));
+                            a->pages_off + (pos - a->iova),
+                            !(c->flags & IOMMU_IOAS_MAP_WRITEABLE));
         if (ret) {
             return ret;
         }
@@ -639,8 +641,8 @@ long sim_iommufd_ioctl(SimIommufd *ictx, unsigned long req, void *arg)
         }
         ioas = g_new0(SimIoas, 1);
         ioas->obj.type = OBJ_IOAS;
-        ioas->space = sim_space_new();
         a->out_ioas_id = alloc_id(ictx, &ioas->obj);
+        ioas->space = sim_space_new(SIM_SPACE_IOAS, a->out_ioas_id);
         sim_live_ioas++;
         return 0;
     }

@@ -9,14 +9,22 @@ struct SimContainer {
     GPtrArray *groups;          /* SimGroup, not owned */
     bool type1;                 /* VFIO_SET_IOMMU done */
     SimSpace *space;
+    uint32_t id;
 };
 
 SimContainer *sim_container_new(void)
 {
+    static uint32_t containers;
     SimContainer *c = g_new0(SimContainer, 1);
 
     c->groups = g_ptr_array_new();
+    c->id = ++containers;
     return c;
+}
+
+uint32_t sim_container_id(SimContainer *c)
+{
+    return c->id;
 }
 
 bool sim_container_is_type1(SimContainer *c)
@@ -83,7 +91,7 @@ static bool iova_allowed(uint64_t iova, uint64_t size)
 static long map_dma(SimContainer *c, struct vfio_iommu_type1_dma_map *m)
 {
     uint64_t mask = SIM_PAGE - 1;   /* smallest IOMMU page */
-    g_autoptr(GPtrArray) unused = NULL;
+    uint8_t *internal;
     SimPages *pages;
     int ret;
 
@@ -115,7 +123,9 @@ static long map_dma(SimContainer *c, struct vfio_iommu_type1_dma_map *m)
         return ret;
     }
     pages = sim_pages_new(m->vaddr, m->size);
-    ret = sim_space_add(c->space, m->iova, m->size, pages, 0);
+    pages->reserved = sim_bar_lookup(m->vaddr, m->size, &internal);
+    ret = sim_space_add(c->space, m->iova, m->size, pages, 0,
+                        !(m->flags & VFIO_DMA_MAP_FLAG_WRITE));
     sim_pages_unref(pages);
     return ret;
 }
@@ -264,7 +274,7 @@ long sim_container_ioctl(SimContainer *c, unsigned long req, void *arg)
             return -EINVAL;
         }
         c->type1 = true;
-        c->space = sim_space_new();
+        c->space = sim_space_new(SIM_SPACE_CONTAINER, c->id);
         c->space->has_domain = true;
         return 0;
     case VFIO_IOMMU_GET_INFO:

@@ -52,7 +52,9 @@ typedef struct FailRule {
     int err;
 } FailRule;
 
-static GHashTable *counts;      /* name -> guint64 * (calls, failures) */
+/* name -> uint64_t[COUNT_N]: calls, failures, modelled cost */
+enum { COUNT_CALLS, COUNT_ERRORS, COUNT_MODEL_NS, COUNT_N };
+static GHashTable *counts;
 static GPtrArray *events;
 static GArray *fail_rules;
 static guint64 any_calls;
@@ -179,13 +181,13 @@ void sim_log_event(const char *fmt, ...)
     va_end(ap);
 }
 
-static guint64 *counter(SimFileKind kind, unsigned long req)
+static uint64_t *counter(SimFileKind kind, unsigned long req)
 {
     const char *name = sim_ioctl_name(kind, req);
-    guint64 *c = g_hash_table_lookup(counts, name);
+    uint64_t *c = g_hash_table_lookup(counts, name);
 
     if (!c) {
-        c = g_new0(guint64, 2);
+        c = g_new0(uint64_t, COUNT_N);
         g_hash_table_insert(counts, (gpointer)name, c);
     }
     return c;
@@ -194,16 +196,18 @@ static guint64 *counter(SimFileKind kind, unsigned long req)
 int sim_log_ioctl(SimFileKind kind, unsigned long req)
 {
     const IoctlName *n = ioctl_lookup(kind, req);
-    guint64 *c = counter(kind, req);
+    uint64_t *c = counter(kind, req);
 
-    c[0]++;
+    c[COUNT_CALLS]++;
     any_calls++;
+    /* an injected failure still entered the kernel */
+    sim_model_begin(&c[COUNT_MODEL_NS]);
     for (guint i = 0; i < fail_rules->len; i++) {
         FailRule *r = &g_array_index(fail_rules, FailRule, i);
-        if ((r->ioctl && r->ioctl == n && r->nth == c[0]) ||
+        if ((r->ioctl && r->ioctl == n && r->nth == c[COUNT_CALLS]) ||
             (!r->ioctl && r->nth == any_calls)) {
             sim_log_event("%s: injected failure %d (call %" PRIu64 ")",
-                          sim_ioctl_name(kind, req), r->err, c[0]);
+                          sim_ioctl_name(kind, req), r->err, c[COUNT_CALLS]);
             return r->err;
         }
     }
@@ -212,8 +216,9 @@ int sim_log_ioctl(SimFileKind kind, unsigned long req)
 
 void sim_log_ioctl_result(SimFileKind kind, unsigned long req, long ret)
 {
+    sim_model_end();
     if (ret < 0) {
-        counter(kind, req)[1]++;
+        counter(kind, req)[COUNT_ERRORS]++;
         sim_log_event("%s -> %s", sim_ioctl_name(kind, req), strerror(-ret));
     }
 }
@@ -223,7 +228,7 @@ void sim_log_ioctl_result(SimFileKind kind, unsigned long req, long ret)
  * program that exports functions of the same names (QEMU does), and the
  * documents here are small and flat.
  */
-static void json_string(GString *out, const char *str)
+void sim_json_string(GString *out, const char *str)
 {
     g_string_append_c(out, '"');
     for (const char *p = str; *p; p++) {
@@ -260,30 +265,44 @@ static void write_json(const char *template, GString *doc)
     }
 }
 
-void sim_log_dump(void)
+void sim_log_ioctls_json(GString *out, const char *sep)
 {
-    g_autoptr(GString) doc = g_string_new("{\n  \"ioctls\": {");
     GHashTableIter it;
     gpointer key, value;
     bool first = true;
+
+    g_string_append_c(out, '{');
+    g_hash_table_iter_init(&it, counts);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        uint64_t *c = value;
+
+        g_string_append(out, first ? sep + 1 : sep);
+        sim_json_string(out, key);
+        g_string_append_printf(out, ": {\"calls\": %" PRIu64
+                               ", \"errors\": %" PRIu64
+                               ", \"model_ns\": %" PRIu64 "}",
+                               c[COUNT_CALLS], c[COUNT_ERRORS],
+                               c[COUNT_MODEL_NS]);
+        first = false;
+    }
+    g_string_append_c(out, '}');
+}
+
+void sim_log_dump(void)
+{
+    g_autoptr(GString) doc = g_string_new("{\n  \"ioctls\": ");
 
     if (!log_path || !counts) {
         return;
     }
     sim_lock();
-    g_hash_table_iter_init(&it, counts);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        guint64 *c = value;
-        g_string_append(doc, first ? "\n    " : ",\n    ");
-        json_string(doc, key);
-        g_string_append_printf(doc, ": {\"calls\": %" PRIu64
-                               ", \"errors\": %" PRIu64 "}", c[0], c[1]);
-        first = false;
-    }
-    g_string_append(doc, "\n  },\n  \"events\": [");
+    sim_log_ioctls_json(doc, ",\n    ");
+    g_string_append(doc, ",\n  \"model\": ");
+    sim_model_json(doc);
+    g_string_append(doc, ",\n  \"events\": [");
     for (guint i = 0; i < events->len; i++) {
         g_string_append(doc, i ? ",\n    " : "\n    ");
-        json_string(doc, g_ptr_array_index(events, i));
+        sim_json_string(doc, g_ptr_array_index(events, i));
     }
     g_string_append(doc, "\n  ]\n}\n");
     write_json(log_path, doc);

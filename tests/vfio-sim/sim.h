@@ -39,6 +39,8 @@ typedef struct SimIommuConfig {
     uint32_t dma_avail;         /* type1 max mappings */
     uint64_t memlock;           /* bytes that may be pinned; 0: no limit */
     bool incompatible_domain;   /* one device's domains per IOAS */
+    uint64_t ioctl_ns;          /* modelled cost of any ioctl (model.c) */
+    uint64_t pin_ns_per_page;   /* modelled cost of pinning one page */
 } SimIommuConfig;
 
 typedef struct SimDeviceConfig {
@@ -64,12 +66,17 @@ SimConfig *sim_config_load(const char *path, Error **errp);
 
 /* ---- DMA address spaces (a type1 container or an IOAS) ---- */
 
-/* Pinned user memory, shared by the areas IOAS_COPY made from one map. */
+/*
+ * User memory, shared by the areas IOAS_COPY made from one map.  It is
+ * pinned while at least one area in a space with a domain uses it.
+ */
 typedef struct SimPages {
     int refs;
+    int domain_refs;            /* areas in spaces with a domain */
     uint64_t va;
     uint64_t len;
     bool pinned;
+    bool reserved;              /* a BAR mmap: PFNs followed, never pinned */
 } SimPages;
 
 typedef struct SimArea {
@@ -77,23 +84,38 @@ typedef struct SimArea {
     uint64_t len;
     SimPages *pages;
     uint64_t pages_off;         /* where in @pages this area starts */
+    bool readonly;
+    bool in_domain;             /* holds one of @pages' domain_refs */
 } SimArea;
+
+typedef enum SimSpaceKind {
+    SIM_SPACE_CONTAINER,        /* a type1 container */
+    SIM_SPACE_IOAS,             /* an iommufd IOAS */
+} SimSpaceKind;
 
 typedef struct SimSpace {
     GTree *areas;               /* uint64_t *iova -> SimArea */
     bool has_domain;            /* pages are pinned while true */
+    SimSpaceKind kind;
+    uint32_t id;                /* container number or IOAS id */
 } SimSpace;
 
-SimSpace *sim_space_new(void);
+/* A new empty space, listed by sim_spaces_json() until freed. */
+SimSpace *sim_space_new(SimSpaceKind kind, uint32_t id);
 void sim_space_free(SimSpace *s);
 /* The first area overlapping [iova, iova + len), or NULL. */
 SimArea *sim_space_overlap(SimSpace *s, uint64_t iova, uint64_t len);
 /* Adds an area; pins if the space has a domain.  Returns 0 or -errno. */
 int sim_space_add(SimSpace *s, uint64_t iova, uint64_t len, SimPages *pages,
-                  uint64_t pages_off);
+                  uint64_t pages_off, bool readonly);
+/* Appends every live space and its areas (sorted by IOVA) as a JSON array */
+void sim_spaces_json(GString *out);
 void sim_space_remove(SimSpace *s, SimArea *a);
 guint sim_space_count(SimSpace *s);
-/* Pins every area (a domain appeared); -ENOMEM leaves nothing pinned new. */
+/*
+ * A domain appears (pins every area; a failure leaves nothing pinned new)
+ * or goes away (unpins what no other domain needs).
+ */
 int sim_space_set_domain(SimSpace *s, bool on);
 /* The process VA for @iova, if @len bytes from it are mapped; else 0. */
 uint64_t sim_space_translate(SimSpace *s, uint64_t iova, uint64_t len);
@@ -202,6 +224,8 @@ long sim_iommufd_attach(SimDevice *d, uint32_t *pt_id);
 long sim_iommufd_detach(SimDevice *d);
 SimIommufd *sim_iommufd_of_fd(int fd);
 bool sim_container_is_type1(SimContainer *c);
+/* The container's number (from 1, in order of opening) */
+uint32_t sim_container_id(SimContainer *c);
 SimSpace *sim_container_space(SimContainer *c);
 SimSpace *sim_hwpt_space(SimHwpt *h);
 
@@ -262,12 +286,60 @@ int sim_log_ioctl(SimFileKind kind, unsigned long req);
 void sim_log_ioctl_result(SimFileKind kind, unsigned long req, long ret);
 const char *sim_ioctl_name(SimFileKind kind, unsigned long req);
 void sim_log_dump(void);
+/* Appends the per-ioctl counters as a JSON object; @sep between members */
+void sim_log_ioctls_json(GString *out, const char *sep);
+void sim_json_string(GString *out, const char *str);
 /* Leak report counters */
 extern int sim_live_ioas, sim_live_hwpt, sim_live_fds;
 extern uint64_t sim_pinned_bytes;
 extern bool sim_used;           /* this process opened a simulated node */
 extern guint sim_live_areas;
 void sim_report_write(void);
+
+/* ---- the modelled kernel cost (model.c): counted, never slept ---- */
+
+/* An ioctl starts: charges ioctl-ns to *@model_ns, which gets later charges */
+void sim_model_begin(uint64_t *model_ns);
+void sim_model_end(void);
+/* [va, va + len) is pinned: charges pin-ns-per-page for each page */
+void sim_model_pin(uint64_t va, uint64_t len);
+/* Appends {"pinned_pages": n, "kernel_ns": n} */
+void sim_model_json(GString *out);
+
+/* ---- the map/unmap/copy history (events.c) ---- */
+
+typedef struct SimMapEvent {
+    uint64_t iova, size, vaddr;
+    uint32_t space_id;
+    int16_t result;             /* 0 or -errno */
+    uint8_t op;                 /* SIM_EVENT_* */
+    uint8_t space_kind;         /* SimSpaceKind */
+    bool has_vaddr;
+} SimMapEvent;
+
+enum { SIM_EVENT_MAP, SIM_EVENT_UNMAP, SIM_EVENT_COPY };
+
+/* Records the call if it is a map, unmap or copy of a simulated file */
+void sim_event_ioctl(SimFile *f, unsigned long req, const void *arg,
+                     long ret);
+/* How many events were recorded so far */
+uint64_t sim_event_seq(void);
+/*
+ * The kept events with seq >= @from (a copy the caller frees); *@first
+ * gets the seq of its first element.  Older ones may have been dropped.
+ */
+GArray *sim_events_since(uint64_t from, uint64_t *first);
+/* Appends one event as a JSON object */
+void sim_event_json(GString *out, const SimMapEvent *e, uint64_t seq);
+
+/* ---- the control socket (control.c) ---- */
+
+/* Listens on VFIO_SIM_CONTROL if set; exits on an unusable path */
+void sim_control_init(void);
+/* The process starts using the simulation: take over the path if needed */
+void sim_control_claim(void);
+/* Removes the socket file if this process made it */
+void sim_control_exit(void);
 
 void sim_lock(void);
 void sim_unlock(void);

@@ -9,6 +9,7 @@
  */
 #include "qemu/osdep.h"
 #include <dlfcn.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -154,7 +155,10 @@ int sim_file_open(SimFileKind kind, dev_t rdev, const char *name,
     g_hash_table_insert(files_by_fd, GINT_TO_POINTER(fd), f);
     g_hash_table_insert(files_by_ino, GSIZE_TO_POINTER(f->ino), f);
     sim_live_fds++;
-    sim_used = true;
+    if (!sim_used) {
+        sim_used = true;
+        sim_control_claim();
+    }
     *out = f;
     return fd;
 }
@@ -292,6 +296,7 @@ static bool device_create(SimDeviceConfig *c, Error **errp)
 
 static void sim_exit(void)
 {
+    sim_control_exit();
     sim_log_dump();
     sim_report_write();
     sim_sysfs_destroy();
@@ -313,6 +318,27 @@ static void resolve_libc(void)
     R(dup3);
     R(fcntl);
 #undef R
+}
+
+/*
+ * A fork while another thread (the control socket's) holds the lock would
+ * leave the child's copy locked for good, and a recursive mutex cannot be
+ * unlocked by the child's thread, whose id differs: the child gets a new
+ * lock instead, which is safe because it has no other thread.
+ */
+static void fork_prepare(void)
+{
+    sim_lock();
+}
+
+static void fork_parent(void)
+{
+    sim_unlock();
+}
+
+static void fork_child(void)
+{
+    g_rec_mutex_init(&sim_mutex);
 }
 
 __attribute__((constructor))
@@ -344,6 +370,8 @@ static void sim_init(void)
         exit(1);
     }
     atexit(sim_exit);
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
     sim_ready = true;
     sim_unlock();
+    sim_control_init();
 }

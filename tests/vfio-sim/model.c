@@ -1,0 +1,52 @@
+/*
+ * vfio-sim: the modelled kernel cost of the simulated calls
+ *
+ * [iommu] ioctl-ns is charged for every call on a simulated file and
+ * pin-ns-per-page for every page the simulated kernel pins (dma.c decides
+ * when pages are pinned; docs/devel/vfio-sim.rst gives the rules and their
+ * sources).  The cost is only counted, never slept, so a benchmark can add
+ * it to what it measured without the simulation slowing the program down.
+ * Pages are counted even when the price is 0.
+ */
+#include "qemu/osdep.h"
+#include "sim.h"
+
+static uint64_t *current_ns;    /* the running ioctl's model_ns counter */
+static uint64_t pinned_pages;   /* pages pinned so far, each pin counted */
+static uint64_t kernel_ns;      /* everything charged so far */
+
+static void charge(uint64_t ns)
+{
+    kernel_ns += ns;
+    if (current_ns) {
+        *current_ns += ns;
+    }
+}
+
+void sim_model_begin(uint64_t *model_ns)
+{
+    current_ns = model_ns;
+    charge(sim_cfg ? sim_cfg->iommu.ioctl_ns : 0);
+}
+
+void sim_model_end(void)
+{
+    current_ns = NULL;
+}
+
+void sim_model_pin(uint64_t va, uint64_t len)
+{
+    /* the kernel pins whole pages: every page the range touches */
+    uint64_t pages = (QEMU_ALIGN_UP(va + len, SIM_PAGE) -
+                      QEMU_ALIGN_DOWN(va, SIM_PAGE)) / SIM_PAGE;
+
+    pinned_pages += pages;
+    charge(pages * sim_cfg->iommu.pin_ns_per_page);
+}
+
+void sim_model_json(GString *out)
+{
+    g_string_append_printf(out, "{\"pinned_pages\": %" PRIu64
+                           ", \"kernel_ns\": %" PRIu64 "}", pinned_pages,
+                           kernel_ns);
+}
