@@ -28,14 +28,17 @@ Scenarios (see SCENARIOS):
 """
 
 import argparse
-import array
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import time
+from pathlib import Path
+
+# The bench guest sees the host's tree through its 9p root, so the shared
+# client is found next to this file there as on the host.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pylib"))
+from qemu_client import Qemu  # noqa: E402
 
 EDU_ID = 0x11e81234
 BAR_A = 0xfe000000
@@ -52,185 +55,40 @@ TRACE = ("vfio_pci_reset", "vfio_container_*", "vfio_dma_map",
          "vfio_dma_copy", "vfio_dma_unmap")
 
 
-class Fail(RuntimeError):
-    pass
-
-
-class Qtest:
-    def __init__(self, conn):
-        self.conn = conn
-        self.buf = b""
-
-    def cmd(self, line):
-        self.conn.sendall((line + "\n").encode())
-        while True:
-            while b"\n" not in self.buf:
-                data = self.conn.recv(65536)
-                if not data:
-                    raise Fail(f"qtest closed after '{line}'")
-                self.buf += data
-            reply, self.buf = self.buf.split(b"\n", 1)
-            reply = reply.decode()
-            if reply.startswith("IRQ"):
-                continue
-            if not reply.startswith("OK"):
-                raise Fail(f"qtest '{line}' -> '{reply}'")
-            return reply[3:].strip()
-
-    @staticmethod
-    def _addr(bus, slot, off):
-        return 0x80000000 | (bus << 16) | (slot << 11) | (off & 0xfc)
-
-    def cfg_read(self, bus, slot, off, width=4):
-        self.cmd(f"outl 0xcf8 {self._addr(bus, slot, off):#x}")
-        port = 0xcfc + (off & 3)
-        op = {4: "inl", 2: "inw", 1: "inb"}[width]
-        return int(self.cmd(f"{op} {port:#x}"), 16)
-
-    def cfg_write(self, bus, slot, off, val, width=4):
-        self.cmd(f"outl 0xcf8 {self._addr(bus, slot, off):#x}")
-        port = 0xcfc + (off & 3)
-        op = {4: "outl", 2: "outw", 1: "outb"}[width]
-        self.cmd(f"{op} {port:#x} {val:#x}")
-
-    def readl(self, addr):
-        return int(self.cmd(f"readl {addr:#x}"), 16)
-
-    def writel(self, addr, val):
-        self.cmd(f"writel {addr:#x} {val:#x}")
-
-
-class Qmp:
-    def __init__(self, path, deadline):
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.buf = b""
-        self.events = []
-        self.sock.settimeout(ANSWER_TIMEOUT)  # a hung QEMU fails the run
-        self._read()                        # greeting
-        self.execute("qmp_capabilities")
-
-    def _read(self):
-        while b"\n" not in self.buf:
-            data = self.sock.recv(65536)
-            if not data:
-                raise Fail("QMP closed")
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def execute(self, cmd, fds=(), **args):
-        msg = {"execute": cmd}
-        if args:
-            msg["arguments"] = args
-        data = (json.dumps(msg) + "\n").encode()
-        if fds:
-            self.sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                        array.array("i", fds))])
-        else:
-            self.sock.sendall(data)
-        while True:
-            reply = self._read()
-            if "event" in reply:
-                self.events.append(reply)
-                continue
-            return reply
-
-    def wait_event(self, name, timeout=30):
-        deadline = time.monotonic() + timeout
-        while True:
-            for e in self.events:
-                if e["event"] == name:
-                    self.events.remove(e)
-                    return e
-            if time.monotonic() > deadline:
-                raise Fail(f"no {name} event")
-            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
-            try:
-                self.events.append(self._read())
-            except socket.timeout:
-                pass
-            finally:
-                self.sock.settimeout(ANSWER_TIMEOUT)
-
-
 class Guest:
     """One QEMU process and the guest we play for it."""
 
-    def __init__(self, args, name, extra, wait_qtest=True):
+    def __init__(self, args, name, extra):
         self.args = args
-        self.name = name
         tmp = os.environ.get("TMPDIR", "/tmp")
-        self.qtest_path = os.path.join(tmp, f"gaps-{name}-{os.getpid()}.qt")
-        self.qmp_path = os.path.join(tmp, f"gaps-{name}-{os.getpid()}.qmp")
-        self.trace_path = os.path.join(tmp, f"gaps-{name}-{os.getpid()}.trc")
-        self.err_path = os.path.join(tmp, f"gaps-{name}-{os.getpid()}.err")
-        self.events_path = os.path.join(tmp, f"gaps-{name}-{os.getpid()}.ev")
+        tag = f"gaps-{name}-{os.getpid()}"
+        self.trace_path = os.path.join(tmp, f"{tag}.trc")
+        self.events_path = os.path.join(tmp, f"{tag}.ev")
         with open(self.events_path, "w") as f:
             f.write("\n".join(TRACE) + "\n")
-        for p in (self.qtest_path, self.qmp_path):
-            if os.path.exists(p):
-                os.unlink(p)
-        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        srv.bind(self.qtest_path)
-        srv.listen(1)
-        srv.settimeout(60)
-        argv = [args.qemu, "-M", "q35", "-m", "256M", "-nodefaults",
-                "-display", "none", "-qtest", f"unix:{self.qtest_path}",
-                "-qtest-log", "none",
-                "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
-                "-trace", f"events={self.events_path},"
-                          f"file={self.trace_path}"] + extra
-        self.argv = argv
-        self.err = open(self.err_path, "w+")
-        env = dict(os.environ)
         # the simulated kernel, for QEMU only (not for this interpreter)
-        if os.environ.get("GAPS_QEMU_PRELOAD"):
-            env["LD_PRELOAD"] = os.environ["GAPS_QEMU_PRELOAD"]
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=self.err, stderr=self.err,
-                                     env=env)
+        preload = os.environ.get("GAPS_QEMU_PRELOAD")
+        self.vm = Qemu([args.qemu, "-M", "q35", "-m", "256M", "-nodefaults",
+                        "-display", "none",
+                        "-trace", f"events={self.events_path},"
+                                  f"file={self.trace_path}"] + extra,
+                       workdir=tmp, name=tag,
+                       env={"LD_PRELOAD": preload} if preload else None,
+                       answer_timeout=ANSWER_TIMEOUT)  # a hung QEMU fails
         try:
-            conn = self._accept(srv)
-        finally:
-            srv.close()
-        conn.settimeout(ANSWER_TIMEOUT)
-        self.qt = Qtest(conn)
-        self.qmp = Qmp(self.qmp_path, time.monotonic() + 60)
-        self._wait_running()
+            self.vm.start()
+            self.vm.wait_running()
+        except BaseException:
+            self.close()
+            raise
+        self.qmp = self.vm.qmp
+        self.qt = self.vm.qtest
 
-    def _accept(self, srv):
-        deadline = time.monotonic() + 60
-        srv.settimeout(0.2)
-        while time.monotonic() < deadline:
-            try:
-                return srv.accept()[0]
-            except socket.timeout:
-                if self.proc.poll() is not None:
-                    self.err.seek(0)
-                    raise Fail(f"QEMU exited with {self.proc.returncode}: "
-                               f"{self.err.read().strip()[-2000:]}")
-        raise Fail("QEMU never connected to the qtest socket")
-
-    def _wait_running(self):
-        for _ in range(600):
-            r = self.qmp.execute("query-status")
-            if r.get("return", {}).get("status") == "running":
-                return
-            time.sleep(0.05)
-        raise Fail("QEMU did not reach 'running'")
+    def cfg(self, bus, slot):
+        return self.qt.pci(slot, bus)
 
     def stderr(self):
-        self.err.flush()
-        self.err.seek(0)
-        return self.err.read()
+        return self.vm.output()
 
     def trace(self):
         try:
@@ -240,21 +98,14 @@ class Guest:
             return ""
 
     def close(self):
-        try:
-            self.qmp.execute("quit")
-        except Exception:       # noqa: BLE001 (the process may be gone)
-            pass
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        out = {"argv": self.argv, "pid": self.proc.pid,
-               "exit": self.proc.returncode,
-               "stderr": self.stderr()[-6000:], "trace": self.trace()}
-        self.err.close()
-        for p in (self.qtest_path, self.qmp_path, self.trace_path,
-                  self.err_path, self.events_path):
+        vm = self.vm
+        if vm.proc:
+            vm.quit(20)
+        out = {"argv": vm.argv, "pid": vm.proc.pid if vm.proc else None,
+               "exit": vm.status, "stderr": self.stderr()[-6000:],
+               "trace": self.trace()}
+        vm.close()
+        for p in (vm.log_path, self.trace_path, self.events_path):
             if os.path.exists(p):
                 os.unlink(p)
         return out
@@ -264,31 +115,27 @@ class Guest:
     def setup_root_port(self, slot=ROOT_PORT_SLOT, bus=1, base=BAR_A,
                         limit=BAR_B):
         """Bus numbers and a memory window [base, limit + 1 MiB)."""
-        q = self.qt
-        q.cfg_write(0, slot, 0x18, (bus << 16) | (bus << 8))   # pri/sec/sub
-        q.cfg_write(0, slot, 0x20, ((limit >> 16) << 16) | (base >> 16))
-        q.cfg_write(0, slot, 0x04, 0x6, 2)
+        port = self.cfg(0, slot)
+        port.cfg_write(0x18, (bus << 16) | (bus << 8))   # pri/sec/sub
+        port.cfg_write(0x20, ((limit >> 16) << 16) | (base >> 16))
+        port.cfg_write(0x04, 0x6, 2)
 
     def power_off_slot(self, slot=ROOT_PORT_SLOT):
         """What a guest does after the attention button: slot power off."""
-        q = self.qt
-        cap = q.cfg_read(0, slot, 0x34, 1)
-        for _ in range(48):
-            if not cap:
-                break
-            if q.cfg_read(0, slot, cap, 1) == 0x10:      # PCI Express
-                sltctl = cap + 0x18
-                v = q.cfg_read(0, slot, sltctl, 2)
-                # power controller off, power indicator off
-                q.cfg_write(0, slot, sltctl, v | 0x400 | 0x300, 2)
-                return True
-            cap = q.cfg_read(0, slot, cap + 1, 1)
-        return False
+        port = self.cfg(0, slot)
+        cap = port.find_capability(0x10)                # PCI Express
+        if not cap:
+            return False
+        sltctl = cap + 0x18
+        v = port.cfg_read(sltctl, 2)
+        # power controller off, power indicator off
+        port.cfg_write(sltctl, v | 0x400 | 0x300, 2)
+        return True
 
     def place_bar(self, bus, slot, addr, cmd=0x6):
-        q = self.qt
-        q.cfg_write(bus, slot, 0x10, addr)
-        q.cfg_write(bus, slot, 0x04, cmd, 2)
+        dev = self.cfg(bus, slot)
+        dev.cfg_write(0x10, addr)
+        dev.cfg_write(0x04, cmd, 2)
 
     def edu_regs(self, bar):
         return {"id": self.qt.readl(bar), "liveness": self.qt.readl(bar + 4),
@@ -307,30 +154,27 @@ class Guest:
         """RAM -> edu -> RAM through the host IOMMU; True if data matches."""
         q = self.qt
         pattern = bytes((i * 7 + seed) & 0xff for i in range(256))
-        q.cmd(f"write {RAM_SRC:#x} 256 0x{pattern.hex()}")
-        q.cmd(f"memset {RAM_DST:#x} 256 0")
+        q.memwrite(RAM_SRC, pattern)
+        q.memset(RAM_DST, 256, 0)
         for src, dst, cmd in ((RAM_SRC, 0x40000, 1), (0x40000, RAM_DST, 3)):
-            q.cmd(f"writeq {bar + 0x80:#x} {src:#x}")
-            q.cmd(f"writeq {bar + 0x88:#x} {dst:#x}")
-            q.cmd(f"writeq {bar + 0x90:#x} 256")
-            q.cmd(f"writeq {bar + 0x98:#x} {cmd:#x}")
+            q.writeq(bar + 0x80, src)
+            q.writeq(bar + 0x88, dst)
+            q.writeq(bar + 0x90, 256)
+            q.writeq(bar + 0x98, cmd)
             for _ in range(300):
-                if not int(q.cmd(f"readq {bar + 0x98:#x}"), 16) & 1:
+                if not q.readq(bar + 0x98) & 1:
                     break
                 time.sleep(0.01)
-        back = q.cmd(f"read {RAM_DST:#x} 256")
-        return bytes.fromhex(back[2:]) == pattern
+        return q.memread(RAM_DST, 256) == pattern
 
     def secondary_bus_reset(self, slot=ROOT_PORT_SLOT):
-        q = self.qt
-        ctl = q.cfg_read(0, slot, 0x3e, 2)
-        q.cfg_write(0, slot, 0x3e, ctl | 0x40, 2)
-        q.cfg_write(0, slot, 0x3e, ctl & ~0x40, 2)
+        port = self.cfg(0, slot)
+        ctl = port.cfg_read(0x3e, 2)
+        port.cfg_write(0x3e, ctl | 0x40, 2)
+        port.cfg_write(0x3e, ctl & ~0x40, 2)
 
     def system_reset(self):
-        r = self.qmp.execute("system_reset")
-        if "error" in r:
-            raise Fail(f"system_reset: {r['error']}")
+        self.qmp.cmd("system_reset")
         self.qmp.wait_event("RESET")
 
 
@@ -362,7 +206,7 @@ def scenario_reset(args, res):
               + vfio_dev(args.backend, bdf, ",bus=rp0,id=hd0"))
     try:
         g.setup_root_port()
-        res["config0"] = g.qt.cfg_read(1, 0, 0)
+        res["config0"] = g.cfg(1, 0).cfg_read(0)
         # p2p: program the BAR, toggle decoding, move it
         g.place_bar(1, 0, BAR_A)
         g.place_bar(1, 0, BAR_A, cmd=0x4)
@@ -384,7 +228,7 @@ def scenario_reset(args, res):
         n1 = count(g.trace(), r"vfio_pci_reset .*ok=1")
         g.secondary_bus_reset()
         res["resets_by_sbr"] = count(g.trace(), r"vfio_pci_reset .*ok=1") - n1
-        res["command_after_sbr"] = g.qt.cfg_read(1, 0, 4, 2)
+        res["command_after_sbr"] = g.cfg(1, 0).cfg_read(4, 2)
         g.place_bar(1, 0, BAR_A)
         res["after_sbr"] = g.edu_regs(BAR_A)
         res["dma_after_sbr"] = g.edu_dma(BAR_A, 11)
@@ -398,10 +242,10 @@ def scenario_noreset(args, res):
               iommufd_args(args.backend)
               + vfio_dev(args.backend, bdf, f",addr={DEV_SLOT:#x}"))
     try:
-        res["config0"] = g.qt.cfg_read(0, DEV_SLOT, 0)
+        res["config0"] = g.cfg(0, DEV_SLOT).cfg_read(0)
         g.system_reset()
         g.system_reset()
-        res["config0_after"] = g.qt.cfg_read(0, DEV_SLOT, 0)
+        res["config0_after"] = g.cfg(0, DEV_SLOT).cfg_read(0)
     finally:
         res.update(g.close())
 
@@ -572,7 +416,7 @@ def scenario_hotplug(args, res):
                           f"addr={ROOT_PORT_SLOT:#x}"])
     steps = res["steps"] = {}
     try:
-        pid = g.proc.pid
+        pid = g.vm.proc.pid
         res["before"] = proc_facts(pid)
         if args.backend == "iommufd" and args.no_fd_passing:
             steps["object_add"] = g.qmp.execute(
@@ -601,7 +445,7 @@ def scenario_hotplug(args, res):
                 host=bdf, iommufd="off")
         res["plugged"] = proc_facts(pid)
         g.setup_root_port()
-        res["config0"] = g.qt.cfg_read(1, 0, 0)
+        res["config0"] = g.cfg(1, 0).cfg_read(0)
         g.place_bar(1, 0, BAR_A)
         res["dma"] = g.edu_dma(BAR_A)
         # does a BAR mapping of the hot-plugged device work on a later try?
