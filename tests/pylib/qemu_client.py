@@ -498,10 +498,10 @@ class Qemu:
     def quit(self, timeout=QUIT_TIMEOUT):
         """QMP quit (SIGTERM without QMP, or if QMP fails); returns the
         exit status (negative: the signal), see wait()."""
+        if self.qmp_mode is None:
+            return self.terminate(timeout)
         if self.proc.poll() is None:
             try:
-                if self.qmp_mode is None:
-                    raise QemuError("no QMP")
                 self.qmp.execute("quit")
             except (QemuError, OSError, ValueError):
                 # the socket may close before the reply: give it a moment
