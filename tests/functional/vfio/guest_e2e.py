@@ -40,15 +40,18 @@ Exit status 0 once the JSON is written; the host side judges it.
 """
 
 import argparse
-import base64
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+# The bench guest sees the host's tree through its 9p root, so the shared
+# client is found next to this file there as on the host.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pylib"))
+from qemu_client import Qemu, QemuTimeout, QmpError  # noqa: E402
 
 EDU_ID = 0x11e81234
 SLOT = 4
@@ -67,7 +70,6 @@ EVENT_TIMEOUT = 20
 
 PCI_COMMAND = 0x04
 PCI_BAR0 = 0x10
-PCI_CAP_PTR = 0x34
 PCI_INT_PIN = 0x3d
 PCI_CAP_ID_MSI = 0x05
 
@@ -109,149 +111,6 @@ class E2EError(RuntimeError):
     pass
 
 
-class Qtest:
-    """The VMM's qtest connection: commands answered 'OK ...'; 'IRQ' lines
-    arrive at any time and are kept in self.irqs."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.buf = b""
-        self.irqs = []
-
-    def _line(self, deadline):
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no line on the qtest socket")
-            self.conn.settimeout(left)
-            try:
-                chunk = self.conn.recv(65536)
-            except socket.timeout:
-                raise TimeoutError("no line on the qtest socket") from None
-            if not chunk:
-                raise E2EError("the VMM closed the qtest socket")
-            self.buf += chunk
-        line, _, self.buf = self.buf.partition(b"\n")
-        return line.decode(errors="replace").strip()
-
-    def cmd(self, text, timeout=ANSWER_TIMEOUT):
-        self.conn.sendall(text.encode() + b"\n")
-        deadline = time.monotonic() + timeout
-        while True:
-            line = self._line(deadline)
-            if line.startswith("IRQ"):
-                self.irqs.append(line)
-                continue
-            if not line.startswith("OK"):
-                raise E2EError(f"qtest '{text}' answered '{line}'")
-            return line[2:].strip()
-
-    def wait_irq(self, wanted, timeout=EVENT_TIMEOUT):
-        """Wait for an 'IRQ raise|lower N' line; returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, line in enumerate(self.irqs):
-                if line.startswith(f"IRQ {wanted}"):
-                    del self.irqs[:i + 1]
-                    return line
-            try:
-                self.irqs.append(self._line(deadline))
-            except TimeoutError:
-                raise E2EError(f"no 'IRQ {wanted}' within {timeout} s "
-                               f"(seen: {self.irqs})") from None
-
-    # guest-physical memory and port I/O
-    def readl(self, addr):
-        return int(self.cmd(f"readl {addr:#x}"), 0) & 0xffffffff
-
-    def writel(self, addr, value):
-        self.cmd(f"writel {addr:#x} {value & 0xffffffff:#x}")
-
-    def write_bytes(self, addr, data):
-        b64 = base64.b64encode(data).decode()
-        self.cmd(f"b64write {addr:#x} {len(data)} {b64}")
-
-    def read_bytes(self, addr, size):
-        return base64.b64decode(self.cmd(f"b64read {addr:#x} {size}"))
-
-    # configuration mechanism #1 on bus 0, slot SLOT, function 0
-    def _cf8(self, reg):
-        self.cmd(f"outl 0xcf8 {0x80000000 | (SLOT << 11) | (reg & 0xfc):#x}")
-
-    def cfg_read(self, reg, size=4):
-        self._cf8(reg)
-        op = {1: "inb", 2: "inw", 4: "inl"}[size]
-        return int(self.cmd(f"{op} {0xcfc + (reg & 3):#x}"), 0)
-
-    def cfg_write(self, reg, value, size=4):
-        self._cf8(reg)
-        op = {1: "outb", 2: "outw", 4: "outl"}[size]
-        self.cmd(f"{op} {0xcfc + (reg & 3):#x} {value:#x}")
-
-
-class QmpError(E2EError):
-    def __init__(self, cls, desc):
-        super().__init__(f"{cls}: {desc}")
-        self.desc = desc
-
-
-class Qmp:
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
-        self.events = []
-        self._msg(time.monotonic() + CONNECT_TIMEOUT)   # the greeting
-        self.cmd("qmp_capabilities")
-
-    def _msg(self, deadline):
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no QMP message")
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                raise TimeoutError("no QMP message") from None
-            if not chunk:
-                raise E2EError("the VMM closed the QMP socket")
-            self.buf += chunk
-        line, _, self.buf = self.buf.partition(b"\n")
-        return json.loads(line)
-
-    def cmd(self, name, fds=(), **args):
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        data = json.dumps(msg).encode() + b"\n"
-        if fds:
-            socket.send_fds(self.sock, [data], list(fds))
-        else:
-            self.sock.sendall(data)
-        deadline = time.monotonic() + ANSWER_TIMEOUT
-        while True:
-            m = self._msg(deadline)
-            if "event" in m:
-                self.events.append(m)
-            elif "error" in m:
-                raise QmpError(m["error"].get("class"), m["error"].get("desc"))
-            elif "return" in m:
-                return m["return"]
-
-    def wait_event(self, name, timeout=EVENT_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, ev in enumerate(self.events):
-                if ev["event"] == name:
-                    del self.events[:i + 1]
-                    return ev
-            try:
-                self.events.append(self._msg(deadline))
-            except TimeoutError:
-                raise E2EError(f"no {name} event within {timeout} s") \
-                    from None
-
-
 def cdev_path(bdf):
     d = f"/sys/bus/pci/devices/{bdf}/vfio-dev"
     names = [n for n in os.listdir(d) if n.startswith("vfio")]
@@ -267,54 +126,45 @@ class Vmm:
         binary_kind, self.expected, props, objects, extra = CONFIGS[name]
         self.name, self.kind = name, binary_kind
         binary = args.ours if binary_kind == "ours" else args.peer
-        self.fds = []
+        fds = []
         subst = {}
         if extra == "fds":
             iommu = os.open("/dev/iommu", os.O_RDWR)
             cdev = os.open(cdev_path(args.device), os.O_RDWR)
-            self.fds = [iommu, cdev]
+            fds = [iommu, cdev]
             subst = {"iommu_fd": iommu, "cdev_fd": cdev}
-        self.sock_path = os.path.join(workdir, f"qtest-{name}.sock")
-        if os.path.exists(self.sock_path):
-            os.unlink(self.sock_path)
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(self.sock_path)
-        listener.listen(1)
-        qmp_here, qmp_there = socket.socketpair()
         self.device_props = self._device(args.device, props.format(**subst))
         argv = [binary, "-M", "q35", "-m", args.mem, "-nodefaults",
-                "-display", "none",
-                "-qtest", f"unix:{self.sock_path}", "-qtest-log",
-                os.environ.get("E2E_QTEST_LOG", "/dev/null"),
-                "-chardev", f"socket,id=qmp,fd={qmp_there.fileno()}",
-                "-mon", "chardev=qmp,mode=control"]
+                "-display", "none"]
         for o in objects:
             argv += ["-object", o.format(**subst)]
         if trace:
             argv += ["-trace", "vfio_*"]
         argv += ["-device", self.device_props]
+        prefix = []
         if extra == "hide-iommu":
-            argv = ["unshare", "-m", "/bin/sh", "-c", HIDE_IOMMU, "sh"] + argv
-        self.argv = argv
-        self.log_path = os.path.join(workdir, f"vmm-{name}.log")
-        self.log = open(self.log_path, "w+")
-        self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=self.log,
-            stderr=subprocess.STDOUT,
-            pass_fds=[qmp_there.fileno()] + self.fds)
-        qmp_there.close()
-        for fd in self.fds:      # the VMM has its own copies now
-            os.close(fd)
+            prefix = ["unshare", "-m", "/bin/sh", "-c", HIDE_IOMMU, "sh"]
+        # QMP on a socketpair end the VMM inherits: nothing to connect to
+        # while time-to-ready is measured
+        self.vm = Qemu(argv, workdir=workdir, name=f"vmm-{name}", qmp="fd",
+                       qtest_log=os.environ.get("E2E_QTEST_LOG",
+                                                "/dev/null"),
+                       prefix=prefix, pass_fds=fds,
+                       connect_timeout=CONNECT_TIMEOUT,
+                       answer_timeout=ANSWER_TIMEOUT)
+        self.argv = self.vm.argv
         try:
-            conn = self._accept(listener)
+            self.vm.start()
+        except Exception:
+            self.vm.close()
+            raise
         finally:
-            listener.close()
-            os.unlink(self.sock_path)
-        self.connect_s = time.monotonic() - self.t0
-        self.qt = Qtest(conn)
-        self.qmp_sock = qmp_here
-        self.qmp = None
+            for fd in fds:      # the VMM has its own copies now
+                os.close(fd)
+        self.t0 = self.vm.t0
+        self.connect_s = self.vm.connect_s
+        self.qt = self.vm.qtest
+        self.pci = self.qt.pci(SLOT)
 
     def _device(self, bdf, props):
         dev = f"vfio-pci,id=hostdev0,addr={SLOT:#x}"
@@ -322,50 +172,21 @@ class Vmm:
             dev += f",host={bdf}"
         return dev + (f",{props}" if props else "")
 
-    def _accept(self, listener):
-        deadline = time.monotonic() + CONNECT_TIMEOUT
-        listener.settimeout(0.05)
-        while time.monotonic() < deadline:
-            try:
-                return listener.accept()[0]
-            except socket.timeout:
-                if self.proc.poll() is not None:
-                    raise E2EError(f"{self.name}: the VMM exited with "
-                                   f"{self.proc.returncode} before "
-                                   f"connecting: {self.output()[-1500:]}")
-        raise E2EError(f"{self.name}: the VMM never connected to qtest")
-
     def ready(self):
         """The first config read: returns (value, seconds since launch)."""
-        value = self.qt.cfg_read(0)
+        value = self.pci.cfg_read(0)
         return value, time.monotonic() - self.t0
 
     def monitor(self):
-        if not self.qmp:
-            self.qmp = Qmp(self.qmp_sock)
-        return self.qmp
+        return self.vm.qmp
 
     def output(self):
-        if not self.log.closed:
-            self.log.flush()
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
+        return self.vm.output()
 
     def stop(self):
         """Quit over QMP (SIGTERM if that fails); returns the exit status."""
-        try:
-            self.monitor().cmd("quit")
-        except Exception:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-        try:
-            status = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            status = self.proc.wait()
-        self.qt.conn.close()
-        self.qmp_sock.close()
-        self.log.close()
+        status = self.vm.quit(30)
+        self.vm.close()
         return status
 
 
@@ -380,16 +201,16 @@ def check_backend(vmm):
 
 
 def check_bar0(vmm):
-    qt = vmm.qt
-    qt.cfg_write(PCI_BAR0, 0xffffffff)
-    size = (~(qt.cfg_read(PCI_BAR0) & ~0xf) + 1) & 0xffffffff
+    qt, pci = vmm.qt, vmm.pci
+    pci.cfg_write(PCI_BAR0, 0xffffffff)
+    size = (~(pci.cfg_read(PCI_BAR0) & ~0xf) + 1) & 0xffffffff
     if size != 0x100000:
         raise E2EError(f"BAR0 sizes as {size:#x}, expected 1 MiB")
-    qt.cfg_write(PCI_BAR0, BAR_GPA)
-    got_bar = qt.cfg_read(PCI_BAR0) & ~0xf
+    pci.cfg_write(PCI_BAR0, BAR_GPA)
+    got_bar = pci.cfg_read(PCI_BAR0) & ~0xf
     if got_bar != BAR_GPA:
         raise E2EError(f"BAR0 reads {got_bar:#x} after writing {BAR_GPA:#x}")
-    qt.cfg_write(PCI_COMMAND, 0x2, 2)       # memory decoding only
+    pci.cfg_write(PCI_COMMAND, 0x2, 2)       # memory decoding only
     ident = qt.readl(BAR_GPA)
     qt.writel(BAR_GPA + 0x04, LIVENESS)
     got = qt.readl(BAR_GPA + 0x04)
@@ -416,15 +237,15 @@ def edu_dma(qt, src, dst, to_ram):
 
 def check_dma(vmm):
     qt = vmm.qt
-    qt.cfg_write(PCI_COMMAND, 0x6, 2)       # memory + bus master
+    vmm.pci.cfg_write(PCI_COMMAND, 0x6, 2)   # memory + bus master
     pattern = bytes((i * 7 + 0x3c) & 0xff for i in range(DMA_LEN))
-    qt.write_bytes(RAM_A, pattern)
-    qt.write_bytes(RAM_B, bytes(DMA_LEN))
+    qt.memwrite(RAM_A, pattern)
+    qt.memset(RAM_B, DMA_LEN, 0)
     t = time.monotonic()
     edu_dma(qt, RAM_A, EDU_BUF, False)
     edu_dma(qt, EDU_BUF, RAM_B, True)
     took = time.monotonic() - t
-    got = qt.read_bytes(RAM_B, DMA_LEN)
+    got = qt.memread(RAM_B, DMA_LEN)
     if got != pattern:
         bad = next(i for i in range(DMA_LEN) if got[i] != pattern[i])
         raise E2EError(f"RAM_B differs from the pattern at byte {bad}: "
@@ -435,14 +256,14 @@ def check_dma(vmm):
 
 def check_intx(vmm):
     qt = vmm.qt
-    pin = qt.cfg_read(PCI_INT_PIN, 1)
+    pin = vmm.pci.cfg_read(PCI_INT_PIN, 1)
     if pin != 1:
         raise E2EError(f"interrupt pin {pin}, expected 1 (INTA)")
     ioapic = "/machine/ioapic" if vmm.kind == "ours" else "ioapic"
     qt.cmd(f"irq_intercept_in {ioapic}")
     qt.irqs.clear()
     qt.writel(BAR_GPA + 0x60, 1)
-    raised = qt.wait_irq("raise")
+    raised = qt.wait_irq("raise", EVENT_TIMEOUT)
     qt.writel(BAR_GPA + 0x64, 0xffffffff)   # ack in the device
     lowered = None
     deadline = time.monotonic() + EVENT_TIMEOUT
@@ -450,39 +271,30 @@ def check_intx(vmm):
         qt.readl(BAR_GPA)           # the EOI: a slow-path access ends it
         try:
             lowered = qt.wait_irq("lower", timeout=0.5)
-        except E2EError:
+        except QemuTimeout:
             if time.monotonic() > deadline:
                 raise
     return f"'{raised}', then '{lowered}' after ack and EOI"
 
 
-def find_msi_cap(qt):
-    cap = qt.cfg_read(PCI_CAP_PTR, 1) & 0xfc
-    seen = set()
-    while cap and cap not in seen:
-        seen.add(cap)
-        if qt.cfg_read(cap, 1) == PCI_CAP_ID_MSI:
-            return cap
-        cap = qt.cfg_read(cap + 1, 1) & 0xfc
-    raise E2EError("no MSI capability")
-
-
 def check_msi(vmm):
-    qt = vmm.qt
-    cap = find_msi_cap(qt)
-    flags = qt.cfg_read(cap + 2, 2)
+    qt, pci = vmm.qt, vmm.pci
+    cap = pci.find_capability(PCI_CAP_ID_MSI)
+    if not cap:
+        raise E2EError("no MSI capability")
+    flags = pci.cfg_read(cap + 2, 2)
     is64 = bool(flags & 0x80)
     addr = DOORBELL if vmm.kind == "ours" else PEER_MSI_RAM
-    qt.cfg_write(cap + 4, addr)
+    pci.cfg_write(cap + 4, addr)
     if is64:
-        qt.cfg_write(cap + 8, 0)
-    qt.cfg_write(cap + (0xc if is64 else 0x8), MSI_DATA, 2)
+        pci.cfg_write(cap + 8, 0)
+    pci.cfg_write(cap + (0xc if is64 else 0x8), MSI_DATA, 2)
     if vmm.kind == "ours":
         vmm.monitor().cmd("x-query-msi-log", clear=True)
     else:
         qt.writel(PEER_MSI_RAM, 0)
-    qt.cfg_write(PCI_COMMAND, 0x6, 2)
-    qt.cfg_write(cap + 2, flags | 1, 2)     # enable, one vector
+    pci.cfg_write(PCI_COMMAND, 0x6, 2)
+    pci.cfg_write(cap + 2, flags | 1, 2)     # enable, one vector
     qt.writel(BAR_GPA + 0x64, 0xffffffff)
     qt.writel(BAR_GPA + 0x60, 2)
     deadline = time.monotonic() + EVENT_TIMEOUT
@@ -502,7 +314,7 @@ def check_msi(vmm):
             raise E2EError(f"no MSI within {EVENT_TIMEOUT} s")
         time.sleep(0.01)
     qt.writel(BAR_GPA + 0x64, 0xffffffff)
-    qt.cfg_write(cap + 2, flags & ~1, 2)
+    pci.cfg_write(cap + 2, flags & ~1, 2)
     return f"cap at {cap:#x} ({'64' if is64 else '32'}-bit), {detail}"
 
 
@@ -510,8 +322,8 @@ def check_replug(vmm, args):
     qmp = vmm.monitor()
     t = time.monotonic()
     qmp.cmd("device_del", id="hostdev0")
-    ev = qmp.wait_event("DEVICE_DELETED")
-    gone = vmm.qt.cfg_read(0)
+    ev = qmp.wait_event("DEVICE_DELETED", EVENT_TIMEOUT)
+    gone = vmm.pci.cfg_read(0)
     if gone != 0xffffffff:
         raise E2EError(f"config dword 0 reads {gone:#x} after the unplug")
     # Again by host=: an fd passed at start-up was the first device's
@@ -521,7 +333,7 @@ def check_replug(vmm, args):
         del props["fd"]
         props["host"] = args.device
     qmp.cmd("device_add", driver="vfio-pci", **props)
-    value = vmm.qt.cfg_read(0)
+    value = vmm.pci.cfg_read(0)
     if value != EDU_ID:
         raise E2EError(f"config dword 0 reads {value:#x} after re-plug")
     detail = (f"DEVICE_DELETED {ev['data'].get('device')}, re-plugged "
