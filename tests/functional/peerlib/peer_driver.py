@@ -27,29 +27,34 @@ import argparse
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+# The bench guest sees the host's tree through its 9p root, so the shared
+# client is found next to this file there as on the host.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pylib"))
+from qemu_client import Qemu  # noqa: E402
 
 PEER = "qemu-system-x86_64"
-# The assigned device's slot in the peer's q35: fixed, so the config
-# address below is too.
+# The assigned device's slot in the peer's q35.
 PEER_SLOT = 4
-CONFIG_ADDRESS = 0x80000000 | (PEER_SLOT << 11)
 EDU_ID = 0x11e81234
 CONNECT_TIMEOUT = 120
 ANSWER_TIMEOUT = 120
+EXIT_TIMEOUT = 60
 
 
 class PeerError(RuntimeError):
     pass
 
 
-def peer_argv(backend, bdf, mem, sock):
-    argv = [PEER, "-M", "q35", "-m", mem, "-nodefaults", "-display", "none",
-            "-qtest", f"unix:{sock}", "-qtest-log", "/dev/null"]
+def peer_argv(backend, bdf, mem, sock=None):
+    """The peer's command line, the device last; qemu_client adds the
+    qtest option.  @sock is unused: tests/bench/guest_ttr.py wraps this
+    function with that signature."""
+    argv = [PEER, "-M", "q35", "-m", mem, "-nodefaults", "-display", "none"]
     dev = f"vfio-pci,host={bdf},addr={PEER_SLOT:#x}"
     if backend == "iommufd":
         argv += ["-object", "iommufd,id=iommufd0"]
@@ -57,92 +62,29 @@ def peer_argv(backend, bdf, mem, sock):
     return argv + ["-device", dev]
 
 
-class QtestLink:
-    """The accepted qtest connection: one command, one 'OK ...' answer."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.buf = b""
-
-    def _line(self, deadline):
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise PeerError("no answer on the qtest socket")
-            self.conn.settimeout(left)
-            chunk = self.conn.recv(4096)
-            if not chunk:
-                raise PeerError("the peer closed the qtest socket")
-            self.buf += chunk
-        line, _, self.buf = self.buf.partition(b"\n")
-        return line.decode(errors="replace").strip()
-
-    def command(self, text, timeout=ANSWER_TIMEOUT):
-        self.conn.sendall(text.encode() + b"\n")
-        deadline = time.monotonic() + timeout
-        while True:
-            line = self._line(deadline)
-            if line.startswith("IRQ"):      # asynchronous; not our answer
-                continue
-            if not line.startswith("OK"):
-                raise PeerError(f"qtest '{text}' answered '{line}'")
-            return line[2:].strip()
-
-
-def accept(listener, proc):
-    """Wait for the peer's qtest connection; give up early if it exits."""
-    deadline = time.monotonic() + CONNECT_TIMEOUT
-    listener.settimeout(0.2)
-    while time.monotonic() < deadline:
-        try:
-            conn, _ = listener.accept()
-            return conn
-        except socket.timeout:
-            if proc.poll() is not None:
-                raise PeerError(f"the peer exited with {proc.returncode} "
-                                f"before connecting")
-    raise PeerError("the peer never connected to the qtest socket")
-
-
 def run_peer(backend, bdf, mem, workdir):
-    sock_path = os.path.join(workdir, f"qtest-{backend}-{mem}.sock")
-    if os.path.exists(sock_path):
-        os.unlink(sock_path)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(sock_path)
-    listener.listen(1)
-    log_path = os.path.join(workdir, f"peer-{backend}-{mem}.log")
-    argv = peer_argv(backend, bdf, mem, sock_path)
-    run = {"backend": backend, "mem": mem, "argv": argv}
-    with open(log_path, "w+") as log:
-        t0 = time.monotonic()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT)
+    argv = peer_argv(backend, bdf, mem, None)
+    vm = Qemu(argv, workdir=workdir, name=f"peer-{backend}-{mem}", qmp=None,
+              qtest_log="/dev/null", connect_timeout=CONNECT_TIMEOUT,
+              answer_timeout=ANSWER_TIMEOUT)
+    run = {"backend": backend, "mem": mem, "argv": vm.argv}
+    with vm:
         try:
-            conn = accept(listener, proc)
-            run["connect_s"] = time.monotonic() - t0
-            link = QtestLink(conn)
-            link.command(f"outl 0xcf8 {CONFIG_ADDRESS:#x}")
-            value = int(link.command("inl 0xcfc"), 0)
-            run["ready_s"] = time.monotonic() - t0
+            vm.start()
+            run["connect_s"] = vm.connect_s
+            value = vm.qtest.pci(PEER_SLOT).cfg_read(0)
+            run["ready_s"] = time.monotonic() - vm.t0
             run["after_connect_s"] = run["ready_s"] - run["connect_s"]
             run["config0"] = f"{value:#010x}"
             t1 = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=60)
+            run["exit_status"] = vm.terminate(EXIT_TIMEOUT)
+            if vm.killed:
+                raise PeerError(f"no exit within {EXIT_TIMEOUT} s of "
+                                f"SIGTERM")
             run["exit_s"] = time.monotonic() - t1
-            run["exit_status"] = proc.returncode
-            conn.close()
         except Exception as e:
             run["error"] = str(e)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            listener.close()
-            os.unlink(sock_path)
-        log.seek(0)
-        run["peer_output"] = log.read()[-4000:]
+        run["peer_output"] = vm.output()[-4000:]
     return run
 
 
