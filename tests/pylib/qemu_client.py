@@ -23,7 +23,8 @@ socketpair the binary inherits (qmp="fd") or absent (qmp=None):
         vm.qmp.wait_event("DEVICE_DELETED")
         status = vm.quit()              # the exit status
 
-Every wait has a deadline.  Everything this module raises is a QemuError:
+connect_unix() is the retrying connect for any unix socket a process under
+test serves.  Every wait has a deadline.  Everything this module raises is a QemuError:
 QtestError (a qtest command not answered OK, or the socket closed),
 QmpError (an error reply; names the command), QemuTimeout (a deadline
 passed; also a TimeoutError), QemuExited (the process ended while the test
@@ -83,6 +84,26 @@ def _width(size):
     if size not in _SUFFIX:
         raise ValueError(f"access size {size} is not 1, 2, 4 or 8")
     return _SUFFIX[size]
+
+
+def connect_unix(path, timeout=CONNECT_TIMEOUT, alive=None):
+    """A stream socket connected to @path, retrying until the server has
+    created it; QemuTimeout past @timeout.  @alive(), if given, is called
+    between attempts and should raise once the server process is gone."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+            return sock
+        except OSError:
+            sock.close()
+            if alive:
+                alive()
+            if time.monotonic() > deadline:
+                raise QemuTimeout(f"nothing listens at {path} after "
+                                  f"{timeout} s") from None
+            time.sleep(0.02)
 
 
 class _Lines:
@@ -293,22 +314,9 @@ class Qmp:
     @classmethod
     def connect(cls, path, timeout=CONNECT_TIMEOUT, alive=None,
                 answer_timeout=ANSWER_TIMEOUT):
-        """Connects to the unix socket @path, retrying until it exists;
-        @alive(), if given, raises once the server process is gone."""
+        """A session on the unix socket @path, see connect_unix()."""
         deadline = time.monotonic() + timeout
-        while True:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.connect(path)
-                break
-            except OSError:
-                sock.close()
-                if alive:
-                    alive()
-                if time.monotonic() > deadline:
-                    raise QemuTimeout(f"no QMP socket at {path} within "
-                                      f"{timeout} s") from None
-                time.sleep(0.02)
+        sock = connect_unix(path, timeout, alive)
         try:
             return cls(sock, answer_timeout, max(1, deadline
                                                  - time.monotonic()))

@@ -279,6 +279,7 @@ def test_failures_to_start(tmp):
     expect(qc.QemuTimeout, vm.start)
     assert vm.killed and vm.status is not None
     vm.close()
+    expect(qc.QemuTimeout, qc.connect_unix, os.path.join(tmp, "none"), 0.1)
 
 
 def test_timeouts_and_kill(tmp):
