@@ -147,11 +147,13 @@ class Qtest:
 
     def cmd(self, line, timeout=None):
         """Sends @line; returns what follows 'OK' (stripped)."""
+        timeout = timeout or self.timeout
         try:
+            self.sock.settimeout(timeout)
             self.sock.sendall(line.encode() + b"\n")
         except OSError as e:
             raise QtestError(f"qtest '{line}': {e}") from None
-        deadline = time.monotonic() + (timeout or self.timeout)
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 reply = self._lines.read(deadline, f"qtest '{line}'")
@@ -334,11 +336,13 @@ class Qmp:
         if args:
             msg["arguments"] = args
         data = json.dumps(msg).encode() + b"\n"
+        timeout = timeout or self.timeout
+        self.sock.settimeout(timeout)
         if fds:
             socket.send_fds(self.sock, [data], list(fds))
         else:
             self.sock.sendall(data)
-        deadline = time.monotonic() + (timeout or self.timeout)
+        deadline = time.monotonic() + timeout
         while True:
             reply = self._message(deadline, f"QMP '{name}'")
             if "event" in reply:
@@ -395,6 +399,9 @@ class Qemu:
         self.qtest_path = os.path.join(workdir, f"{name}.qtest")
         self.qmp_path = os.path.join(workdir, f"{name}.qmp")
         self.log_path = os.path.join(workdir, f"{name}.log")
+        if len(self.qtest_path.encode()) > 107:  # sun_path, NUL included
+            raise ValueError(f"socket path '{self.qtest_path}' is too long "
+                             f"for a unix socket (shorten workdir or name)")
         self.env = dict(os.environ, **(env or {}))
         self.qmp_mode = qmp
         self.pass_fds = list(pass_fds)

@@ -280,6 +280,7 @@ def test_failures_to_start(tmp):
     assert vm.killed and vm.status is not None
     vm.close()
     expect(qc.QemuTimeout, qc.connect_unix, os.path.join(tmp, "none"), 0.1)
+    expect(ValueError, launch, tmp, "n" * 120)
 
 
 def test_timeouts_and_kill(tmp):
