@@ -13,6 +13,8 @@
 
 #define MAX_EVENTS  1000000
 
+G_STATIC_ASSERT(sizeof(SimMapEvent) == 32);
+
 static SimMapEvent *ring;
 static size_t ring_size;        /* allocated slots, up to MAX_EVENTS */
 static uint64_t total;          /* events recorded so far */
@@ -59,7 +61,6 @@ void sim_event_ioctl(SimFile *f, unsigned long req, const void *arg,
     e.op = req == VFIO_IOMMU_MAP_DMA || req == IOMMU_IOAS_MAP ?
            SIM_EVENT_MAP : req == IOMMU_IOAS_COPY ? SIM_EVENT_COPY :
            SIM_EVENT_UNMAP;
-    e.has_vaddr = e.op == SIM_EVENT_MAP;
     if (!arg) {
         record(&e);
         return;
@@ -136,7 +137,7 @@ void sim_event_json(GString *out, const SimMapEvent *e, uint64_t seq)
                            e->space_kind == SIM_SPACE_CONTAINER ?
                            "container" : "ioas", e->space_id, e->iova,
                            e->size);
-    if (e->has_vaddr) {
+    if (e->op == SIM_EVENT_MAP) {
         g_string_append_printf(out, "\"vaddr\": %" PRIu64, e->vaddr);
     } else {
         g_string_append(out, "\"vaddr\": null");

@@ -308,13 +308,14 @@ void sim_model_json(GString *out);
 
 /* ---- the map/unmap/copy history (events.c) ---- */
 
+/* 32 bytes: a million of them is the history's bound */
 typedef struct SimMapEvent {
-    uint64_t iova, size, vaddr;
+    uint64_t iova, size;
+    uint64_t vaddr;             /* maps only */
     uint32_t space_id;
     int16_t result;             /* 0 or -errno */
     uint8_t op;                 /* SIM_EVENT_* */
     uint8_t space_kind;         /* SimSpaceKind */
-    bool has_vaddr;
 } SimMapEvent;
 
 enum { SIM_EVENT_MAP, SIM_EVENT_UNMAP, SIM_EVENT_COPY };

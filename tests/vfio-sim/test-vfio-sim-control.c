@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <json-glib/json-glib.h>
 #include <linux/vfio.h>
 #include <linux/iommufd.h>
@@ -27,29 +28,42 @@ static const char *self;
 
 /* ---- the child: a client of its own library ---- */
 
-static int ctl = -1;
+static int ctl_connect(void)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
-static JsonObject *ask(const char *line, JsonParser *parser)
+    g_strlcpy(sa.sun_path, g_getenv("VFIO_SIM_CONTROL"), sizeof(sa.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    return fd;
+}
+
+static JsonObject *ask_on(int fd, const char *line, JsonParser *parser)
 {
     g_autoptr(GString) reply = g_string_new(NULL);
     g_autofree char *req = g_strdup_printf("%s\n", line);
-    char c;
+    char buf[4096];
+    ssize_t n;
 
-    if (ctl < 0) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-        g_strlcpy(sa.sun_path, g_getenv("VFIO_SIM_CONTROL"),
-                  sizeof(sa.sun_path));
-        ctl = socket(AF_UNIX, SOCK_STREAM, 0);
-        g_assert_cmpint(connect(ctl, (struct sockaddr *)&sa, sizeof(sa)), ==,
-                        0);
-    }
-    g_assert_cmpint(write(ctl, req, strlen(req)), ==, strlen(req));
-    while (read(ctl, &c, 1) == 1 && c != '\n') {
-        g_string_append_c(reply, c);
+    g_assert_cmpint(write(fd, req, strlen(req)), ==, strlen(req));
+    /* one request at a time: the reply is all there is to read */
+    while (!reply->len || reply->str[reply->len - 1] != '\n') {
+        n = read(fd, buf, sizeof(buf));
+        g_assert_cmpint(n, >, 0);
+        g_string_append_len(reply, buf, n);
     }
     g_assert_true(json_parser_load_from_data(parser, reply->str, -1, NULL));
     return json_node_get_object(json_parser_get_root(parser));
+}
+
+static JsonObject *ask(const char *line, JsonParser *parser)
+{
+    static int ctl = -1;
+
+    if (ctl < 0) {
+        ctl = ctl_connect();
+    }
+    return ask_on(ctl, line, parser);
 }
 
 static void *idle_thread(void *opaque)
@@ -442,12 +456,86 @@ static void child_iommufd(void)
     close(fd);
 }
 
+#define STRESS_ROUNDS   2000
+
+static void *hammer(void *opaque)
+{
+    int fd = ctl_connect();
+    uint64_t last = 0;
+
+    for (int i = 0; i < 300; i++) {
+        g_autoptr(JsonParser) p1 = json_parser_new();
+        g_autoptr(JsonParser) p2 = json_parser_new();
+        g_autofree char *since = g_strdup_printf("events %" PRIu64, last);
+        JsonObject *snap = ask_on(fd, since, p1);
+        uint64_t seq = json_object_get_int_member(snap, "seq");
+
+        g_assert_cmpuint(seq, >=, last);
+        g_assert_cmpuint(json_array_get_length(
+            json_object_get_array_member(snap, "events")), >=, seq - last);
+        last = seq;
+        ask_on(fd, "snapshot", p2);
+    }
+    close(fd);
+    return NULL;
+}
+
+/*
+ * The program maps and unmaps, and forks, while the socket is asked all
+ * the time: nothing deadlocks (meson's timeout would catch it), and a
+ * forked child can use the library at once.
+ */
+static void child_stress(void)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    uint8_t *buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+    struct iommu_ioas_map map = {
+        .size = sizeof(map),
+        .flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+        .user_va = (uintptr_t)buf, .length = 4 * PAGE,
+    };
+    struct iommu_ioas_unmap unmap = { .size = sizeof(unmap) };
+    pthread_t tid;
+    int fd;
+
+    block_all_signals();
+    fd = open("/dev/iommu", O_RDWR);
+    g_assert_cmpint(ioctl(fd, IOMMU_IOAS_ALLOC, &alloc), ==, 0);
+    map.ioas_id = unmap.ioas_id = alloc.out_ioas_id;
+    pthread_create(&tid, NULL, hammer, NULL);
+    for (int i = 0; i < STRESS_ROUNDS; i++) {
+        g_assert_cmpint(ioctl(fd, IOMMU_IOAS_MAP, &map), ==, 0);
+        unmap.iova = map.iova;
+        unmap.length = map.length;
+        g_assert_cmpint(ioctl(fd, IOMMU_IOAS_UNMAP, &unmap), ==, 0);
+        if (i % 200 == 0) {
+            pid_t pid = fork();
+            int status;
+
+            if (pid == 0) {
+                close(open("/dev/iommu", O_RDWR));
+                _exit(0);
+            }
+            g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+            g_assert_true(WIFEXITED(status) && !WEXITSTATUS(status));
+        }
+    }
+    pthread_join(tid, NULL);
+    g_assert_cmpint(json_object_get_int_member(ask("snapshot", parser),
+                                               "seq"), ==, 2 * STRESS_ROUNDS);
+    close(fd);
+}
+
 static int child(const char *mode)
 {
     if (!strcmp(mode, "legacy")) {
         child_legacy();
     } else if (!strcmp(mode, "iommufd")) {
         child_iommufd();
+    } else if (!strcmp(mode, "stress")) {
+        child_stress();
     } else if (!strcmp(mode, "open")) {
         /* opens a simulated node: takes the control path over */
         g_autoptr(JsonParser) p = json_parser_new();
@@ -545,6 +633,15 @@ static void test_iommufd(void)
     env_free(&e);
 }
 
+static void test_concurrent(void)
+{
+    Env e;
+
+    env_init(&e);
+    g_assert_cmpint(run_child(&e, "stress"), ==, 0);
+    env_free(&e);
+}
+
 /*
  * A wrapper that inherited LD_PRELOAD (here: this parent's own socket)
  * keeps the path only until the program it runs opens a simulated node;
@@ -587,6 +684,7 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/vfio-sim/control/legacy", test_legacy);
     g_test_add_func("/vfio-sim/control/iommufd", test_iommufd);
+    g_test_add_func("/vfio-sim/control/concurrent", test_concurrent);
     g_test_add_func("/vfio-sim/control/takeover", test_takeover);
     return g_test_run();
 }
