@@ -4,11 +4,12 @@
  *
  * Every VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA, IOMMU_IOAS_MAP,
  * IOMMU_IOAS_UNMAP and IOMMU_IOAS_COPY is recorded with its result, failed
- * or not, numbered from 0 in call order.  The newest MAX_EVENTS are kept in
- * a ring that grows as needed (32 bytes an event), so a long benchmark
- * loses its oldest events rather than memory.
+ * or not, numbered from 0 in call order.  The newest MAX_EVENTS (or
+ * VFIO_SIM_HISTORY) are kept in a ring that grows as needed (32 bytes an
+ * event), so a long benchmark loses its oldest events rather than memory.
  */
 #include "qemu/osdep.h"
+#include "qemu/error-report.h"
 #include "sim.h"
 
 #define MAX_EVENTS  1000000
@@ -16,13 +17,31 @@
 G_STATIC_ASSERT(sizeof(SimMapEvent) == 32);
 
 static SimMapEvent *ring;
-static size_t ring_size;        /* allocated slots, up to MAX_EVENTS */
+static size_t ring_size;        /* allocated slots, up to max_events */
+static size_t max_events = MAX_EVENTS;
 static uint64_t total;          /* events recorded so far */
+
+void sim_events_init(void)
+{
+    const char *env = g_getenv("VFIO_SIM_HISTORY");
+    char *end;
+
+    if (env) {
+        errno = 0;
+        max_events = g_ascii_strtoull(env, &end, 10);
+        if (errno || end == env || *end || !max_events ||
+            max_events > 100 * MAX_EVENTS) {
+            error_report("VFIO_SIM_HISTORY: '%s' is not a number of events "
+                         "from 1 to %d", env, 100 * MAX_EVENTS);
+            exit(1);
+        }
+    }
+}
 
 static void record(const SimMapEvent *e)
 {
-    if (total >= ring_size && ring_size < MAX_EVENTS) {
-        ring_size = MIN(MAX(ring_size * 2, 1024), MAX_EVENTS);
+    if (total >= ring_size && ring_size < max_events) {
+        ring_size = MIN(MAX(ring_size * 2, 1024), max_events);
         ring = g_renew(SimMapEvent, ring, ring_size);
     }
     /* until the ring is full, total < ring_size, so this is total */

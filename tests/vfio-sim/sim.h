@@ -320,6 +320,8 @@ typedef struct SimMapEvent {
 
 enum { SIM_EVENT_MAP, SIM_EVENT_UNMAP, SIM_EVENT_COPY };
 
+/* Reads VFIO_SIM_HISTORY (events kept); exits on a bad value */
+void sim_events_init(void);
 /* Records the call if it is a map, unmap or copy of a simulated file */
 void sim_event_ioctl(SimFile *f, unsigned long req, const void *arg,
                      long ret);

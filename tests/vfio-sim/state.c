@@ -350,6 +350,7 @@ static void sim_init(void)
     error_set_progname("vfio-sim");
     sim_lock();
     sim_log_init();
+    sim_events_init();
     sim_cfg = sim_config_load(g_getenv("VFIO_SIM_CONFIG"), &err);
     if (!sim_cfg) {
         error_report_err(err);

@@ -528,12 +528,54 @@ static void child_stress(void)
     close(fd);
 }
 
+/* run with VFIO_SIM_HISTORY=10 */
+static void child_truncated(void)
+{
+    g_autoptr(JsonParser) p1 = json_parser_new();
+    g_autoptr(JsonParser) p2 = json_parser_new();
+    uint8_t *buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+    struct iommu_ioas_map map = {
+        .size = sizeof(map),
+        .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE,
+        .user_va = (uintptr_t)buf, .length = PAGE,
+    };
+    JsonObject *reply;
+    JsonArray *events;
+    int fd = open("/dev/iommu", O_RDWR);
+
+    g_assert_cmpint(ioctl(fd, IOMMU_IOAS_ALLOC, &alloc), ==, 0);
+    map.ioas_id = alloc.out_ioas_id;
+    for (int i = 0; i < 25; i++) {
+        map.iova = i * PAGE;
+        g_assert_cmpint(ioctl(fd, IOMMU_IOAS_MAP, &map), ==, 0);
+    }
+    /* events 0..14 are gone: the reply says so and starts at 15 */
+    reply = ask("events 3", p1);
+    g_assert_true(json_object_get_boolean_member(reply, "truncated"));
+    g_assert_cmpint(json_object_get_int_member(reply, "seq"), ==, 25);
+    events = json_object_get_array_member(reply, "events");
+    g_assert_cmpuint(json_array_get_length(events), ==, 10);
+    g_assert_cmpint(json_object_get_int_member(
+        json_array_get_object_element(events, 0), "seq"), ==, 15);
+    g_assert_cmphex(json_object_get_int_member(
+        json_array_get_object_element(events, 9), "iova"), ==, 24 * PAGE);
+    reply = ask("events 20", p2);
+    g_assert_false(json_object_get_boolean_member(reply, "truncated"));
+    g_assert_cmpuint(json_array_get_length(
+        json_object_get_array_member(reply, "events")), ==, 5);
+    close(fd);
+}
+
 static int child(const char *mode)
 {
     if (!strcmp(mode, "legacy")) {
         child_legacy();
     } else if (!strcmp(mode, "iommufd")) {
         child_iommufd();
+    } else if (!strcmp(mode, "truncated")) {
+        child_truncated();
     } else if (!strcmp(mode, "stress")) {
         child_stress();
     } else if (!strcmp(mode, "open")) {
@@ -583,7 +625,7 @@ static void env_free(Env *e)
     g_free(e->log);
 }
 
-static int run_child(Env *e, const char *mode)
+static int run_child_env(Env *e, const char *mode, const char *history)
 {
     g_auto(GStrv) env = g_get_environ();
     const char *argv[] = { self, "--child", mode, NULL };
@@ -594,12 +636,20 @@ static int run_child(Env *e, const char *mode)
     env = g_environ_setenv(env, "VFIO_SIM_CONTROL", e->sock, TRUE);
     env = g_environ_setenv(env, "VFIO_SIM_CONFIG", e->config, TRUE);
     env = g_environ_setenv(env, "VFIO_SIM_LOG", e->log, TRUE);
+    if (history) {
+        env = g_environ_setenv(env, "VFIO_SIM_HISTORY", history, TRUE);
+    }
     g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_DEFAULT,
                                NULL, NULL, NULL, &err, &status, &gerr));
     if (err && *err) {
         g_test_message("child %s: %s", mode, err);
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run_child(Env *e, const char *mode)
+{
+    return run_child_env(e, mode, NULL);
 }
 
 static void test_legacy(void)
@@ -630,6 +680,16 @@ static void test_iommufd(void)
 
     env_init(&e);
     g_assert_cmpint(run_child(&e, "iommufd"), ==, 0);
+    env_free(&e);
+}
+
+static void test_truncated(void)
+{
+    Env e;
+
+    env_init(&e);
+    g_assert_cmpint(run_child_env(&e, "truncated", "10"), ==, 0);
+    g_assert_cmpint(run_child_env(&e, "idle", "ten"), ==, 1);
     env_free(&e);
 }
 
@@ -684,6 +744,7 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/vfio-sim/control/legacy", test_legacy);
     g_test_add_func("/vfio-sim/control/iommufd", test_iommufd);
+    g_test_add_func("/vfio-sim/control/truncated", test_truncated);
     g_test_add_func("/vfio-sim/control/concurrent", test_concurrent);
     g_test_add_func("/vfio-sim/control/takeover", test_takeover);
     return g_test_run();
