@@ -156,6 +156,8 @@ static bool parse_seq(const char *text, uint64_t *out)
 static void answer(int fd, const char *line)
 {
     g_autoptr(GString) out = g_string_new(NULL);
+    g_autofree char *valid = NULL;
+    g_autofree char *what = NULL;
     uint64_t from;
 
     if (!strcmp(line, "snapshot")) {
@@ -164,12 +166,10 @@ static void answer(int fd, const char *line)
                parse_seq(line + strlen("events "), &from)) {
         reply_events(out, from);
     } else {
+        valid = g_utf8_make_valid(line, -1);     /* the reply is UTF-8 */
+        what = g_strdup_printf("unknown request '%s'", valid);
         g_string_append(out, "{\"error\": ");
-        {
-            g_autofree char *what = g_strdup_printf("unknown request '%s'",
-                                                    line);
-            sim_json_string(out, what);
-        }
+        sim_json_string(out, what);
         g_string_append(out, "}\n");
     }
     send_all(fd, out->str, out->len);
@@ -248,6 +248,8 @@ static void *serve(void *opaque)
                 g_array_append_val(clients, c);
             } else if (fd >= 0) {
                 real_close(fd);     /* too many: it sees EOF */
+            } else if (errno != EINTR && errno != EAGAIN) {
+                g_usleep(10000);    /* out of fds: do not spin */
             }
         }
     }
