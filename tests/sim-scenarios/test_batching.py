@@ -44,9 +44,10 @@ After every step, with the simulator's mapping state (control socket,
      most the maximal runs, contiguous in IOVA and host address with one
      readonly flag, of the pages that must be (re)mapped: pages new or
      changed in the step, plus the collateral pages of (b).
-  In a step of several transactions a mapping may rightly live between
-  two of them: a map undone by an unmap of the same step is left out of
-  (b), and (c) does not apply.
+  In a step of several transactions a mapping may rightly live, or be
+  gone, between two of them: a map undone by a later unmap, and an unmap
+  whose pages a later map of the step brings back, are left out of (b),
+  and (c) does not apply.
 
 A failure prints the seed, backend, step and action with expected and
 actual values; the walk goes on.  The summary line per backend is
@@ -645,21 +646,28 @@ def usable_ranges():
 # ---- the checks ------------------------------------------------------------
 
 def transient(events):
-    """Map events undone by a later unmap of the same step, and those unmaps.
+    """Seqs of the map and unmap events of a step that undo one another.
 
-    Only for steps made of several transactions (system_reset, device_add,
-    device_del): a mapping may rightly live between two of them.
+    A map undone by a later unmap of the same range, and an unmap whose
+    pages a later map brings back.  Only for steps made of several
+    transactions (system_reset, device_add/del, the firmware layout): a
+    mapping may rightly live, or be gone, between two of them.
     """
+    ok = [e for e in events if not e["result"]]
     out = set()
-    for i, m in enumerate(events):
-        if m["op"] not in ("map", "copy") or m["result"]:
-            continue
-        for u in events[i + 1:]:
-            if u["op"] == "unmap" and not u["result"] and \
-                    u["space"] == m["space"] and \
-                    u["iova"] <= m["iova"] and \
-                    m["iova"] + m["size"] <= u["iova"] + u["size"]:
-                out.update((m["seq"], u["seq"]))
+    for i, a in enumerate(ok):
+        a_end = a["iova"] + a["size"]
+        for b in ok[i + 1:]:
+            if b["space"] != a["space"]:
+                continue
+            b_end = b["iova"] + b["size"]
+            if a["op"] in ("map", "copy") and b["op"] == "unmap" and \
+                    b["iova"] <= a["iova"] and a_end <= b_end:
+                out.update((a["seq"], b["seq"]))
+                break
+            if a["op"] == "unmap" and b["op"] in ("map", "copy") and \
+                    b["iova"] < a_end and a["iova"] < b_end:
+                out.add(a["seq"])
                 break
     return out
 
