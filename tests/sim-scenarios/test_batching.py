@@ -64,20 +64,18 @@ prints every step with its map/unmap calls.
 """
 
 import bisect
-import json
 import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "vfio-sim"))
+sys.path.insert(0, str(HERE.parent / "pylib"))
 
+from qemu_client import Qemu  # noqa: E402
 from sim_control import SimControl  # noqa: E402
 
 PAGE = 4096
@@ -85,7 +83,6 @@ MIB = 1 << 20
 MASK64 = (1 << 64) - 1
 CONFIG = HERE / "configs" / "batching.conf"
 ASSIGNED = "0000:01:00.0"
-ANSWER_TIMEOUT = 60
 MAX_DETAILED_FAILURES = 20
 
 # Guest addresses: most BARs and windows land in the 20 MiB area of the
@@ -140,123 +137,14 @@ class Fail(RuntimeError):
     pass
 
 
-# ---- talking to QEMU -------------------------------------------------------
-
-class Qtest:
-    def __init__(self, conn):
-        self.conn = conn
-        self.buf = b""
-
-    def cmd(self, line):
-        self.conn.sendall((line + "\n").encode())
-        while True:
-            while b"\n" not in self.buf:
-                data = self.conn.recv(65536)
-                if not data:
-                    raise Fail(f"qtest closed after '{line}'")
-                self.buf += data
-            reply, self.buf = self.buf.split(b"\n", 1)
-            reply = reply.decode()
-            if reply.startswith("IRQ"):
-                continue
-            if not reply.startswith("OK"):
-                raise Fail(f"qtest '{line}' -> '{reply}'")
-            return reply[3:].strip()
-
-    @staticmethod
-    def _addr(bus, slot, off):
-        return 0x80000000 | (bus << 16) | (slot << 11) | (off & 0xfc)
-
-    def cfg_read(self, bus, slot, off, width=4):
-        self.cmd(f"outl 0xcf8 {self._addr(bus, slot, off):#x}")
-        op = {4: "inl", 2: "inw", 1: "inb"}[width]
-        return int(self.cmd(f"{op} {0xcfc + (off & 3):#x}"), 16)
-
-    def cfg_write(self, bus, slot, off, val, width=4):
-        self.cmd(f"outl 0xcf8 {self._addr(bus, slot, off):#x}")
-        op = {4: "outl", 2: "outw", 1: "outb"}[width]
-        self.cmd(f"{op} {0xcfc + (off & 3):#x} {val:#x}")
-
-
-class Qmp:
-    def __init__(self, path, deadline):
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.connect(path)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.sock.settimeout(ANSWER_TIMEOUT)
-        self.buf = b""
-        self.events = []
-        self._read()
-        self.execute("qmp_capabilities")
-
-    def _read(self):
-        while b"\n" not in self.buf:
-            data = self.sock.recv(1 << 20)
-            if not data:
-                raise Fail("QMP closed")
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def execute(self, cmd, **args):
-        msg = {"execute": cmd}
-        if args:
-            msg["arguments"] = args
-        self.sock.sendall((json.dumps(msg) + "\n").encode())
-        while True:
-            reply = self._read()
-            if "event" in reply:
-                self.events.append(reply)
-                continue
-            return reply
-
-    def ok(self, cmd, **args):
-        r = self.execute(cmd, **args)
-        if "error" in r:
-            raise Fail(f"{cmd}: {r['error'].get('desc')}")
-        return r["return"]
-
-    def wait_event(self, name, timeout=30):
-        deadline = time.monotonic() + timeout
-        while True:
-            for e in self.events:
-                if e["event"] == name:
-                    self.events.remove(e)
-                    return e
-            if time.monotonic() > deadline:
-                raise Fail(f"no {name} event")
-            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
-            try:
-                self.events.append(self._read())
-            except socket.timeout:
-                pass
-            finally:
-                self.sock.settimeout(ANSWER_TIMEOUT)
-
-
 class Vmm:
     """Our qemu-system-x86_64 on the simulated kernel."""
 
     def __init__(self, qemu, lib, backend, tmp):
-        self.tmp = Path(tmp)
-        qt_path = self.tmp / f"{backend}.qt"
-        qmp_path = self.tmp / f"{backend}.qmp"
-        self.control_path = self.tmp / f"{backend}.ctl"
-        self.err_path = self.tmp / f"{backend}.err"
-        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        srv.bind(str(qt_path))
-        srv.listen(1)
+        control = str(Path(tmp) / f"{backend}.ctl")
         iommufd = "fd0" if backend == "iommufd" else "off"
         argv = [str(qemu), "-M", "q35", "-m", "256M", "-nodefaults",
-                "-display", "none", "-qtest", f"unix:{qt_path}",
-                "-qtest-log", "none",
-                "-qmp", f"unix:{qmp_path},server=on,wait=off"]
+                "-display", "none"]
         if backend == "iommufd":
             argv += ["-object", "iommufd,id=fd0"]
         argv += [
@@ -270,54 +158,25 @@ class Vmm:
             "-device", "pci-testdev-dma,bus=pb,addr=01.0,id=td2",
             "-device", "pci-testdev-dma,bus=pb,addr=02.0,id=td3",
             "-device", "pci-testdev-dma,addr=06.0,id=td0"]
-        env = dict(os.environ, LD_PRELOAD=str(lib),
-                   VFIO_SIM_CONFIG=str(CONFIG),
-                   VFIO_SIM_CONTROL=str(self.control_path))
-        self.err = open(self.err_path, "w+")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=self.err, stderr=self.err,
-                                     env=env)
-        try:
-            conn = self._accept(srv)
-        finally:
-            srv.close()
-        conn.settimeout(ANSWER_TIMEOUT)
-        self.qt = Qtest(conn)
-        self.qmp = Qmp(str(qmp_path), time.monotonic() + 60)
-        self.sim = SimControl(str(self.control_path))
-
-    def _accept(self, srv):
-        deadline = time.monotonic() + 60
-        srv.settimeout(0.2)
-        while time.monotonic() < deadline:
-            try:
-                return srv.accept()[0]
-            except socket.timeout:
-                if self.proc.poll() is not None:
-                    raise Fail(f"QEMU exited with {self.proc.returncode}: "
-                               f"{self.stderr()[-2000:]}")
-        raise Fail("QEMU never connected to the qtest socket")
-
-    def stderr(self):
-        self.err.flush()
-        self.err.seek(0)
-        return self.err.read()
+        # the simulated kernel for QEMU only, not for this interpreter
+        env = {"LD_PRELOAD": str(lib), "VFIO_SIM_CONFIG": str(CONFIG),
+               "VFIO_SIM_CONTROL": control}
+        self.vm = Qemu(argv, workdir=tmp, name=backend, env=env)
+        self.vm.start()
+        self.vm.wait_running()
+        self.qt = self.vm.qtest
+        self.qmp = self.vm.qmp
+        self.sim = SimControl(control)
 
     def alive(self):
-        return self.proc.poll() is None
+        return self.vm.status is None
 
     def close(self):
         try:
             self.sim.close()
-            self.qmp.execute("quit")
-        except Exception:       # noqa: BLE001 (the process may be gone)
-            pass
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.err.close()
+            self.vm.quit()
+        finally:
+            self.vm.close()
 
 
 # ---- the guest -------------------------------------------------------------
@@ -335,18 +194,21 @@ class Guest:
         for name, (slot, _) in BRIDGES.items():
             self.exp_cap[name] = self._find_cap(0, slot, 0x10)
 
+    def _pci(self, bus, slot):
+        return self.qt.pci(slot, bus=bus)
+
     def number_buses(self):
         for slot, sec in BRIDGES.values():
-            self.qt.cfg_write(0, slot, 0x18, (sec << 16) | (sec << 8))
+            self._pci(0, slot).cfg_write(0x18, (sec << 16) | (sec << 8))
 
     def _find_cap(self, bus, slot, cap_id):
-        pos = self.qt.cfg_read(bus, slot, 0x34, 1)
+        pos = self._pci(bus, slot).cfg_read(0x34, 1)
         for _ in range(48):
             if not pos:
                 break
-            if self.qt.cfg_read(bus, slot, pos, 1) == cap_id:
+            if self._pci(bus, slot).cfg_read(pos, 1) == cap_id:
                 return pos
-            pos = self.qt.cfg_read(bus, slot, pos + 1, 1)
+            pos = self._pci(bus, slot).cfg_read(pos + 1, 1)
         return 0
 
     # The walk leans towards a visible topology (windows that cover the
@@ -363,7 +225,7 @@ class Guest:
         slot = BRIDGES[bridge][0]
         out = []
         for off in (0x20, 0x24):
-            v = self.qt.cfg_read(0, slot, off)
+            v = self._pci(0, slot).cfg_read(off)
             base = (v & 0xfff0) << 16
             limit = ((v >> 16) & 0xfff0) << 16 | 0xfffff
             if base <= limit:
@@ -396,7 +258,7 @@ class Guest:
             if bus != sec or not self.present[name]:
                 continue
             for index, size, _, _ in bars:
-                addr = self.qt.cfg_read(bus, slot, 0x10 + 4 * index)
+                addr = self._pci(bus, slot).cfg_read(0x10 + 4 * index)
                 addr &= ~(size - 1) & 0xfffffff0
                 if addr:
                     lo = addr if lo is None else min(lo, addr)
@@ -430,11 +292,11 @@ class Guest:
         """Turns memory decode of a function or bridge on (3:1) or off."""
         targets = [(n, *FUNCS[n][:2]) for n in FUNCS if self.present[n]]
         targets += [(n, 0, slot) for n, (slot, _) in BRIDGES.items()]
-        cmds = {t: self.qt.cfg_read(t[1], t[2], 0x04, 2) for t in targets}
+        cmds = {t: self._pci(t[1], t[2]).cfg_read(0x04, 2) for t in targets}
         weights = [1 if cmds[t] & 2 else 3 for t in targets]
         name, bus, slot = t = self.rng.choices(targets, weights)[0]
         new = cmds[t] ^ 0x2
-        self.qt.cfg_write(bus, slot, 0x04, new, 2)
+        self._pci(bus, slot).cfg_write(0x04, new, 2)
         return f"{name} memory decode {'on' if new & 2 else 'off'}"
 
     def _do(self, kind):
@@ -447,10 +309,10 @@ class Guest:
             if is64 and self.rng.random() < 0.35:
                 val = self.rng.choice(HIGH_HALVES)
                 off = 0x10 + 4 * (index + 1)
-                self.qt.cfg_write(bus, slot, off, val)
+                self._pci(bus, slot).cfg_write(off, val)
                 return f"{name} BAR{index} high half = {val:#x}"
             val = self._addr(bus, size)
-            self.qt.cfg_write(bus, slot, 0x10 + 4 * index, val)
+            self._pci(bus, slot).cfg_write(0x10 + 4 * index, val)
             return f"{name} BAR{index} low half = {val:#x}"
         if kind == "decode":
             return self._decode()
@@ -458,7 +320,7 @@ class Guest:
             name = self.rng.choice(list(BRIDGES))
             off = self.rng.choice((0x20, 0x24))
             val = self._window(name)
-            self.qt.cfg_write(0, BRIDGES[name][0], off, val)
+            self._pci(0, BRIDGES[name][0]).cfg_write(off, val)
             what = "memory" if off == 0x20 else "prefetchable"
             return (f"{name} {what} window {(val & 0xfff0) << 16:#x}-"
                     f"{((val >> 16) & 0xfff0) << 16 | 0xfffff:#x}")
@@ -466,7 +328,7 @@ class Guest:
             name = self.rng.choice(list(BRIDGES))
             off = self.rng.choice((0x28, 0x2c))
             val = self.rng.choice((0, 0, 1, 0xFFFF))
-            self.qt.cfg_write(0, BRIDGES[name][0], off, val)
+            self._pci(0, BRIDGES[name][0]).cfg_write(off, val)
             what = "base" if off == 0x28 else "limit"
             return f"{name} prefetchable {what} upper 32 = {val:#x}"
         if kind == "plug":
@@ -474,14 +336,14 @@ class Guest:
             if self.present[name]:
                 self.unplug(name)
                 return f"device_del {name}"
-            self.vmm.qmp.ok("device_add", driver="pci-testdev-dma", id=name,
+            self.vmm.qmp.cmd("device_add", driver="pci-testdev-dma", id=name,
                             **HOTPLUG[name])
             self.present[name] = True
             return f"device_add {name}"
         if kind == "firmware":
             self.firmware()
             return "firmware layout: every BAR placed, windows open, decode on"
-        self.vmm.qmp.ok("system_reset")
+        self.vmm.qmp.cmd("system_reset")
         self.vmm.qmp.wait_event("RESET")
         self.number_buses()
         return "system_reset"
@@ -490,31 +352,31 @@ class Guest:
         """Lays out and enables everything, as firmware would at boot."""
         for name, (slot, _) in BRIDGES.items():
             base, limit = FIRMWARE_WINDOWS[name]
-            self.qt.cfg_write(0, slot, 0x20, (limit >> 16 << 16) |
+            self._pci(0, slot).cfg_write(0x20, (limit >> 16 << 16) |
                               (base >> 16))
-            self.qt.cfg_write(0, slot, 0x24, 0x0000fff0)    # closed
-            self.qt.cfg_write(0, slot, 0x28, 0)
-            self.qt.cfg_write(0, slot, 0x2c, 0)
-            self.qt.cfg_write(0, slot, 0x04, 0x6, 2)
+            self._pci(0, slot).cfg_write(0x24, 0x0000fff0)    # closed
+            self._pci(0, slot).cfg_write(0x28, 0)
+            self._pci(0, slot).cfg_write(0x2c, 0)
+            self._pci(0, slot).cfg_write(0x04, 0x6, 2)
         for name, (bus, slot, bars) in FUNCS.items():
             if not self.present[name]:
                 continue
             for n, (index, _, is64, _) in enumerate(bars):
-                self.qt.cfg_write(bus, slot, 0x10 + 4 * index,
+                self._pci(bus, slot).cfg_write(0x10 + 4 * index,
                                   FIRMWARE[name] + n * MIB)
                 if is64:
-                    self.qt.cfg_write(bus, slot, 0x14 + 4 * index, 0)
-            self.qt.cfg_write(bus, slot, 0x04, 0x6, 2)
+                    self._pci(bus, slot).cfg_write(0x14 + 4 * index, 0)
+            self._pci(bus, slot).cfg_write(0x04, 0x6, 2)
 
     def unplug(self, name):
-        self.vmm.qmp.ok("device_del", id=name)
+        self.vmm.qmp.cmd("device_del", id=name)
         bus = HOTPLUG[name]["bus"]
         if bus in BRIDGES:
             # The guest answers the attention button: slot power off.
             slot = BRIDGES[bus][0]
             sltctl = self.exp_cap[bus] + 0x18
-            v = self.qt.cfg_read(0, slot, sltctl, 2)
-            self.qt.cfg_write(0, slot, sltctl, v | 0x400 | 0x300, 2)
+            v = self._pci(0, slot).cfg_read(sltctl, 2)
+            self._pci(0, slot).cfg_write(sltctl, v | 0x400 | 0x300, 2)
         self.vmm.qmp.wait_event("DEVICE_DELETED")
         self.present[name] = False
 
@@ -771,7 +633,7 @@ def run_backend(qemu, lib, backend, seed, steps, tmp, out):
         _, seen = new_events(vmm.sim, -1)
         state = space_pieces(vmm.sim.snapshot())
         fails, _ = check_state(None, state, [],
-                               vmm.qmp.ok("x-query-flatview"), backend,
+                               vmm.qmp.cmd("x-query-flatview"), backend,
                                usable)
         for f in fails:
             out(f"# FAIL seed={seed} backend={backend} step=0 (start-up): "
@@ -783,10 +645,10 @@ def run_backend(qemu, lib, backend, seed, steps, tmp, out):
             counts[kind] = counts.get(kind, 0) + 1
             if not vmm.alive():
                 raise Fail(f"QEMU died at step {step} ({what}): "
-                           f"{vmm.stderr()[-2000:]}")
+                           f"{vmm.vm.tail()}")
             events, seen = new_events(vmm.sim, seen)
             after = space_pieces(vmm.sim.snapshot())
-            flatview = vmm.qmp.ok("x-query-flatview")
+            flatview = vmm.qmp.cmd("x-query-flatview")
             fails, coll = check_state(state, after, events, flatview,
                                       backend, usable,
                                       multi=kind in MULTI)
