@@ -30,9 +30,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "vfio-sim"))
 try:
-    from sim_control import SimControl
+    from sim_control import SimControl, SimControlError
 except ImportError:             # a tree whose sim has no control socket
     SimControl = None
+    SimControlError = OSError
 
 TICK = os.sysconf("SC_CLK_TCK")
 CONNECT_TIMEOUT = 60
@@ -312,7 +313,7 @@ class Vm:
             self._control = SimControl(self.control_path)
         try:
             snap = self._control.snapshot()
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, SimControlError) as e:
             self._check_alive("died during a sim snapshot")
             raise VmError(f"sim snapshot failed: {e}", True) from None
         return _normalize(snap)

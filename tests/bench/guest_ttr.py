@@ -1,26 +1,50 @@
 #!/usr/bin/env python3
-"""Time-to-ready of ours and the peer, run INSIDE the real-kernel bench guest.
+"""Real-kernel measurements, run INSIDE the bench guest: time-to-ready (f),
+the raw-uAPI floors, the per-call kernel cost and the second IOAS (d).
 
-    python3 guest_ttr.py --device BDF --ours PATH --peer PATH \
-        [--conformance PATH] --mem 1G --repeat N --out FILE
+    python3 guest_ttr.py --device BDF [--device2 BDF] --ours PATH \
+        [--peer PATH] [--conformance PATH] --mem 1G --repeat N --out FILE
 
-For each backend (legacy, iommufd) and binary it reuses peerlib's driver
+(f): for each backend (legacy, iommufd) ours and the peer, alternately so
+that drift hurts both alike, through peerlib's driver
 (tests/functional/peerlib/peer_driver.py: launch with -M q35 -m MEM
 -device vfio-pci,host=BDF[,iommufd=...], read config dword 0 over qtest,
-SIGTERM), alternating the binaries so that drift hurts both alike, then
-`uapi-conformance --map-floor MEM` for the raw-uAPI floor.  Our binary's
-legacy runs add iommufd=off (its default is auto).
+SIGTERM); our legacy runs add iommufd=off (our default is auto).
+
+Floors, with --conformance (`uapi-conformance --map-floor`): one map of MEM
+of fresh private memory advised for huge pages (how both binaries back
+default guest RAM) and of fresh shared 4 KiB pages (memfd's kind); each
+also timed as a whole process ("proc_s": launch to exit, so launch, setup,
+map, unmap and teardown).  "calls": three maps of 4 KiB, prefaulted: one
+call's fixed cost, which with the shared floor gives the sim's kernel model
+(tests/bench/kmodel.py).
+
+(d), with --device2 and iommufd: ours with the first device cold-plugged,
+then QMP device_add of the second behind a root port with
+x-force-separate-ioas=on, x-ioas-copy=on (IOMMU_IOAS_COPY) and =off (every
+section mapped again), alternately, with default guest RAM and with memfd
+RAM; the time of the device_add is the measure.
+
+Every binary runs paused (-S): the peer's -qtest leaves it on TCG, whose
+vCPU would otherwise run SeaBIOS beside the measurement.
 """
 
 import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent
-                       / "functional" / "peerlib"))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "functional" / "peerlib"))
+sys.path.insert(0, str(HERE))
 import peer_driver as pd  # noqa: E402
+from benchvm import Vm, VmError  # noqa: E402
+
+EDU_ID = 0x11e81234
+SLOT = 4                # the first device's slot, as peerlib's
+PORT_SLOT = 8           # (d): the root port the second device goes behind
 
 
 def run(binary, backend, bdf, mem, workdir, ours):
@@ -28,7 +52,10 @@ def run(binary, backend, bdf, mem, workdir, ours):
 
     def argv(b, d, m, sock):
         a = orig(b, d, m, sock)
-        a[0] = binary
+        # paused: the peer's -qtest leaves it on TCG, whose vCPU would run
+        # SeaBIOS (PCI enumeration included) beside the measurement; ours
+        # has no vCPU and accepts -S
+        a[0:1] = [binary, "-S"]
         if ours and b == "legacy":
             a[-1] += ",iommufd=off"     # our default is auto
         return a
@@ -39,9 +66,63 @@ def run(binary, backend, bdf, mem, workdir, ours):
         pd.peer_argv = orig
 
 
+def floor(conformance, backend, bdf, size, memory):
+    t0 = time.monotonic()
+    f = pd.map_floor(conformance, backend, bdf, size, memory)
+    f["proc_s"] = time.monotonic() - t0
+    return f
+
+
+RAM_KINDS = {
+    # default guest RAM: private anonymous memory advised for huge pages
+    "default": (["-m"], "q35"),
+    # shared 4 KiB pages
+    "memfd": (["-object", "memory-backend-memfd,id=ram,size={mem}", "-m"],
+              "q35,memory-backend=ram"),
+}
+
+
+def second_ioas(ours, bdf1, bdf2, mem, ram, copy, workdir, tag):
+    """(d): one launch of ours, the time of the second device's
+    device_add with x-ioas-copy=copy; ram: a RAM_KINDS key."""
+    res = {"copy": copy, "mem": mem, "ram": ram}
+    ram_args, machine = RAM_KINDS[ram]
+    args = [a.format(mem=mem) for a in ram_args] + [mem,
+            "-S", "-object", "iommufd,id=fd0",
+            "-device", f"vfio-pci,host={bdf1},addr={SLOT:#x},iommufd=fd0",
+            "-device", f"pcie-root-port,id=rp0,chassis=1,slot=1,"
+            f"addr={PORT_SLOT:#x}"]
+    vm = Vm(ours, args, simlib=None, simconf=None, workdir=workdir, tag=tag,
+            machine=machine)
+    try:
+        vm.start()
+        deadline = time.monotonic() + 60
+        while vm.cfg_read(SLOT, 0) != EDU_ID:
+            if time.monotonic() > deadline:
+                raise VmError("the first device never answered")
+            time.sleep(0.01)
+        res["ready_s"] = time.monotonic() - vm.t0
+        vm.connect_qmp()
+        vm.qmp_cmd("query-status")
+        vm.cfg_write(PORT_SLOT, 0x18, (1 << 16) | (1 << 8))
+        c0, t0 = vm.cpu_now(), time.monotonic()
+        vm.qmp_cmd("device_add", driver="vfio-pci", host=bdf2, bus="rp0",
+                   id="second", iommufd="fd0",
+                   **{"x-force-separate-ioas": True, "x-ioas-copy": copy})
+        res["add_s"] = time.monotonic() - t0
+        res["add_cpu_s"] = vm.cpu_now() - c0
+        res["config0"] = f"{vm.cfg_read(0, 0, bus=1):#010x}"
+        vm.quit()
+    except (VmError, OSError) as e:
+        vm.kill()
+        res["error"] = f"{e}: {vm.tail(5)}"
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", required=True)
+    ap.add_argument("--device2")
     ap.add_argument("--ours", required=True)
     ap.add_argument("--peer", default="qemu-system-x86_64")
     ap.add_argument("--conformance")
@@ -50,7 +131,8 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     workdir = os.environ.get("TMPDIR", "/run")
-    res = {"device": args.device, "runs": [], "floors": []}
+    res = {"device": args.device, "device2": args.device2, "runs": [],
+           "floors": [], "calls": [], "d_runs": []}
     for backend in ("legacy", "iommufd"):
         for i in range(args.repeat):
             for name, path in (("ours", args.ours), ("peer", args.peer)):
@@ -64,14 +146,37 @@ def main():
                 print(f"{name} {backend} #{i}: ready "
                       f"{r.get('ready_s', -1):.3f} s {r.get('error', '')}",
                       flush=True)
-        if args.conformance:
-            for memory in ("shared-fresh",):
-                f = pd.map_floor(args.conformance, backend, args.device,
-                                 args.mem, memory)
-                res["floors"].append(f)
-                save(args.out, res)
-                print(f"floor {backend} {memory}: map {f.get('map_s')} s "
-                      f"{f.get('error', '')}", flush=True)
+        if not args.conformance:
+            continue
+        for memory in ("private-thp-fresh", "shared-fresh"):
+            f = floor(args.conformance, backend, args.device, args.mem,
+                      memory)
+            res["floors"].append(f)
+            save(args.out, res)
+            print(f"floor {backend} {memory}: map {f.get('map_s')} s, "
+                  f"process {f['proc_s']:.3f} s {f.get('error', '')}",
+                  flush=True)
+        for i in range(3):
+            f = floor(args.conformance, backend, args.device, "4K",
+                      "private-thp-prefaulted")
+            res["calls"].append(f)
+            save(args.out, res)
+        calls = [c.get("map_s") for c in res["calls"]
+                 if c["backend"] == backend]
+        print(f"call {backend}: map of 4 KiB {calls} s", flush=True)
+    if args.device2:
+        for i in range(args.repeat):
+            for ram in RAM_KINDS:
+                for copy in (True, False):
+                    r = second_ioas(args.ours, args.device, args.device2,
+                                    args.mem, ram, copy, workdir,
+                                    f"d{i}{ram}{int(copy)}")
+                    r["repeat"] = i
+                    res["d_runs"].append(r)
+                    save(args.out, res)
+                    print(f"(d) {ram} x-ioas-copy={'on' if copy else 'off'}"
+                          f" #{i}: device_add {r.get('add_s', -1):.3f} s "
+                          f"{r.get('error', '')}", flush=True)
     save(args.out, res)
     return 0
 

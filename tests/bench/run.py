@@ -56,7 +56,7 @@ def cpu_plus_model(r):
 
 
 def print_table(rows, verdicts):
-    print(f"{'sc':3} {'backend':8} {'binary':5} {'variant':26} "
+    print(f"{'sc':3} {'backend':8} {'binary':5} {'variant':30} "
           f"{'ioctls':>7} {'failed':>6} {'floor':>6} {'wall s':>8} "
           f"{'cpu s':>8} {'model s':>9} {'cpu+model':>9} {'proc cpu':>8}  "
           f"ioctls by type")
@@ -67,7 +67,7 @@ def print_table(rows, verdicts):
             label = ("CANNOT RUN" if r["status"] == "cannot-run"
                      else "CRASH")
             print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
-                  f"{r['variant'][:26]:26} {label}: {r['why']}")
+                  f"{r['variant'][:30]:30} {label}: {r['why']}")
             continue
         answers = r["extra"].get("config_answers", True)
         suspect = (r["extra"].get("bar_answers") is False
@@ -75,13 +75,14 @@ def print_table(rows, verdicts):
                    or (isinstance(answers, list) and not all(answers)))
         if suspect:
             print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
-                  f"{'':26} SUSPECT: the moved BAR or a hot-plugged device "
-                  f"did not answer afterwards; numbers below as measured")
+                  f"{'':30} SUSPECT: the moved BAR is not (mapped) where "
+                  f"it was put last, or a hot-plugged device did not "
+                  f"answer; numbers below as measured")
         mark = " "
         if r["extra"].get("method") == S.TWICE:
             mark, twice = "*", True
         print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
-              f"{r['variant'][:26]:26} {total:6g}{mark} "
+              f"{r['variant'][:30]:30} {total:6g}{mark} "
               f"{sum(r['extra'].get('ioctl_errors', {}).values()):6g} "
               f"{fmt_floor(r):>6} "
               f"{fmt_s(r['wall_s']):>8} "

@@ -59,6 +59,13 @@ def _floor_note(o, p):
         if r is not None:
             t = _total(r)
             parts.append(f"{name} {'at' if t <= fl else 'above'} floor")
+            if t < fl:
+                parts[-1] = f"{name} BELOW floor"
+            if r["extra"].get("bar_answers") is False:
+                parts.append(
+                    f"{name} SUSPECT: its BAR did not end where it was put "
+                    f"(at {r['extra'].get('bar_final', '?')}, command "
+                    f"{r['extra'].get('command', '?')})")
     return "; ".join(parts)
 
 
@@ -134,14 +141,16 @@ def _d(rows, backend):
             detail = "(5x faster; no kernel model: wall time only)"
             what = f"1 TiB: IOAS_COPY / {name}, wall"
         out.append(_verdict("d", backend, what, r, 0.2, detail))
-    copy = _find(rows, "d", backend, "ours", "real 1 GiB, copy")
-    remap = _find(rows, "d", backend, "ours", "real 1 GiB, x-ioas-copy=off")
-    out.append(_verdict(
-        "d", backend, "real kernel 1 GiB: IOAS_COPY / re-map, device_add",
-        _ratio(copy["wall_s"] if copy else None,
-               remap["wall_s"] if remap else None), 0.2,
-        f"({_g(copy['wall_s'] if copy else None)} vs "
-        f"{_g(remap['wall_s'] if remap else None)} s) (5x faster)"))
+    for ram in ("THP", "memfd"):
+        copy = _find(rows, "d", backend, "ours", f"real 1G {ram}, copy")
+        remap = _find(rows, "d", backend, "ours",
+                      f"real 1G {ram}, x-ioas-copy=off")
+        out.append(_verdict(
+            "d", backend, f"real kernel 1 GiB {ram}: IOAS_COPY / re-map, "
+            f"device_add", _ratio(copy["wall_s"] if copy else None,
+                                  remap["wall_s"] if remap else None), 0.2,
+            f"({_g(copy['wall_s'] if copy else None)} vs "
+            f"{_g(remap['wall_s'] if remap else None)} s) (5x faster)"))
     return out
 
 
