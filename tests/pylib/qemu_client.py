@@ -427,6 +427,8 @@ class Qemu:
         self.t0 = None
         self.connect_s = None
         self.killed = False
+        self.t_exit = None
+        self.rusage = None
 
     # ---- life cycle --------------------------------------------------------
 
@@ -470,7 +472,7 @@ class Qemu:
 
     def check_alive(self, when):
         """Raises QemuExited (with the output's tail) if the process ended."""
-        if self.proc.poll() is not None:
+        if self._reap(os.WNOHANG):
             status = self.proc.returncode
             self._close_channels()
             raise QemuExited(f"{self.name}: exited with status {status} "
@@ -512,46 +514,67 @@ class Qemu:
 
     def quit(self, timeout=QUIT_TIMEOUT):
         """QMP quit (SIGTERM without QMP, or if QMP fails); returns the
-        exit status (negative: the signal), see wait()."""
+        exit status, see wait()."""
         if self.qmp_mode is None:
             return self.terminate(timeout)
-        if self.proc.poll() is None:
+        if not self._reap(os.WNOHANG):
             try:
                 self.qmp.execute("quit")
             except (QemuError, OSError, ValueError):
                 # the socket may close before the reply: give it a moment
-                try:
-                    self.proc.wait(1)
-                except subprocess.TimeoutExpired:
+                if not self._reap_within(1):
                     self.proc.send_signal(signal.SIGTERM)
         return self.wait(timeout)
 
     def terminate(self, timeout=QUIT_TIMEOUT):
         """SIGTERM; returns the exit status, see wait()."""
-        if self.proc.poll() is None:
+        if not self._reap(os.WNOHANG):
             self.proc.send_signal(signal.SIGTERM)
         return self.wait(timeout)
 
     def wait(self, timeout=QUIT_TIMEOUT):
         """Waits for the exit; past @timeout kills (self.killed is then
-        True).  Returns the exit status and closes the connections."""
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
+        True).  Returns the exit status (negative: the signal) and closes
+        the connections; self.t_exit (time.monotonic()) and self.rusage
+        (os.wait4's) are then set."""
+        if not self._reap_within(timeout):
             self.kill()
         self._close_channels()
         return self.proc.returncode
 
     def kill(self):
-        if self.proc and self.proc.poll() is None:
+        if self.proc and not self._reap(os.WNOHANG):
             self.killed = True
             self.proc.kill()
-            self.proc.wait()
+            self._reap(0)
 
     @property
     def status(self):
         """The exit status, None while running."""
-        return self.proc.poll() if self.proc else None
+        if self.proc and self._reap(os.WNOHANG):
+            return self.proc.returncode
+        return None
+
+    def _reap(self, flags):
+        """True once the process is reaped.  Always by os.wait4, never by
+        Popen, so that the child's resource usage is kept."""
+        if self.proc.returncode is not None:
+            return True
+        pid, st, ru = os.wait4(self.proc.pid, flags)
+        if not pid:
+            return False
+        self.t_exit = time.monotonic()
+        self.rusage = ru
+        self.proc.returncode = os.waitstatus_to_exitcode(st)
+        return True
+
+    def _reap_within(self, timeout):
+        deadline = time.monotonic() + timeout
+        while not self._reap(os.WNOHANG):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.002)   # exit times are measured to a few ms
+        return True
 
     def _close_channels(self):
         if self.qtest:
