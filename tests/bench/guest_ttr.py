@@ -13,11 +13,11 @@ SIGTERM); our legacy runs add iommufd=off (our default is auto).
 
 Floors, with --conformance (`uapi-conformance --map-floor`): one map of MEM
 of fresh private memory advised for huge pages (how both binaries back
-default guest RAM) and of fresh shared 4 KiB pages (memfd's kind); each
-also timed as a whole process ("proc_s": launch to exit, so launch, setup,
-map, unmap and teardown).  "calls": three maps of 4 KiB, prefaulted: one
-call's fixed cost, which with the shared floor gives the sim's kernel model
-(tests/bench/kmodel.py).
+default guest RAM; N times), of fresh shared 4 KiB pages (memfd's kind)
+and of the same already faulted in; each also timed as a whole process
+("proc_s": launch to exit, so launch, setup, map, unmap and teardown).
+"calls": three maps of 4 KiB, prefaulted: one call's fixed cost, which
+with the shared floors gives the sim's kernel model (tests/bench/kmodel.py).
 
 (d), with --device2 and iommufd: ours with the first device cold-plugged,
 then QMP device_add of the second behind a root port with
@@ -68,6 +68,8 @@ def run(binary, backend, bdf, mem, workdir, ours):
 
 def floor(conformance, backend, bdf, size, memory):
     t0 = time.monotonic()
+    if memory == "shared-prefaulted":       # not one of peerlib's FLOORS
+        pd.FLOORS.setdefault(memory, ["--prefault"])
     f = pd.map_floor(conformance, backend, bdf, size, memory)
     f["proc_s"] = time.monotonic() - t0
     return f
@@ -148,14 +150,17 @@ def main():
                       flush=True)
         if not args.conformance:
             continue
-        for memory in ("private-thp-fresh", "shared-fresh"):
-            f = floor(args.conformance, backend, args.device, args.mem,
-                      memory)
-            res["floors"].append(f)
-            save(args.out, res)
-            print(f"floor {backend} {memory}: map {f.get('map_s')} s, "
-                  f"process {f['proc_s']:.3f} s {f.get('error', '')}",
-                  flush=True)
+        for memory, times in (("private-thp-fresh", args.repeat),
+                              ("shared-fresh", 1),
+                              ("shared-prefaulted", 1)):
+            for _ in range(times):
+                f = floor(args.conformance, backend, args.device, args.mem,
+                          memory)
+                res["floors"].append(f)
+                save(args.out, res)
+                print(f"floor {backend} {memory}: map {f.get('map_s')} s, "
+                      f"process {f['proc_s']:.3f} s {f.get('error', '')}",
+                      flush=True)
         for i in range(3):
             f = floor(args.conformance, backend, args.device, "4K",
                       "private-thp-prefaulted")

@@ -81,9 +81,12 @@ def print_table(rows, verdicts):
         mark = " "
         if r["extra"].get("method") == S.TWICE:
             mark, twice = "*", True
+        counts = (f"{total:6g}{mark} "
+                  f"{sum(r['extra'].get('ioctl_errors', {}).values()):6g}")
+        if r["extra"].get("real_kernel"):
+            counts = f"{'-':>6}  {'-':>6}"     # not counted there
         print(f"{r['scenario']:3} {r['backend']:8} {r['binary']:5} "
-              f"{r['variant'][:30]:30} {total:6g}{mark} "
-              f"{sum(r['extra'].get('ioctl_errors', {}).values()):6g} "
+              f"{r['variant'][:30]:30} {counts} "
               f"{fmt_floor(r):>6} "
               f"{fmt_s(r['wall_s']):>8} "
               f"{fmt_s(r['cpu_s']):>8} {fmt_s(r.get('model_s')):>9} "

@@ -67,12 +67,16 @@ class Ctx:
         self.model = model      # kmodel's; None: the sim charges nothing
         self.n = 0
 
-    def conf(self, name, backend, ndev=1, incompatible=False):
-        path = os.path.join(self.workdir, f"{name}-{backend}.conf")
+    def conf(self, name, backend, ndev=1, incompatible=False,
+             resident=False):
+        """A sim configuration; resident: the kernel model's pin cost of
+        pages already faulted in (kmodel.py)."""
+        path = os.path.join(self.workdir,
+                            f"{name}-{backend}-{int(resident)}.conf")
         lines = ["[iommu]",
                  "iova-ranges=0x0-0xfedfffff;0xfef00000-0xffffffffffff",
                  "pgsizes=0x40201000", "dma-avail=65535"]
-        lines += conf_lines(self.model, backend)
+        lines += conf_lines(self.model, backend, resident)
         if incompatible:
             lines.append("incompatible-domain=true")
         for i in range(ndev):
@@ -321,7 +325,8 @@ def scenario_b(ctx, binary, backend, moves=4096):
                                 for m in sp["mappings"])
             info["bar_answers"] = bool(ok)
             return info
-        return phased(ctx, binary, r, args + dev, ctx.conf("one", backend),
+        return phased(ctx, binary, r, args + dev,
+                      ctx.conf("one", backend, resident=True),
                       machine, setup, phase, after=after)
     return [repeated(ctx, once)]
 
@@ -449,7 +454,8 @@ def scenario_d(ctx, binary, backend, variant):
                        bus="rp0", id="second", **dprops)
             return {"config_answers": vm.cfg_read(0, 0, bus=1) == EDU_ID}
         r = phased(ctx, binary, r, args,
-                   ctx.conf("two-incompat", backend, 2, True),
+                   ctx.conf("two-incompat", backend, 2, True,
+                            resident=True),
                    machine, setup, phase, env)
         if refuse_copies and r["status"] == "ok":
             # the refused copies are the sim's doing, not a cost of ours
