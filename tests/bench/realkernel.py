@@ -132,9 +132,14 @@ def time_to_ready(ours, build):
                     if "connect_s" in x]
             print(f"# f {backend} {binary}: ready {ready} s, until its "
                   f"qtest connection {conn} s")
-            rows.append(_median_row(
+            row = _median_row(
                 "f", backend, binary, f"{MEM}, median of {REPEAT}", runs,
-                "ready_s", extra, lambda x: x.get("config0") == EDU_ID))
+                "ready_s", extra, lambda x: x.get("config0") == EDU_ID)
+            for key in ("connect_s", "after_connect_s"):
+                got = [x[key] for x in runs if key in x]
+                if got:
+                    row["extra"][key] = statistics.median(got)
+            rows.append(row)
         rows += _floor_rows(backend, res)
     if res.get("device2"):
         for ram, copy, variant in (
