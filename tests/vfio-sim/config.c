@@ -127,6 +127,8 @@ static bool parse_iommu(GKeyFile *kf, SimIommuConfig *io, Error **errp)
         !get_u64(kf, "iommu", "ioctl-ns", &io->ioctl_ns, errp) ||
         !get_u64(kf, "iommu", "pin-ns-per-page", &io->pin_ns_per_page,
                  errp) ||
+        !get_u64(kf, "iommu", "map-ns-per-page", &io->map_ns_per_page,
+                 errp) ||
         !get_bool(kf, "iommu", "dirty-tracking", &io->dirty_tracking, errp) ||
         !get_bool(kf, "iommu", "incompatible-domain",
                   &io->incompatible_domain, errp)) {

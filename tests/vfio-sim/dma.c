@@ -6,7 +6,10 @@
  * memlock limit and charged by the cost model) while an area in a space
  * with a domain uses them, as the kernel pins when an IOMMU domain needs
  * the PFNs and unpins when the last one goes; IOAS_COPY shares a SimPages
- * between areas, so copied memory is pinned once.
+ * between areas, so copied memory is pinned once.  Separately, every
+ * page that enters one of a space's IOMMU domains is charged by the cost
+ * model once per domain, copied or not: the kernel writes each domain's
+ * page table itself.
  */
 #include "qemu/osdep.h"
 #include <sys/mman.h>
@@ -191,6 +194,7 @@ int sim_space_add(SimSpace *s, uint64_t iova, uint64_t len, SimPages *pages,
     pages->refs++;
     sim_live_areas++;
     g_tree_insert(s->areas, &a->iova, a);
+    sim_model_map(iova, len, s->domains);
     return 0;
 }
 
@@ -239,6 +243,24 @@ int sim_space_set_domain(SimSpace *s, bool on)
     }
     s->has_domain = on;
     return 0;
+}
+
+static gboolean fill_one(gpointer key, gpointer value, gpointer data)
+{
+    SimArea *a = value;
+
+    sim_model_map(a->iova, a->len, 1);
+    return FALSE;
+}
+
+void sim_space_count_domain(SimSpace *s, bool on)
+{
+    if (on) {
+        g_tree_foreach(s->areas, fill_one, NULL);
+        s->domains++;
+    } else if (s->domains) {
+        s->domains--;
+    }
 }
 
 static gboolean area_json(gpointer key, gpointer value, gpointer data)

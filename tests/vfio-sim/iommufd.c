@@ -88,6 +88,7 @@ static void ioas_free(SimIommufd *ictx, SimIoas *ioas)
 static void hwpt_free(SimIommufd *ictx, SimHwpt *h)
 {
     g_hash_table_remove(ictx->objs, GUINT_TO_POINTER(h->obj.id));
+    sim_space_count_domain(h->ioas->space, false);
     if (--h->ioas->hwpts == 0) {
         sim_space_set_domain(h->ioas->space, false);
     }
@@ -481,6 +482,8 @@ static long hwpt_new(SimIommufd *ictx, SimIoas *ioas, SimDevice *dev,
             return ret;
         }
     }
+    /* a new domain is filled from every area, whoever pinned the pages */
+    sim_space_count_domain(ioas->space, true);
     h = g_new0(SimHwpt, 1);
     h->obj.type = OBJ_HWPT;
     h->ioas = ioas;

@@ -276,6 +276,7 @@ long sim_container_ioctl(SimContainer *c, unsigned long req, void *arg)
         c->type1 = true;
         c->space = sim_space_new(SIM_SPACE_CONTAINER, c->id);
         c->space->has_domain = true;
+        sim_space_count_domain(c->space, true);
         return 0;
     case VFIO_IOMMU_GET_INFO:
         return c->type1 ? get_info(c, arg) : -EINVAL;

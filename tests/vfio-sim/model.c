@@ -1,10 +1,11 @@
 /*
  * vfio-sim: the modelled kernel cost of the simulated calls
  *
- * [iommu] ioctl-ns is charged for every call on a simulated file and
- * pin-ns-per-page for every page the simulated kernel pins (dma.c decides
- * when pages are pinned; docs/devel/vfio-sim.rst gives the rules and their
- * sources).  The cost is only counted, never slept, so a benchmark can add
+ * [iommu] ioctl-ns is charged for every call on a simulated file,
+ * pin-ns-per-page for every page the simulated kernel pins and
+ * map-ns-per-page for every page that enters an IOMMU domain, once per
+ * domain (dma.c decides when pages are pinned and when a domain is filled;
+ * docs/devel/vfio-sim.rst gives the rules and their kernel sources).  The cost is only counted, never slept, so a benchmark can add
  * it to what it measured without the simulation slowing the program down.
  * Pages are counted even when the price is 0.
  */
@@ -13,6 +14,7 @@
 
 static uint64_t *current_ns;    /* the running ioctl's model_ns counter */
 static uint64_t pinned_pages;   /* pages pinned so far, each pin counted */
+static uint64_t domain_pages;   /* pages put into a domain, per domain */
 static uint64_t kernel_ns;      /* everything charged so far */
 
 static void charge(uint64_t ns)
@@ -34,19 +36,33 @@ void sim_model_end(void)
     current_ns = NULL;
 }
 
+/* the kernel pins and maps whole pages: every page the range touches */
+static uint64_t pages_of(uint64_t addr, uint64_t len)
+{
+    return (QEMU_ALIGN_UP(addr + len, SIM_PAGE) -
+            QEMU_ALIGN_DOWN(addr, SIM_PAGE)) / SIM_PAGE;
+}
+
 void sim_model_pin(uint64_t va, uint64_t len)
 {
-    /* the kernel pins whole pages: every page the range touches */
-    uint64_t pages = (QEMU_ALIGN_UP(va + len, SIM_PAGE) -
-                      QEMU_ALIGN_DOWN(va, SIM_PAGE)) / SIM_PAGE;
+    uint64_t pages = pages_of(va, len);
 
     pinned_pages += pages;
     charge(pages * sim_cfg->iommu.pin_ns_per_page);
 }
 
+void sim_model_map(uint64_t iova, uint64_t len, unsigned domains)
+{
+    uint64_t pages = pages_of(iova, len) * domains;
+
+    domain_pages += pages;
+    charge(pages * sim_cfg->iommu.map_ns_per_page);
+}
+
 void sim_model_json(GString *out)
 {
     g_string_append_printf(out, "{\"pinned_pages\": %" PRIu64
+                           ", \"domain_pages\": %" PRIu64
                            ", \"kernel_ns\": %" PRIu64 "}", pinned_pages,
-                           kernel_ns);
+                           domain_pages, kernel_ns);
 }

@@ -41,6 +41,7 @@ typedef struct SimIommuConfig {
     bool incompatible_domain;   /* one device's domains per IOAS */
     uint64_t ioctl_ns;          /* modelled cost of any ioctl (model.c) */
     uint64_t pin_ns_per_page;   /* modelled cost of pinning one page */
+    uint64_t map_ns_per_page;   /* modelled cost of a page entering a domain */
 } SimIommuConfig;
 
 typedef struct SimDeviceConfig {
@@ -96,6 +97,7 @@ typedef enum SimSpaceKind {
 typedef struct SimSpace {
     GTree *areas;               /* uint64_t *iova -> SimArea */
     bool has_domain;            /* pages are pinned while true */
+    unsigned domains;           /* IOMMU domains its areas fill (model) */
     SimSpaceKind kind;
     uint32_t id;                /* container number or IOAS id */
 } SimSpace;
@@ -117,6 +119,13 @@ guint sim_space_count(SimSpace *s);
  * or goes away (unpins what no other domain needs).
  */
 int sim_space_set_domain(SimSpace *s, bool on);
+/*
+ * One more (@on) or one fewer IOMMU domain is filled from @s's areas: the
+ * cost model charges every page of every area once more for a new one.
+ * Independent of the pinning above: an IOAS with two HWPTs pins once and
+ * fills two domains.
+ */
+void sim_space_count_domain(SimSpace *s, bool on);
 /* The process VA for @iova, if @len bytes from it are mapped; else 0. */
 uint64_t sim_space_translate(SimSpace *s, uint64_t iova, uint64_t len);
 SimPages *sim_pages_new(uint64_t va, uint64_t len);
@@ -303,7 +312,12 @@ void sim_model_begin(uint64_t *model_ns);
 void sim_model_end(void);
 /* [va, va + len) is pinned: charges pin-ns-per-page for each page */
 void sim_model_pin(uint64_t va, uint64_t len);
-/* Appends {"pinned_pages": n, "kernel_ns": n} */
+/*
+ * [iova, iova + len) enters @domains IOMMU domains: charges
+ * map-ns-per-page for each page and domain
+ */
+void sim_model_map(uint64_t iova, uint64_t len, unsigned domains);
+/* Appends {"pinned_pages": n, "domain_pages": n, "kernel_ns": n} */
 void sim_model_json(GString *out);
 
 /* ---- the map/unmap/copy history (events.c) ---- */

@@ -21,6 +21,7 @@
 
 #define IOCTL_NS    1000
 #define PIN_NS      10
+#define MAP_NS      3           /* a page entering a domain */
 #define PAGE        0x1000ULL
 #define BDF         "0000:00:10.0"
 
@@ -176,7 +177,10 @@ static gint64 model_member(JsonObject *snap, const char *member)
         json_object_get_object_member(snap, "model"), member);
 }
 
-/* kernel_ns is ioctl-ns for every call plus pin-ns for every pinned page */
+/*
+ * kernel_ns is ioctl-ns for every call, pin-ns for every pinned page and
+ * map-ns for every page put into a domain
+ */
 static void check_model_total(JsonObject *snap)
 {
     JsonObject *ioctls = json_object_get_object_member(snap, "ioctls");
@@ -191,7 +195,8 @@ static void check_model_total(JsonObject *snap)
     g_assert_cmpint(model_member(snap, "kernel_ns"), ==, sum);
     g_assert_cmpint(model_member(snap, "kernel_ns"), ==,
                     calls * IOCTL_NS +
-                    model_member(snap, "pinned_pages") * PIN_NS);
+                    model_member(snap, "pinned_pages") * PIN_NS +
+                    model_member(snap, "domain_pages") * MAP_NS);
 }
 
 typedef struct Event {
@@ -293,10 +298,11 @@ static void child_legacy(void)
         };
         check_mappings(snap, "container", id, want, 2);
     }
-    /* MAP_DMA pins its pages: each call costs ioctl-ns and its pages */
+    /* MAP_DMA pins its pages and maps them into the container's domain */
     g_assert_cmpint(model_member(snap, "pinned_pages"), ==, 20);
+    g_assert_cmpint(model_member(snap, "domain_pages"), ==, 20);
     g_assert_cmpint(ioctl_member(snap, "VFIO_IOMMU_MAP_DMA", "model_ns"), ==,
-                    2 * IOCTL_NS + 20 * PIN_NS);
+                    2 * IOCTL_NS + 20 * (PIN_NS + MAP_NS));
     g_assert_cmpint(ioctl_member(snap, "VFIO_SET_IOMMU", "model_ns"), ==,
                     IOCTL_NS);
     check_model_total(snap);
@@ -316,7 +322,7 @@ static void child_legacy(void)
                     1);
     g_assert_cmpint(model_member(snap, "pinned_pages"), ==, 36);
     g_assert_cmpint(ioctl_member(snap, "VFIO_IOMMU_MAP_DMA", "model_ns"), ==,
-                    4 * IOCTL_NS + 36 * PIN_NS);
+                    4 * IOCTL_NS + 36 * (PIN_NS + MAP_NS));
     check_model_total(snap);
     {
         const Mapping want[] = {
@@ -351,6 +357,7 @@ static void child_iommufd(void)
     g_autoptr(JsonParser) p2 = json_parser_new();
     g_autoptr(JsonParser) p3 = json_parser_new();
     g_autoptr(JsonParser) p4 = json_parser_new();
+    g_autoptr(JsonParser) p5 = json_parser_new();
     uint8_t *buf = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE,
                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
@@ -409,16 +416,23 @@ static void child_iommufd(void)
     copy.dst_ioas_id = ioas2;
     g_assert_cmpint(ioctl(fd, IOMMU_IOAS_COPY, &copy), ==, 0);
     snap = ask("snapshot", p2);
+    /* the attach pins the earlier area and fills the new domain with it */
     g_assert_cmpint(ioctl_member(snap, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
-                                 "model_ns"), ==, IOCTL_NS + 8 * PIN_NS);
+                                 "model_ns"), ==,
+                    IOCTL_NS + 8 * (PIN_NS + MAP_NS));
     g_assert_cmpint(ioctl_member(snap, "IOMMU_IOAS_MAP", "model_ns"), ==,
-                    2 * IOCTL_NS + 4 * PIN_NS);
+                    2 * IOCTL_NS + 4 * (PIN_NS + MAP_NS));
+    /* the second IOAS was empty: its new domain gets nothing */
     g_assert_cmpint(ioctl_member(snap, "IOMMU_HWPT_ALLOC", "model_ns"), ==,
                     IOCTL_NS);
-    /* the copy shares the pinned pages: it costs the call alone */
+    /*
+     * the copy shares the pinned pages but still fills the destination's
+     * domain page by page: map-ns for each, no pin-ns
+     */
     g_assert_cmpint(ioctl_member(snap, "IOMMU_IOAS_COPY", "model_ns"), ==,
-                    IOCTL_NS);
+                    IOCTL_NS + 8 * MAP_NS);
     g_assert_cmpint(model_member(snap, "pinned_pages"), ==, 12);
+    g_assert_cmpint(model_member(snap, "domain_pages"), ==, 20);
     check_model_total(snap);
     {
         const Mapping want1[] = {
@@ -440,7 +454,7 @@ static void child_iommufd(void)
     snap = ask("snapshot", p3);
     g_assert_cmpint(model_member(snap, "pinned_pages"), ==, 20);
     g_assert_cmpint(ioctl_member(snap, "IOMMU_IOAS_MAP", "model_ns"), ==,
-                    3 * IOCTL_NS + 12 * PIN_NS);
+                    3 * IOCTL_NS + 12 * (PIN_NS + MAP_NS));
     check_model_total(snap);
     {
         const Event want[] = {
@@ -452,6 +466,27 @@ static void child_iommufd(void)
         };
         check_events(ask("events 0", p4), 0, want, 5);
     }
+
+    /*
+     * A second domain in the first IOAS is filled from its 12 pages,
+     * already pinned by the first: map-ns each, nothing pinned.  Then a
+     * map into the IOAS enters both domains.
+     */
+    hwpt.pt_id = ioas1;
+    g_assert_cmpint(ioctl(fd, IOMMU_HWPT_ALLOC, &hwpt), ==, 0);
+    map.user_va = (uintptr_t)(buf + 12 * PAGE);
+    map.length = 2 * PAGE;
+    map.iova = 0x400000;
+    g_assert_cmpint(ioctl(fd, IOMMU_IOAS_MAP, &map), ==, 0);
+    snap = ask("snapshot", p5);
+    g_assert_cmpint(ioctl_member(snap, "IOMMU_HWPT_ALLOC", "model_ns"), ==,
+                    2 * IOCTL_NS + 12 * MAP_NS);
+    g_assert_cmpint(ioctl_member(snap, "IOMMU_IOAS_MAP", "model_ns"), ==,
+                    4 * IOCTL_NS + 12 * (PIN_NS + MAP_NS) +
+                    2 * (PIN_NS + 2 * MAP_NS));
+    g_assert_cmpint(model_member(snap, "pinned_pages"), ==, 22);
+    g_assert_cmpint(model_member(snap, "domain_pages"), ==, 28 + 12 + 4);
+    check_model_total(snap);
     close(dev);
     close(fd);
 }
@@ -608,6 +643,7 @@ static void env_init(Env *e)
                   "[iommu]\n"
                   "ioctl-ns=" G_STRINGIFY(IOCTL_NS) "\n"
                   "pin-ns-per-page=" G_STRINGIFY(PIN_NS) "\n"
+                  "map-ns-per-page=" G_STRINGIFY(MAP_NS) "\n"
                   "[device " BDF "]\n"
                   "group=3\n"
                   "cdev=0\n", -1, NULL));
@@ -668,9 +704,11 @@ static void test_legacy(void)
     map = json_object_get_object_member(
         json_object_get_object_member(log, "ioctls"), "VFIO_IOMMU_MAP_DMA");
     g_assert_cmpint(json_object_get_int_member(map, "model_ns"), ==,
-                    4 * IOCTL_NS + 36 * PIN_NS);
+                    4 * IOCTL_NS + 36 * (PIN_NS + MAP_NS));
     g_assert_cmpint(json_object_get_int_member(
         json_object_get_object_member(log, "model"), "pinned_pages"), ==, 36);
+    g_assert_cmpint(json_object_get_int_member(
+        json_object_get_object_member(log, "model"), "domain_pages"), ==, 36);
     env_free(&e);
 }
 
