@@ -52,6 +52,15 @@ typedef struct MapFloor {
     double prefault_seconds;
     double map_seconds;
     double unmap_seconds;
+    /*
+     * iommufd only (--copy): while the map stands, the same range is
+     * copied (IOMMU_IOAS_COPY) into a second IOAS with a domain of its own
+     * (IOMMU_HWPT_ALLOC, no attach), and after that copy is unmapped, the
+     * same memory is mapped there again (IOMMU_IOAS_MAP)
+     */
+    bool copy;
+    double copy_seconds;
+    double remap_seconds;
 } MapFloor;
 
 /*

@@ -545,6 +545,91 @@ bool iommufd_run(Transcript *t, HostDevice *dev)
     return ok;
 }
 
+/*
+ * --copy: the second IOAS of a VMM that cannot share the first one,
+ * filled by copy and by a map of the same (already pinned) memory.  The
+ * domain comes from IOMMU_HWPT_ALLOC, so one device is enough.
+ */
+static bool copy_floor(Iommufd *f, MapFloor *mf, void *va, Error **errp)
+{
+    struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+    struct iommu_hwpt_alloc hwpt = {
+        .size = sizeof(hwpt),
+        .dev_id = f->dev_id,
+        .data_type = IOMMU_HWPT_DATA_NONE,
+    };
+    struct iommu_ioas_copy copy = {
+        .size = sizeof(copy),
+        .flags = MAP_FIXED_RW,
+        .src_ioas_id = f->ioas_a,
+        .length = mf->size,
+    };
+    struct iommu_ioas_map map = {
+        .size = sizeof(map),
+        .flags = MAP_FIXED_RW,
+        .user_va = (uintptr_t)va,
+        .length = mf->size,
+    };
+    struct iommu_ioas_unmap unmap = {
+        .size = sizeof(unmap),
+        .length = mf->size,
+    };
+    struct iommu_destroy destroy_cmd = { .size = sizeof(destroy_cmd) };
+    double start;
+    bool ok = false;
+    int err;
+
+    err = host_ioctl(f->iommufd, IOMMU_IOAS_ALLOC, &alloc);
+    if (err) {
+        error_setg_errno(errp, err, "IOMMU_IOAS_ALLOC of the copy's IOAS "
+                         "failed");
+        return false;
+    }
+    hwpt.pt_id = alloc.out_ioas_id;
+    err = host_ioctl(f->iommufd, IOMMU_HWPT_ALLOC, &hwpt);
+    if (err) {
+        error_setg_errno(errp, err, "IOMMU_HWPT_ALLOC in the copy's IOAS "
+                         "failed");
+        goto out_ioas;
+    }
+    copy.dst_ioas_id = map.ioas_id = unmap.ioas_id = alloc.out_ioas_id;
+    start = host_now();
+    err = host_ioctl(f->iommufd, IOMMU_IOAS_COPY, &copy);
+    mf->copy_seconds = host_now() - start;
+    if (err) {
+        error_setg_errno(errp, err, "IOMMU_IOAS_COPY of 0x%" PRIx64
+                         " bytes failed", mf->size);
+        goto out_hwpt;
+    }
+    err = host_ioctl(f->iommufd, IOMMU_IOAS_UNMAP, &unmap);
+    if (err) {
+        error_setg_errno(errp, err, "IOMMU_IOAS_UNMAP of the copy failed");
+        goto out_hwpt;
+    }
+    start = host_now();
+    err = host_ioctl(f->iommufd, IOMMU_IOAS_MAP, &map);
+    mf->remap_seconds = host_now() - start;
+    if (err) {
+        error_setg_errno(errp, err, "IOMMU_IOAS_MAP into the copy's IOAS "
+                         "failed");
+        goto out_hwpt;
+    }
+    unmap.length = mf->size;
+    err = host_ioctl(f->iommufd, IOMMU_IOAS_UNMAP, &unmap);
+    if (err) {
+        error_setg_errno(errp, err, "IOMMU_IOAS_UNMAP of the re-map failed");
+        goto out_hwpt;
+    }
+    ok = true;
+out_hwpt:
+    destroy_cmd.id = hwpt.out_hwpt_id;
+    host_ioctl(f->iommufd, IOMMU_DESTROY, &destroy_cmd);
+out_ioas:
+    destroy_cmd.id = alloc.out_ioas_id;
+    host_ioctl(f->iommufd, IOMMU_DESTROY, &destroy_cmd);
+    return ok;
+}
+
 bool iommufd_map_floor(HostDevice *dev, MapFloor *mf, Error **errp)
 {
     g_autoptr(Transcript) quiet = transcript_new(NULL, NULL, &error_abort);
@@ -585,10 +670,13 @@ bool iommufd_map_floor(HostDevice *dev, MapFloor *mf, Error **errp)
                          " bytes failed", mf->size);
         ok = false;
     } else {
+        if (mf->copy) {
+            ok = copy_floor(&f, mf, (void *)(uintptr_t)map.user_va, errp);
+        }
         start = host_now();
         err = host_ioctl(f.iommufd, IOMMU_IOAS_UNMAP, &unmap);
         mf->unmap_seconds = host_now() - start;
-        if (err) {
+        if (err && ok) {
             error_setg_errno(errp, err, "IOMMU_IOAS_UNMAP failed");
             ok = false;
         }

@@ -6,6 +6,8 @@
  *                    [--transcript FILE]
  *   uapi-conformance --backend legacy|iommufd [--device BDF]
  *                    --map-floor SIZE [--prefault] [--thp]
+ *   uapi-conformance --backend iommufd [--device BDF]
+ *                    --map-floor SIZE --copy [--prefault] [--thp]
  *
  * Exit status: 0 when every expectation held, 1 otherwise or on a usage
  * error.  See docs/devel/uapi-conformance.rst for what is checked.
@@ -20,6 +22,7 @@ static char *opt_transcript;
 static char *opt_map_floor;
 static gboolean opt_prefault;
 static gboolean opt_thp;
+static gboolean opt_copy;
 
 static GOptionEntry entries[] = {
     { "backend", 'b', 0, G_OPTION_ARG_STRING, &opt_backend,
@@ -35,6 +38,10 @@ static GOptionEntry entries[] = {
     { "thp", 0, 0, G_OPTION_ARG_NONE, &opt_thp,
       "with --map-floor: private memory advised for huge pages (as a VMM's "
       "guest RAM) instead of shared memory", NULL },
+    { "copy", 0, 0, G_OPTION_ARG_NONE, &opt_copy,
+      "with --map-floor and iommufd: also time IOMMU_IOAS_COPY of the "
+      "mapped memory into a second IOAS with a domain, and a map of the "
+      "same memory there", NULL },
     { NULL }
 };
 
@@ -58,6 +65,7 @@ static int run_map_floor(HostDevice *dev, uint64_t size)
         .size = size,
         .prefault = opt_prefault,
         .private_thp = opt_thp,
+        .copy = opt_copy,
     };
     bool ok;
 
@@ -79,6 +87,13 @@ static int run_map_floor(HostDevice *dev, uint64_t size)
            opt_backend, mf.size, mf.private_thp ? "private-thp" : "shared",
            mf.prefault ? "prefaulted" : "fresh",
            mf.prefault_seconds, mf.map_seconds, mf.unmap_seconds);
+    if (mf.copy) {
+        printf("copy-floor backend=%s size=%" PRIu64 " memory=%s-%s "
+               "copy_seconds=%.6f remap_seconds=%.6f\n", opt_backend,
+               mf.size, mf.private_thp ? "private-thp" : "shared",
+               mf.prefault ? "prefaulted" : "fresh", mf.copy_seconds,
+               mf.remap_seconds);
+    }
     return 0;
 }
 
@@ -146,8 +161,12 @@ int main(int argc, char **argv)
         error_report_err(err);
         return 1;
     }
-    if ((opt_prefault || opt_thp) && !opt_map_floor) {
-        error_report("--prefault and --thp need --map-floor");
+    if ((opt_prefault || opt_thp || opt_copy) && !opt_map_floor) {
+        error_report("--prefault, --thp and --copy need --map-floor");
+        return 1;
+    }
+    if (opt_copy && strcmp(opt_backend, "iommufd")) {
+        error_report("--copy needs --backend iommufd: type1 has no copy");
         return 1;
     }
     if (!host_device_find(&dev, opt_device, &err)) {
