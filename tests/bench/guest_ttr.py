@@ -18,6 +18,11 @@ and of the same already faulted in; each also timed as a whole process
 ("proc_s": launch to exit, so launch, setup, map, unmap and teardown).
 "calls": three maps of 4 KiB, prefaulted: one call's fixed cost, which
 with the shared floors gives the sim's kernel model (tests/bench/kmodel.py).
+"copy_floors" (iommufd, `--map-floor MEM --copy --prefault`): with MEM
+mapped in an attached IOAS, IOMMU_IOAS_COPY of it into a second IOAS with
+a domain of its own (IOMMU_HWPT_ALLOC), and a map of the same memory there;
+shared 4 KiB pages N times (the sim scenarios' memory), private THP once:
+the price of a page entering a domain without a new pin (map-ns-per-page).
 
 (d), with --device2 and iommufd: ours with the first device cold-plugged,
 then QMP device_add of the second behind a root port with
@@ -32,6 +37,8 @@ vCPU would otherwise run SeaBIOS beside the measurement.
 import argparse
 import json
 import os
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -72,6 +79,27 @@ def floor(conformance, backend, bdf, size, memory):
         pd.FLOORS.setdefault(memory, ["--prefault"])
     f = pd.map_floor(conformance, backend, bdf, size, memory)
     f["proc_s"] = time.monotonic() - t0
+    return f
+
+
+def copy_floor(conformance, bdf, size, thp):
+    """uapi-conformance --map-floor SIZE --copy --prefault: the copy into
+    a second IOAS with a domain, and the re-map there (iommufd)."""
+    memory = "private-thp-prefaulted" if thp else "shared-prefaulted"
+    argv = [conformance, "--backend", "iommufd", "--device", bdf,
+            "--map-floor", size, "--copy", "--prefault"] + \
+        (["--thp"] if thp else [])
+    f = {"backend": "iommufd", "size": size, "memory": memory}
+    t0 = time.monotonic()
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    f["proc_s"] = time.monotonic() - t0
+    m = re.search(r"map_seconds=([0-9.]+) .*\n.*copy_seconds=([0-9.]+) "
+                  r"remap_seconds=([0-9.]+)", p.stdout)
+    if p.returncode == 0 and m:
+        f["map_s"], f["copy_s"], f["remap_s"] = (float(x)
+                                                 for x in m.groups())
+    else:
+        f["error"] = (p.stdout + p.stderr).strip()[-2000:]
     return f
 
 
@@ -134,7 +162,7 @@ def main():
     args = ap.parse_args()
     workdir = os.environ.get("TMPDIR", "/run")
     res = {"device": args.device, "device2": args.device2, "runs": [],
-           "floors": [], "calls": [], "d_runs": []}
+           "floors": [], "calls": [], "copy_floors": [], "d_runs": []}
     for backend in ("legacy", "iommufd"):
         for i in range(args.repeat):
             for name, path in (("ours", args.ours), ("peer", args.peer)):
@@ -169,6 +197,15 @@ def main():
         calls = [c.get("map_s") for c in res["calls"]
                  if c["backend"] == backend]
         print(f"call {backend}: map of 4 KiB {calls} s", flush=True)
+        if backend != "iommufd":
+            continue
+        for thp in [False] * args.repeat + [True]:
+            f = copy_floor(args.conformance, args.device, args.mem, thp)
+            res["copy_floors"].append(f)
+            save(args.out, res)
+            print(f"copy floor {f['memory']}: map {f.get('map_s')} s, "
+                  f"copy {f.get('copy_s')} s, re-map {f.get('remap_s')} s "
+                  f"{f.get('error', '')}", flush=True)
     if args.device2:
         for i in range(args.repeat):
             for ram in RAM_KINDS:

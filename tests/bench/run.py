@@ -186,7 +186,7 @@ def main():
             result["real_kernel_error"] = f_error
             print(f"real-kernel scenario did not run: {f_error}")
         print()
-    model = model or kmodel.previous(out) or kmodel.DEFAULT
+    model = model or kmodel.previous(out) or kmodel.default()
     result["kernel_model"] = model
 
     missing = [str(p) for p in (ours_path, simlib, Path(args.peer))
@@ -207,7 +207,7 @@ def main():
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    verdicts = evaluate(result["rows"])
+    verdicts = evaluate(result["rows"], model)
     result["targets"] = verdicts
     result["rows"].sort(key=lambda r: r["scenario"])     # stable
     print()

@@ -1,7 +1,8 @@
 """The bench targets (issue 7), judged on run.py's rows; never enforced.
 
-evaluate(rows) returns one verdict per target and backend:
+evaluate(rows, model) returns one verdict per target and backend:
     {"scenario", "backend", "what", "verdict": PASS|MISS|N/A, "detail"}
+model: kmodel's, for the (d) verdicts' account of what the sim charged.
 """
 
 
@@ -69,13 +70,13 @@ def _floor_note(o, p):
     return "; ".join(parts)
 
 
-def evaluate(rows):
+def evaluate(rows, model=None):
     """Verdicts for the scenarios present in rows."""
     present = {r["scenario"] for r in rows}
-    return [v for v in _evaluate(rows) if v["scenario"] in present]
+    return [v for v in _evaluate(rows, model) if v["scenario"] in present]
 
 
-def _evaluate(rows):
+def _evaluate(rows, model):
     out = []
     for backend in ("legacy", "iommufd"):
         for sc in ("a", "b", "c", "e"):
@@ -105,7 +106,7 @@ def _evaluate(rows):
                         out.append(_verdict(sc, backend,
                                             f"CPU ours/peer{tag}",
                                             _ratio(oc, pc), 0.5, detail))
-        out += _d(rows, backend)
+        out += _d(rows, backend, model)
         out += _f(rows, backend)
     # never more ioctls than the peer: also (d), where the peer has a
     # second IOAS (iommufd); on legacy it shares its container, ours not
@@ -117,13 +118,42 @@ def _evaluate(rows):
     return out
 
 
-def _d(rows, backend):
+def _model_split(r):
+    """What the sim charged the fill calls of a (d) row, in seconds."""
+    ns = r["extra"].get("model_ns", {}) if r else {}
+    parts = [f"{k} {ns[k] / 1e9:.4g}" for k in
+             ("IOMMU_IOAS_COPY", "IOMMU_IOAS_MAP",
+              "VFIO_DEVICE_ATTACH_IOMMUFD_PT", "IOMMU_HWPT_ALLOC")
+             if ns.get(k)]
+    return ", ".join(parts) or "-"
+
+
+def _d_model_note(model, backend, real_ratio):
+    """The (d) model's prices, and the real kernel's ratio beside it."""
+    if not model or backend not in model:
+        return ""
+    b = model[backend]
+    note = (f"; model: a copy pays map-ns-per-page={b.get('map_ns_per_page', 0)}"
+            f" per page, a re-map also pin-ns-per-page="
+            f"{b.get('pin_ns_per_page_resident', b['pin_ns_per_page'])} "
+            f"(resident)")
+    if real_ratio is not None:
+        note += f"; real kernel 1 GiB memfd ratio {real_ratio:.3f}"
+    return note
+
+
+def _d(rows, backend, model=None):
     """(d) at 1 TiB on the sim: the second IOAS's userspace CPU plus the
     modelled kernel time, copy against re-map (ours with x-ioas-copy=off,
-    and the peer); on the real kernel at 1 GiB: the device_add's time."""
+    and the peer); on the real kernel at 1 GiB: the device_add's time.
+    The model charges a copy every page it puts into the new domain
+    (map-ns-per-page) and a re-map that and the pin (kmodel.py)."""
     if backend == "legacy":
         return []                   # type1 has no copy
     out = []
+    real = [_find(rows, "d", backend, "ours", f"real 1G memfd, {v}")
+            for v in ("copy", "x-ioas-copy=off")]
+    real_ratio = _ratio(*[x["wall_s"] if x else None for x in real])
     copy = _find(rows, "d", backend, "ours", "copy")
     for name, other in (("ours re-map", _find(rows, "d", backend, "ours",
                                                "remap")),
@@ -133,10 +163,11 @@ def _d(rows, backend):
             r = _ratio(modelled(copy), modelled(other))
             detail = (f"(cpu+model {modelled(copy):.4g} vs "
                       f"{modelled(other):.4g} s; wall {_g(copy['wall_s'])} "
-                      f"vs {_g(other['wall_s'])} s) (5x faster)")
+                      f"vs {_g(other['wall_s'])} s; modelled "
+                      f"{_model_split(copy)} vs {_model_split(other)} s) "
+                      f"(5x faster)"
+                      f"{_d_model_note(model, backend, real_ratio)}")
             what = f"1 TiB: IOAS_COPY / {name}, cpu+model"
-            detail += (" [the model charges a copy no per-page work; the "
-                       "real-kernel rows measure it]")
         else:
             r = _ratio(copy["wall_s"] if copy else None,
                        other["wall_s"] if other else None)
