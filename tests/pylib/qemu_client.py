@@ -523,13 +523,13 @@ class Qemu:
             except (QemuError, OSError, ValueError):
                 # the socket may close before the reply: give it a moment
                 if not self._reap_within(1):
-                    self.proc.send_signal(signal.SIGTERM)
+                    self._signal(signal.SIGTERM)
         return self.wait(timeout)
 
     def terminate(self, timeout=QUIT_TIMEOUT):
         """SIGTERM; returns the exit status, see wait()."""
         if not self._reap(os.WNOHANG):
-            self.proc.send_signal(signal.SIGTERM)
+            self._signal(signal.SIGTERM)
         return self.wait(timeout)
 
     def wait(self, timeout=QUIT_TIMEOUT):
@@ -545,7 +545,7 @@ class Qemu:
     def kill(self):
         if self.proc and not self._reap(os.WNOHANG):
             self.killed = True
-            self.proc.kill()
+            self._signal(signal.SIGKILL)
             self._reap(0)
 
     @property
@@ -567,6 +567,11 @@ class Qemu:
         self.rusage = ru
         self.proc.returncode = os.waitstatus_to_exitcode(st)
         return True
+
+    def _signal(self, sig):
+        # Not Popen.send_signal: it polls first, and a reap by Popen would
+        # lose the rusage.  Unreaped, the pid cannot have been reused.
+        os.kill(self.proc.pid, sig)
 
     def _reap_within(self, timeout):
         deadline = time.monotonic() + timeout
