@@ -39,7 +39,9 @@ The other numbers are per backend and come, in order of preference, from:
      pages, which the map faults in ("fresh": (a) and (c), whose RAM is
      mapped for the first time), and for pages already faulted in
      ("resident": (b), whose BAR's pages are mapped again on every move,
-     and (d), whose second IOAS maps pages the first one has pinned);
+     and (d) without a copy floor); with the copy floor, (d)'s re-map,
+     which maps pages the first IOAS has pinned, is priced from the floor's
+     own re-map of the same memory into the second IOAS ("pinned");
   2. the model of the previous run's JSON in the build tree, if it was
      measured (its source and date are kept);
   3. the notes' 256 MiB maps in the bench guest (docs/devel/benchmarks.rst):
@@ -47,6 +49,7 @@ The other numbers are per backend and come, in order of preference, from:
 
 model = {"legacy": {"pin_ns_per_page": n, "pin_ns_per_page_resident": n,
                     "map_ns_per_page": n, "ioctl_ns": n},
+         (iommufd also "pin_ns_per_page_pinned" with a copy floor)
          "iommufd": {...}, "source": "text", "map_source": "text",
          "measured": bool}
 """
@@ -96,8 +99,9 @@ def _median_of(runs, key):
 
 
 def map_from_guest(res, call_s, resident_s, pages):
-    """map-ns-per-page and its source from guest_ttr.py's results (methods
-    1 and 2 above), or None."""
+    """(map-ns-per-page, its source, the whole per-page price of a map of
+    pages another IOAS has pinned or None) from guest_ttr.py's results
+    (methods 1 and 2 above), or None."""
     copies = [f for f in res.get("copy_floors", [])
               if f.get("memory") == "shared-prefaulted"]
     copy_s = _median_of(copies, "copy_s")
@@ -107,14 +111,18 @@ def map_from_guest(res, call_s, resident_s, pages):
                           if f.get("memory") == "private-thp-prefaulted"],
                          "copy_s")
         ns = round(max(copy_s - call_s, 0.0) / n * 1e9)
+        remap_s = _median_of(copies, "remap_s")
+        pinned = round(max(remap_s - call_s, 0.0) / n * 1e9)
         return ns, (
             f"real kernel copy floor: IOMMU_IOAS_COPY of {copies[0]['size']} "
             f"shared resident 4 KiB pages into a second IOAS with a domain "
             f"{copy_s:.3f} s (median of {len(copies)}), less one call "
             f"{call_s * 1e6:.0f} us, per page; re-map of the same there "
-            f"{_median_of(copies, 'remap_s'):.3f} s"
+            f"{remap_s:.3f} s (the pin price of (d): pages another IOAS "
+            f"has pinned)"
             + (f"; private THP copy {thp:.3f} s (not used: the sim "
-               f"scenarios map memfd RAM)" if thp is not None else ""))
+               f"scenarios map memfd RAM)" if thp is not None else "")), \
+            pinned
     d = res.get("d_runs", [])
     copy_s = _median_of([x for x in d if x.get("ram") == "memfd"
                          and x["copy"]], "add_s")
@@ -128,7 +136,8 @@ def map_from_guest(res, call_s, resident_s, pages):
         f"real kernel (d), memfd 1 GiB: device_add by IOAS_COPY "
         f"{copy_s:.3f} s less its fixed part {fixed:.3f} s (x-ioas-copy=off "
         f"{remap_s:.3f} s less the resident map floor {resident_s:.3f} s "
-        f"plus one call), per page; an estimate: no copy floor measured")
+        f"plus one call), per page; an estimate: no copy floor measured"), \
+        None
 
 
 def with_map_cost(model, map_ns, source):
@@ -137,7 +146,8 @@ def with_map_cost(model, map_ns, source):
     model = dict(model)
     for backend in ("legacy", "iommufd"):
         b = dict(model[backend])
-        for key in ("pin_ns_per_page", "pin_ns_per_page_resident"):
+        for key in ("pin_ns_per_page", "pin_ns_per_page_resident",
+                    "pin_ns_per_page_pinned"):
             if key in b:
                 b[key] = max(b[key] - map_ns, 0)
         b["map_ns_per_page"] = map_ns
@@ -180,6 +190,8 @@ def from_guest(res, when, accel):
     if got is None:
         return with_map_cost(model, FALLBACK_MAP["map_ns_per_page"],
                              FALLBACK_MAP["source"])
+    if got[2] is not None:
+        i["pin_ns_per_page_pinned"] = got[2]    # a whole map, for now
     return with_map_cost(model, got[0], f"{got[1]}; guest run of {when}")
 
 
@@ -210,14 +222,25 @@ def default():
                          FALLBACK_MAP["source"])
 
 
+def pin_price(b, resident=False):
+    """The pin price of a backend's model for memory that is fresh
+    (resident False), faulted in (True), or pinned by another IOAS
+    ("pinned": (d)'s re-map; the resident price where not measured)."""
+    if not resident:
+        return b["pin_ns_per_page"]
+    res = b.get("pin_ns_per_page_resident", b["pin_ns_per_page"])
+    return b.get("pin_ns_per_page_pinned", res) if resident == "pinned" \
+        else res
+
+
 def conf_lines(model, backend, resident=False):
     """The sim configuration's [iommu] lines for a backend; resident: the
-    pages a scenario maps are already faulted in."""
+    pages a scenario maps are already faulted in (True) or pinned by
+    another IOAS ("pinned")."""
     if not model:
         return []
     b = model[backend]
-    pin = b.get("pin_ns_per_page_resident", b["pin_ns_per_page"]) \
-        if resident else b["pin_ns_per_page"]
+    pin = pin_price(b, resident)
     return [f"pin-ns-per-page={pin}", f"ioctl-ns={b['ioctl_ns']}",
             f"map-ns-per-page={b.get('map_ns_per_page', 0)}"]
 
@@ -229,7 +252,8 @@ def describe(model):
         lines.append(f"  {backend:8} pin-ns-per-page={b['pin_ns_per_page']} "
                      f"(fresh: a, c) "
                      f"{b.get('pin_ns_per_page_resident', '?')} "
-                     f"(resident: b, d) "
+                     f"(resident: b) {pin_price(b, 'pinned')} "
+                     f"(pinned by the first IOAS: d) "
                      f"map-ns-per-page={b.get('map_ns_per_page', 0)} "
                      f"ioctl-ns={b['ioctl_ns']}")
     lines.append(f"  map-ns-per-page: {model.get('map_source', 'not set')}")

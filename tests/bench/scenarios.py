@@ -70,9 +70,10 @@ class Ctx:
     def conf(self, name, backend, ndev=1, incompatible=False,
              resident=False):
         """A sim configuration; resident: the kernel model's pin cost of
-        pages already faulted in (kmodel.py)."""
+        pages already faulted in (True) or pinned by another IOAS
+        ("pinned") (kmodel.py)."""
         path = os.path.join(self.workdir,
-                            f"{name}-{backend}-{int(resident)}.conf")
+                            f"{name}-{backend}-{resident}.conf")
         lines = ["[iommu]",
                  "iova-ranges=0x0-0xfedfffff;0xfef00000-0xffffffffffff",
                  "pgsizes=0x40201000", "dma-avail=65535"]
@@ -455,7 +456,7 @@ def scenario_d(ctx, binary, backend, variant):
             return {"config_answers": vm.cfg_read(0, 0, bus=1) == EDU_ID}
         r = phased(ctx, binary, r, args,
                    ctx.conf("two-incompat", backend, 2, True,
-                            resident=True),
+                            resident="pinned"),
                    machine, setup, phase, env)
         if refuse_copies and r["status"] == "ok":
             # the refused copies are the sim's doing, not a cost of ours

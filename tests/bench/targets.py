@@ -5,6 +5,8 @@ evaluate(rows, model) returns one verdict per target and backend:
 model: kmodel's, for the (d) verdicts' account of what the sim charged.
 """
 
+from kmodel import pin_price
+
 
 def _find(rows, sc, backend, binary, variant=None):
     for r in rows:
@@ -133,10 +135,10 @@ def _d_model_note(model, backend, real_ratio):
     if not model or backend not in model:
         return ""
     b = model[backend]
-    note = (f"; model: a copy pays map-ns-per-page={b.get('map_ns_per_page', 0)}"
-            f" per page, a re-map also pin-ns-per-page="
-            f"{b.get('pin_ns_per_page_resident', b['pin_ns_per_page'])} "
-            f"(resident)")
+    note = (f"; model: a copy pays map-ns-per-page="
+            f"{b.get('map_ns_per_page', 0)} per page, a re-map also "
+            f"pin-ns-per-page={pin_price(b, 'pinned')} (pages pinned by "
+            f"the first IOAS)")
     if real_ratio is not None:
         note += f"; real kernel 1 GiB memfd ratio {real_ratio:.3f}"
     return note
