@@ -4,8 +4,9 @@
  * [iommu] ioctl-ns is charged for every call on a simulated file,
  * pin-ns-per-page for every page the simulated kernel pins and
  * map-ns-per-page for every page that enters an IOMMU domain, once per
- * domain (dma.c decides when pages are pinned and when a domain is filled;
- * docs/devel/vfio-sim.rst gives the rules and their kernel sources).  The cost is only counted, never slept, so a benchmark can add
+ * domain (dma.c decides when pages are pinned and when a domain is
+ * filled; docs/devel/vfio-sim.rst gives the rules and their kernel
+ * sources).  The cost is only counted, never slept, so a benchmark can add
  * it to what it measured without the simulation slowing the program down.
  * Pages are counted even when the price is 0.
  */
@@ -36,11 +37,17 @@ void sim_model_end(void)
     current_ns = NULL;
 }
 
-/* the kernel pins and maps whole pages: every page the range touches */
+/*
+ * The kernel pins and maps whole pages: every page the range touches.  By
+ * its last byte, as an IOAS range may end at the top of the IOVA space.
+ */
 static uint64_t pages_of(uint64_t addr, uint64_t len)
 {
-    return (QEMU_ALIGN_UP(addr + len, SIM_PAGE) -
-            QEMU_ALIGN_DOWN(addr, SIM_PAGE)) / SIM_PAGE;
+    if (!len) {
+        return 0;
+    }
+    return (QEMU_ALIGN_DOWN(addr + (len - 1), SIM_PAGE) -
+            QEMU_ALIGN_DOWN(addr, SIM_PAGE)) / SIM_PAGE + 1;
 }
 
 void sim_model_pin(uint64_t va, uint64_t len)
