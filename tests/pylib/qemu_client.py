@@ -427,8 +427,6 @@ class Qemu:
         self.t0 = None
         self.connect_s = None
         self.killed = False
-        self.t_exit = None
-        self.rusage = None
 
     # ---- life cycle --------------------------------------------------------
 
@@ -472,7 +470,7 @@ class Qemu:
 
     def check_alive(self, when):
         """Raises QemuExited (with the output's tail) if the process ended."""
-        if self._reap(os.WNOHANG):
+        if self.proc.poll() is not None:
             status = self.proc.returncode
             self._close_channels()
             raise QemuExited(f"{self.name}: exited with status {status} "
@@ -514,72 +512,46 @@ class Qemu:
 
     def quit(self, timeout=QUIT_TIMEOUT):
         """QMP quit (SIGTERM without QMP, or if QMP fails); returns the
-        exit status, see wait()."""
+        exit status (negative: the signal), see wait()."""
         if self.qmp_mode is None:
             return self.terminate(timeout)
-        if not self._reap(os.WNOHANG):
+        if self.proc.poll() is None:
             try:
                 self.qmp.execute("quit")
             except (QemuError, OSError, ValueError):
                 # the socket may close before the reply: give it a moment
-                if not self._reap_within(1):
-                    self._signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(1)
+                except subprocess.TimeoutExpired:
+                    self.proc.send_signal(signal.SIGTERM)
         return self.wait(timeout)
 
     def terminate(self, timeout=QUIT_TIMEOUT):
         """SIGTERM; returns the exit status, see wait()."""
-        if not self._reap(os.WNOHANG):
-            self._signal(signal.SIGTERM)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
         return self.wait(timeout)
 
     def wait(self, timeout=QUIT_TIMEOUT):
         """Waits for the exit; past @timeout kills (self.killed is then
-        True).  Returns the exit status (negative: the signal) and closes
-        the connections; self.t_exit (time.monotonic()) and self.rusage
-        (os.wait4's) are then set."""
-        if not self._reap_within(timeout):
+        True).  Returns the exit status and closes the connections."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
             self.kill()
         self._close_channels()
         return self.proc.returncode
 
     def kill(self):
-        if self.proc and not self._reap(os.WNOHANG):
+        if self.proc and self.proc.poll() is None:
             self.killed = True
-            self._signal(signal.SIGKILL)
-            self._reap(0)
+            self.proc.kill()
+            self.proc.wait()
 
     @property
     def status(self):
         """The exit status, None while running."""
-        if self.proc and self._reap(os.WNOHANG):
-            return self.proc.returncode
-        return None
-
-    def _reap(self, flags):
-        """True once the process is reaped.  Always by os.wait4, never by
-        Popen, so that the child's resource usage is kept."""
-        if self.proc.returncode is not None:
-            return True
-        pid, st, ru = os.wait4(self.proc.pid, flags)
-        if not pid:
-            return False
-        self.t_exit = time.monotonic()
-        self.rusage = ru
-        self.proc.returncode = os.waitstatus_to_exitcode(st)
-        return True
-
-    def _signal(self, sig):
-        # Not Popen.send_signal: it polls first, and a reap by Popen would
-        # lose the rusage.  Unreaped, the pid cannot have been reused.
-        os.kill(self.proc.pid, sig)
-
-    def _reap_within(self, timeout):
-        deadline = time.monotonic() + timeout
-        while not self._reap(os.WNOHANG):
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.002)   # exit times are measured to a few ms
-        return True
+        return self.proc.poll() if self.proc else None
 
     def _close_channels(self):
         if self.qtest:

@@ -262,7 +262,6 @@ def test_qmp(tmp):
             os.close(r)
             os.close(w)
             assert vm.quit() == 0 and not vm.killed
-            assert vm.rusage.ru_utime >= 0 and vm.t_exit >= vm.t0
 
 
 def test_no_qmp(tmp):
