@@ -24,11 +24,12 @@ socketpair the binary inherits (qmp="fd") or absent (qmp=None):
         status = vm.quit()              # the exit status
 
 connect_unix() is the retrying connect for any unix socket a process under
-test serves.  Every wait has a deadline.  Everything this module raises is a QemuError:
-QtestError (a qtest command not answered OK, or the socket closed),
-QmpError (an error reply; names the command), QemuTimeout (a deadline
-passed; also a TimeoutError), QemuExited (the process ended while the test
-waited for it to connect).  Bad arguments from the caller raise ValueError.
+test serves.  Every wait has a deadline.  Everything this module raises is
+a QemuError: QtestError (a qtest command not answered OK, or the socket
+closed), QmpError (an error reply; names the command), QemuTimeout (a
+deadline passed; also a TimeoutError), QemuExited (the process ended while
+the test waited for it to connect).  Bad arguments from the caller raise
+ValueError.
 """
 
 import json
