@@ -58,11 +58,8 @@ def run(binary, backend, bdf, mem, workdir, ours):
     orig = pd.peer_argv
 
     def argv(b, d, m, sock):
-        a = orig(b, d, m, sock)
-        # paused: the peer's -qtest leaves it on TCG, whose vCPU would run
-        # SeaBIOS (PCI enumeration included) beside the measurement; ours
-        # has no vCPU and accepts -S
-        a[0:1] = [binary, "-S"]
+        a = orig(b, d, m, sock)     # paused (-S), see peer_argv
+        a[0] = binary
         if ours and b == "legacy":
             a[-1] += ",iommufd=off"     # our default is auto
         return a

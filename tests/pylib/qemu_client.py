@@ -501,11 +501,13 @@ class Qemu:
         return self._qmp
 
     def wait_running(self, timeout=CONNECT_TIMEOUT):
-        """Waits until query-status says 'running': a binary may serve
-        qtest while it is still starting up, and its start-up reset would
-        undo the test's first writes."""
+        """Waits until query-status says 'running' ('prelaunch' when
+        started with -S): a binary may serve qtest while it is still
+        starting up, and its start-up reset would undo the test's first
+        writes."""
+        want = "prelaunch" if "-S" in self.argv else "running"
         deadline = time.monotonic() + timeout
-        while self.qmp.cmd("query-status").get("status") != "running":
+        while self.qmp.cmd("query-status").get("status") != want:
             if time.monotonic() > deadline:
                 raise QemuTimeout(f"{self.name}: not 'running' within "
                                   f"{timeout} s")

@@ -191,7 +191,10 @@ def program(q, tab):
 def run(backend, lib, qemu, tmp):
     simlog = os.path.join(tmp, f"{backend}.simlog")
     dev = f"vfio-pci,host={HOST},addr={SLOT:#x},id=msix0"
-    argv = [qemu, "-M", "q35", "-m", "512M", "-nodefaults",
+    # -S: Debian's QEMU has no qtest accelerator, so without it a TCG vCPU
+    # runs SeaBIOS, whose PCI enumeration shares the CF8 latch with our
+    # config cycles (answers from another register) and moves BARs.
+    argv = [qemu, "-S", "-M", "q35", "-m", "512M", "-nodefaults",
             "-display", "none"]
     if backend == "iommufd":
         argv += ["-object", "iommufd,id=fd0"]

@@ -69,7 +69,10 @@ def run(backend, lib, tmp):
 
 def _run(backend, lib, tmp):
     dev = f"vfio-pci,host={HOST},addr={SLOT:#x}"
-    argv = [QEMU, "-M", "q35", "-m", "512M", "-nodefaults",
+    # -S: Debian's QEMU has no qtest accelerator, so without it a TCG vCPU
+    # runs SeaBIOS, whose PCI enumeration shares the CF8 latch with our
+    # config cycles (answers from another register) and moves BARs.
+    argv = [QEMU, "-S", "-M", "q35", "-m", "512M", "-nodefaults",
             "-display", "none"]
     if backend == "iommufd":
         argv += ["-object", "iommufd,id=fd0"]

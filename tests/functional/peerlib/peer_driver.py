@@ -54,7 +54,11 @@ def peer_argv(backend, bdf, mem, sock=None):
     """The peer's command line, the device last; qemu_client adds the
     qtest option.  @sock is unused: tests/bench/guest_ttr.py wraps this
     function with that signature."""
-    argv = [PEER, "-M", "q35", "-m", mem, "-nodefaults", "-display", "none"]
+    # -S: Debian's QEMU has no qtest accelerator, so without it a TCG vCPU
+    # runs SeaBIOS, whose PCI enumeration shares the CF8 latch with our
+    # config cycles (answers from another register) and moves BARs.
+    argv = [PEER, "-S", "-M", "q35", "-m", mem, "-nodefaults",
+            "-display", "none"]
     dev = f"vfio-pci,host={bdf},addr={PEER_SLOT:#x}"
     if backend == "iommufd":
         argv += ["-object", "iommufd,id=iommufd0"]

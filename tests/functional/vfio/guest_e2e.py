@@ -134,7 +134,10 @@ class Vmm:
             fds = [iommu, cdev]
             subst = {"iommu_fd": iommu, "cdev_fd": cdev}
         self.device_props = self._device(args.device, props.format(**subst))
-        argv = [binary, "-M", "q35", "-m", args.mem, "-nodefaults",
+        # -S: Debian's QEMU has no qtest accelerator, so without it a TCG
+        # vCPU runs SeaBIOS, whose PCI enumeration shares the CF8 latch
+        # with our config cycles and moves BARs; ours has no vCPU
+        argv = [binary, "-S", "-M", "q35", "-m", args.mem, "-nodefaults",
                 "-display", "none"]
         for o in objects:
             argv += ["-object", o.format(**subst)]
