@@ -23,14 +23,13 @@ Output is TAP.
 import json
 import random
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
 from qemu_client import Qemu  # noqa: E402
+import backend_tap  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 HOST = "0000:00:10.0"
@@ -232,25 +231,13 @@ def run(backend, lib, qemu, tmp):
 def main():
     lib = os.environ.get("VFIO_SIM_LIB")
     qemu = os.environ.get("QEMU_VFIO_QEMU")
-    print("1..2")
+    missing = None
     if not lib or not qemu:
-        for i, b in enumerate(("legacy", "iommufd"), 1):
-            print(f"ok {i} {b} # SKIP VFIO_SIM_LIB or QEMU_VFIO_QEMU unset")
-        return 0
-    tmp = tempfile.mkdtemp(prefix="vfio-sim-msix-")
-    failed = 0
-    try:
-        for i, backend in enumerate(("legacy", "iommufd"), 1):
-            try:
-                ok, why = run(backend, os.path.abspath(lib),
-                              os.path.abspath(qemu), tmp)
-            except Exception as e:      # noqa: BLE001 (reported as TAP)
-                ok, why = False, f"{type(e).__name__}: {e}"
-            print(f"{'ok' if ok else 'not ok'} {i} {backend}: {why}")
-            failed += not ok
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+        missing = "VFIO_SIM_LIB or QEMU_VFIO_QEMU unset"
+    return backend_tap.run_all(
+        lambda backend, tmp: run(backend, os.path.abspath(lib),
+                                 os.path.abspath(qemu), tmp),
+        prefix="vfio-sim-msix-", missing=missing)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,13 @@ and reads it back.  Output is TAP.
 """
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
 from qemu_client import Qemu  # noqa: E402
+import backend_tap  # noqa: E402
 
 QEMU = os.environ.get("VFIO_SIM_PEER", "/usr/bin/qemu-system-x86_64")
 HOST = "0000:00:10.0"
@@ -124,24 +123,12 @@ def _check(q):
 
 def main():
     lib = os.environ.get("VFIO_SIM_LIB")
-    print("1..2")
+    missing = None
     if not os.path.exists(QEMU) or not lib:
-        for i, b in enumerate(("legacy", "iommufd"), 1):
-            print(f"ok {i} {b} # SKIP no {QEMU} or VFIO_SIM_LIB unset")
-        return 0
-    tmp = tempfile.mkdtemp(prefix="vfio-sim-peer-")
-    failed = 0
-    try:
-        for i, backend in enumerate(("legacy", "iommufd"), 1):
-            try:
-                ok, why = run(backend, os.path.abspath(lib), tmp)
-            except Exception as e:      # noqa: BLE001 (reported as TAP)
-                ok, why = False, f"{type(e).__name__}: {e}"
-            print(f"{'ok' if ok else 'not ok'} {i} {backend}: {why}")
-            failed += not ok
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+        missing = f"no {QEMU} or VFIO_SIM_LIB unset"
+    return backend_tap.run_all(
+        lambda backend, tmp: run(backend, os.path.abspath(lib), tmp),
+        prefix="vfio-sim-peer-", missing=missing)
 
 
 if __name__ == "__main__":

@@ -14,14 +14,13 @@ Output is TAP.
 """
 
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
 from qemu_client import Qemu  # noqa: E402
+import backend_tap  # noqa: E402
 from sim_control import SimControl  # noqa: E402
 
 QEMU = os.environ.get("VFIO_SIM_PEER", "/usr/bin/qemu-system-x86_64")
@@ -104,33 +103,22 @@ def check(vm, backend, ctl_path):
                   f"{len(maps)} map events; {how}")
 
 
+def print_log(backend, tmp):
+    try:
+        text = open(os.path.join(tmp, f"{backend}.log")).read()
+        print("# " + text.strip().replace("\n", "\n# "))
+    except OSError:
+        pass
+
+
 def main():
     lib = os.environ.get("VFIO_SIM_LIB")
-    backends = ("legacy", "iommufd")
-    print(f"1..{len(backends)}")
+    missing = None
     if not os.path.exists(QEMU) or not lib:
-        for i, b in enumerate(backends, 1):
-            print(f"ok {i} {b} # SKIP no {QEMU} or VFIO_SIM_LIB unset")
-        return 0
-    tmp = tempfile.mkdtemp(prefix="vfio-sim-control-")
-    failed = 0
-    try:
-        for i, backend in enumerate(backends, 1):
-            try:
-                ok, why = run(backend, os.path.abspath(lib), tmp)
-            except Exception as e:      # noqa: BLE001 (reported as TAP)
-                ok, why = False, f"{type(e).__name__}: {e}"
-            if not ok:
-                try:
-                    text = open(os.path.join(tmp, f"{backend}.log")).read()
-                    print("# " + text.strip().replace("\n", "\n# "))
-                except OSError:
-                    pass
-            print(f"{'ok' if ok else 'not ok'} {i} {backend}: {why}")
-            failed += not ok
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+        missing = f"no {QEMU} or VFIO_SIM_LIB unset"
+    return backend_tap.run_all(
+        lambda backend, tmp: run(backend, os.path.abspath(lib), tmp),
+        prefix="vfio-sim-control-", missing=missing, on_failure=print_log)
 
 
 if __name__ == "__main__":
