@@ -75,6 +75,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "vfio-sim"))
 sys.path.insert(0, str(HERE.parent / "pylib"))
 
+from build_paths import simulator_and_vmm  # noqa: E402
 from qemu_client import Qemu  # noqa: E402
 from sim_control import SimControl  # noqa: E402
 
@@ -696,17 +697,6 @@ def run_backend(qemu, lib, backend, seed, steps, tmp, out):
     return walk
 
 
-def find(env, rel, what):
-    path = os.environ.get(env)
-    if path and Path(path).is_file():
-        return Path(path)
-    root = os.environ.get("QEMU_VFIO_BUILD_ROOT")
-    if root and (Path(root) / rel).is_file():
-        return Path(root) / rel
-    raise FileNotFoundError(f"{what} not found: set {env} or "
-                            f"QEMU_VFIO_BUILD_ROOT")
-
-
 def main():
     seed = int(os.environ.get("BATCHING_SEED") or
                random.SystemRandom().randrange(1 << 32))
@@ -717,10 +707,7 @@ def main():
     print(f"# seed {seed} (replay: BATCHING_SEED={seed}), {steps} steps")
     sys.stdout.flush()
     try:
-        lib = find("VFIO_SIM_LIB", "tests/vfio-sim/libvfio-sim.so",
-                   "libvfio-sim.so")
-        qemu = find("QEMU_VFIO_QEMU", "qemu-system-x86_64",
-                    "qemu-system-x86_64")
+        lib, qemu = simulator_and_vmm()
     except FileNotFoundError as e:
         for i in range(2 * len(backends)):
             print(f"not ok {i + 1} # {e}")

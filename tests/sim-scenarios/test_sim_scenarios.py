@@ -23,8 +23,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 GAPS = HERE.parent / "functional" / "gaps"
 sys.path.insert(0, str(GAPS))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
 
 import gaps_checks as C  # noqa: E402
+from build_paths import simulator_and_vmm  # noqa: E402
 
 BOTH = ("legacy", "iommufd")
 ROOT_PORT = "0000:01:00.0"
@@ -72,19 +74,6 @@ CASES = [
 ]
 
 
-def find(env, rel, what):
-    build = os.environ.get(env)
-    if build and Path(build).is_file():
-        return Path(build)
-    roots = [Path(os.environ["QEMU_VFIO_BUILD_ROOT"])] \
-        if os.environ.get("QEMU_VFIO_BUILD_ROOT") else []
-    for root in roots:
-        if (root / rel).is_file():
-            return root / rel
-    raise FileNotFoundError(f"{what} not found: set {env} or "
-                            f"QEMU_VFIO_BUILD_ROOT")
-
-
 def run_case(tmp, lib, qemu, case):
     name, config, scenario, backend, devices, flags, _ = case
     out = Path(tmp) / f"{scenario}-{backend}-{config}.json"
@@ -110,10 +99,7 @@ def run_case(tmp, lib, qemu, case):
 def main():
     print(f"1..{len(CASES)}")
     try:
-        lib = find("VFIO_SIM_LIB", "tests/vfio-sim/libvfio-sim.so",
-                   "libvfio-sim.so")
-        qemu = find("QEMU_VFIO_QEMU", "qemu-system-x86_64",
-                    "qemu-system-x86_64")
+        lib, qemu = simulator_and_vmm()
     except FileNotFoundError as e:
         for i, case in enumerate(CASES, 1):
             print(f"not ok {i} {case[0]} # {e}")
