@@ -138,8 +138,8 @@ def main():
             return f"{x:.2f} s" if x is not None else "n/a"
         say(f"  time-to-ready (launch -> first config read answered): "
             f"ours {s(ro)}, peer {s(rp)}")
-        say(f"  raw map floor of {MEM}: {s(fs)} in shared memory (how our "
-            f"RAM is backed), {s(ft)} in private THP memory (the peer's)")
+        say(f"  raw map floor of {MEM}: {s(ft)} in private THP memory (how "
+            f"both back guest RAM), {s(fs)} in shared 4 KiB pages (memfd)")
         say()
     say(f"total {time.monotonic() - start:.0f} s (guest boot "
         f"{r.timings.get('boot_to_command', 0):.0f} s; TCG on a shared "

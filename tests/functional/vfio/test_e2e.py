@@ -95,8 +95,8 @@ def ttr_table(result):
              f"the first config read is answered (median of the light runs;"
              f" s)",
              "backend   ours    peer    | raw map floor: shared "
-             "(ours: memfd MAP_SHARED)  private-thp (peer: anonymous "
-             "private + THP)",
+             "(memfd, 4 KiB pages)  private-thp (both VMMs' guest RAM: "
+             "anonymous private + THP)",
              "-------   ------  ------  | ------  ------"]
     rows = {}
 
