@@ -211,6 +211,26 @@ const char *address_space_name(AddressSpace *as)
     return as->name;
 }
 
+AddressSpace *address_space_find(const char *name)
+{
+    for (guint i = 0; address_spaces && i < address_spaces->len; i++) {
+        AddressSpace *as = g_ptr_array_index(address_spaces, i);
+
+        if (!strcmp(as->name, name)) {
+            return as;
+        }
+    }
+    return NULL;
+}
+
+void address_space_foreach(void (*fn)(AddressSpace *as, void *opaque),
+                           void *opaque)
+{
+    for (guint i = 0; address_spaces && i < address_spaces->len; i++) {
+        fn(g_ptr_array_index(address_spaces, i), opaque);
+    }
+}
+
 FlatView *address_space_to_flatview(AddressSpace *as)
 {
     memory_map_init_for(as);

@@ -10,82 +10,32 @@
  */
 #include "qemu/osdep.h"
 
-#include "hw/pci/pci_device.h"
 #include "monitor/qmp.h"
 #include "qom/object.h"
 #include "system/memory.h"
 
-/*
- * Address spaces are found where they are embedded: the two global ones,
- * and each PCI function's bus-master space and the DMA space the PCI core
- * gives it (the system's, or a vIOMMU's).  No other code in this tree
- * creates address spaces.
- */
-typedef struct FlatviewLookup {
-    const char *name;
-    AddressSpace *found;
-    GPtrArray *names;   /* every candidate's name, for the error */
-} FlatviewLookup;
-
-static bool flatview_lookup_try(FlatviewLookup *l, AddressSpace *as)
+static void flatview_add_name(AddressSpace *as, void *opaque)
 {
-    const char *name = address_space_name(as);
+    GString *known = opaque;
 
-    if (!name) {
-        return false;       /* destroyed */
-    }
-    if (!strcmp(name, l->name)) {
-        l->found = as;
-        return true;
-    }
-    if (!g_ptr_array_find_with_equal_func(l->names, name, g_str_equal,
-                                          NULL)) {
-        g_ptr_array_add(l->names, (gpointer)name);
-    }
-    return false;
-}
-
-static int flatview_lookup_pci(Object *obj, void *opaque)
-{
-    FlatviewLookup *l = opaque;
-    PCIDevice *pdev;
-
-    if (!object_dynamic_cast(obj, TYPE_PCI_DEVICE)) {
-        return 0;
-    }
-    pdev = PCI_DEVICE(obj);
-    if (pdev->bus_master_as_ready &&
-        flatview_lookup_try(l, &pdev->bus_master_as)) {
-        return 1;
-    }
-    if (DEVICE(pdev)->realized &&
-        flatview_lookup_try(l, pci_device_iommu_address_space(pdev))) {
-        return 1;
-    }
-    return 0;
+    g_string_append_printf(known, "%s'%s'", known->len ? ", " : "",
+                           address_space_name(as));
 }
 
 static AddressSpace *flatview_find_address_space(const char *name,
                                                  Error **errp)
 {
-    g_autoptr(GPtrArray) names = g_ptr_array_new();
-    FlatviewLookup l = { .name = name, .names = names };
     g_autoptr(GString) known = g_string_new(NULL);
+    AddressSpace *as;
 
     memory_map_init();
-    if (flatview_lookup_try(&l, &address_space_memory) ||
-        flatview_lookup_try(&l, &address_space_io) ||
-        object_child_foreach_recursive(object_get_root(),
-                                       flatview_lookup_pci, &l)) {
-        return l.found;
+    as = address_space_find(name);
+    if (!as) {
+        address_space_foreach(flatview_add_name, known);
+        error_setg(errp, "address space '%s' not found (known: %s)", name,
+                   known->str);
     }
-    for (guint i = 0; i < names->len; i++) {
-        g_string_append_printf(known, "%s'%s'", i ? ", " : "",
-                               (const char *)g_ptr_array_index(names, i));
-    }
-    error_setg(errp, "address space '%s' not found (known: %s)", name,
-               known->str);
-    return NULL;
+    return as;
 }
 
 static const char *flatview_kind(MemoryRegion *mr)

@@ -525,6 +525,11 @@ void address_space_init(AddressSpace *as, MemoryRegion *root,
  */
 void address_space_destroy(AddressSpace *as);
 const char *address_space_name(AddressSpace *as);
+/* The first live address space named @name in creation order, or NULL. */
+AddressSpace *address_space_find(const char *name);
+/* Calls @fn on every live address space, in creation order. */
+void address_space_foreach(void (*fn)(AddressSpace *as, void *opaque),
+                           void *opaque);
 
 /* The current view with a reference the caller drops with flatview_unref. */
 FlatView *address_space_get_flatview(AddressSpace *as);
