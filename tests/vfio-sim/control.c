@@ -33,6 +33,7 @@
 #include "sim.h"
 
 #define MAX_CLIENTS 16
+#define CLIENT_SEND_TIMEOUT_S 5
 #define MAX_LINE    4096
 
 typedef struct Client {
@@ -89,7 +90,13 @@ static bool path_live(void)
     return live;
 }
 
-static void send_all(int fd, const char *buf, size_t len)
+/*
+ * False if the client went away or stopped reading: one thread serves
+ * every client, so a reply that cannot be delivered within the socket's
+ * send timeout (CLIENT_SEND_TIMEOUT_S) costs that client its connection
+ * rather than stalling the others.
+ */
+static bool send_all(int fd, const char *buf, size_t len)
 {
     while (len) {
         ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
@@ -97,11 +104,12 @@ static void send_all(int fd, const char *buf, size_t len)
             continue;
         }
         if (n <= 0) {
-            return;             /* the client went away */
+            return false;
         }
         buf += n;
         len -= n;
     }
+    return true;
 }
 
 static void reply_snapshot(GString *out)
@@ -153,7 +161,7 @@ static bool parse_seq(const char *text, uint64_t *out)
     return !errno && !*end;
 }
 
-static void answer(int fd, const char *line)
+static bool answer(int fd, const char *line)
 {
     g_autoptr(GString) out = g_string_new(NULL);
     g_autofree char *valid = NULL;
@@ -172,7 +180,7 @@ static void answer(int fd, const char *line)
         sim_json_string(out, what);
         g_string_append(out, "}\n");
     }
-    send_all(fd, out->str, out->len);
+    return send_all(fd, out->str, out->len);
 }
 
 /* Answers every complete line; false when the client is to be dropped */
@@ -195,7 +203,9 @@ static bool client_read(Client *c)
 
         g_strchomp(line);       /* a "\r\n" client */
         g_string_erase(c->in, 0, len + 1);
-        answer(c->fd, line);
+        if (!answer(c->fd, line)) {
+            return false;
+        }
     }
     /* a line that never ends is not a request */
     return c->in->len <= MAX_LINE;
@@ -244,7 +254,10 @@ static void *serve(void *opaque)
         if (pfd[0].revents & POLLIN) {
             int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
             if (fd >= 0 && clients->len < MAX_CLIENTS) {
+                struct timeval tv = { .tv_sec = CLIENT_SEND_TIMEOUT_S };
                 Client c = { .fd = fd, .in = g_string_new(NULL) };
+
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
                 g_array_append_val(clients, c);
             } else if (fd >= 0) {
                 real_close(fd);     /* too many: it sees EOF */
