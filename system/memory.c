@@ -91,6 +91,7 @@ bool memory_region_init_ram_flags(MemoryRegion *mr, Object *owner,
                                   const char *name, uint64_t size,
                                   uint32_t ram_flags, Error **errp)
 {
+    g_assert(!(ram_flags & ~RAM_SHARED));
     memory_region_init(mr, owner, name, size);
     return init_ram_common(mr, (ram_flags & RAM_SHARED)
                            ? ram_block_new_memfd(mr, size, errp)

@@ -58,6 +58,16 @@ static void advise_huge_pages(void *host, uint64_t len)
     }
 }
 
+/*
+ * Private guest RAM is pinned for DMA; a fork() would make every pinned
+ * page copy-on-write-shared with the child and have to copy it at once.
+ * The child (a helper we exec) never needs guest RAM.
+ */
+static void keep_from_children(void *host, uint64_t len)
+{
+    madvise(host, len, MADV_DONTFORK);
+}
+
 static void *map_fd(int fd, uint64_t len, uint64_t offset, uint32_t flags,
                     const char *name, Error **errp)
 {
@@ -128,6 +138,7 @@ RAMBlock *ram_block_new_anon(MemoryRegion *mr, uint64_t size, Error **errp)
         munmap(host + len, base + slack - host);
     }
     advise_huge_pages(host, len);
+    keep_from_children(host, len);
     rb = ram_block_register(mr, size, len, host);
     rb->owns_mapping = true;
     return rb;
@@ -185,10 +196,12 @@ RAMBlock *ram_block_new_from_fd(MemoryRegion *mr, uint64_t size,
         error_setg(errp, "RAM '%s' needs a valid file descriptor", name);
         return NULL;
     }
-    if (!QEMU_IS_ALIGNED(offset, host_page_size()) ||
-        size > INT64_MAX - host_page_size()) {
-        error_setg(errp, "RAM '%s': offset 0x%" PRIx64 " or size 0x%" PRIx64
-                   " is not usable", name, offset, size);
+    if (!ram_size_usable(size, name, errp)) {
+        return NULL;
+    }
+    if (!QEMU_IS_ALIGNED(offset, host_page_size())) {
+        error_setg(errp, "RAM '%s': offset 0x%" PRIx64 " is not a multiple "
+                   "of the host page size", name, offset);
         return NULL;
     }
     len = QEMU_ALIGN_UP(size, host_page_size());

@@ -8,9 +8,10 @@
  * memory-backend-ram is private anonymous memory (huge-page advised, see
  * memory_region_init_ram()) unless share=on, which makes it a shared memfd;
  * memory-backend-memfd is always a memfd, shared unless share=off.
- * "memory-backend" is the abstract parent.  The RAM is created when the object is completed; from then on
- * its properties are read-only.  merge, dump and prealloc-threads are
- * accepted for command-line compatibility and have no effect here.
+ * "memory-backend" is the abstract parent.  The RAM is created when the
+ * object is completed; from then on its properties are read-only.  merge,
+ * dump and prealloc-threads are accepted for command-line compatibility
+ * and have no effect here.
  *
  * The object owns the MemoryRegion (its owner is the backend), so while
  * the region is in a flat view the backend stays alive.  A user of the
