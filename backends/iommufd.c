@@ -286,15 +286,20 @@ int iommufd_backend_copy_dma(IOMMUFDBackend *be, uint32_t src_ioas_id,
     return IOMMUFD_IOCTL(be, IOMMU_IOAS_COPY, &copy, errp);
 }
 
+/*
+ * Room for the usual few ranges, so that one call does; EMSGSIZE says how
+ * many there are otherwise.
+ */
+#define IOMMUFD_IOVA_RANGES_PRESIZE 8
+
 int iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
                                     GArray **ranges, uint64_t *alignment,
                                     Error **errp)
 {
-    /* Room for the usual few ranges: one call; EMSGSIZE says how many. */
     struct iommu_ioas_iova_ranges query = {
         .size = sizeof(query),
         .ioas_id = ioas_id,
-        .num_iovas = 8,
+        .num_iovas = IOMMUFD_IOVA_RANGES_PRESIZE,
     };
     g_autoptr(GArray) out = g_array_new(false, true,
                                         sizeof(struct iommu_iova_range));
