@@ -63,11 +63,8 @@ static JsonObject *flatview_section_to_json(const MemoryRegionSection *s)
     json_object_set_int_member(o, "size", (int64_t)int128_getlo(s->size));
     json_object_set_string_member(o, "region", memory_region_name(mr));
     json_object_set_string_member(o, "kind", flatview_kind(mr));
-    /* Readonly as VFIO maps it: the section, the region, or a ROM. */
     json_object_set_boolean_member(o, "readonly",
-                                   s->readonly ||
-                                   memory_region_is_readonly(mr) ||
-                                   memory_region_is_rom(mr));
+                                   memory_region_section_is_readonly(s));
     if (ram) {
         char *host = memory_region_get_ram_ptr(mr);
 

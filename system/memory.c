@@ -265,6 +265,12 @@ bool memory_region_is_readonly(MemoryRegion *mr)
     return mr->readonly;
 }
 
+bool memory_region_section_is_readonly(const MemoryRegionSection *s)
+{
+    return s->readonly || memory_region_is_readonly(s->mr) ||
+           memory_region_is_rom(s->mr);
+}
+
 bool memory_region_is_enabled(MemoryRegion *mr)
 {
     return mr->enabled;

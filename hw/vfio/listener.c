@@ -58,8 +58,7 @@ static bool vfio_listener_describe(MemoryRegionSection *section,
         .size = int128_get64(section->size),
         .vaddr = (char *)memory_region_get_ram_ptr(mr) +
                  section->offset_within_region,
-        .readonly = section->readonly || memory_region_is_readonly(mr) ||
-                    memory_region_is_rom(mr),
+        .readonly = memory_region_section_is_readonly(section),
         .ram_device = memory_region_is_ram_device(mr),
         .owner = memory_region_owner(mr),
         .region = mr,

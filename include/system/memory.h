@@ -409,6 +409,11 @@ bool memory_region_is_ram(MemoryRegion *mr);
 bool memory_region_is_ram_device(MemoryRegion *mr);
 bool memory_region_is_rom(MemoryRegion *mr);
 bool memory_region_is_readonly(MemoryRegion *mr);
+/*
+ * True if a DMA master may not write through @s: the section is read-only
+ * in its view, or its region is read-only or a ROM.
+ */
+bool memory_region_section_is_readonly(const MemoryRegionSection *s);
 bool memory_region_is_enabled(MemoryRegion *mr);
 bool memory_region_is_mapped(MemoryRegion *mr);   /* has a container */
 bool memory_region_is_nonvolatile(MemoryRegion *mr);
