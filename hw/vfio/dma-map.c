@@ -147,16 +147,16 @@ static char *vfio_dma_owner_name(Object *owner)
 
 /*
  * A failed mapping: fatal for RAM (recorded), a warning for BARs.  A BAR
- * refused for good (@ret -EFAULT where the class says that is final) is
- * remembered, so that moving it costs no further ioctl.
+ * the host refused for good is remembered, so that moving it costs no
+ * further ioctl.
  */
 static void vfio_dma_map_failed(VFIOContainer *container,
-                                const VFIODMAPending *p, int ret, Error *err)
+                                const VFIODMAPending *p, bool for_good,
+                                Error *err)
 {
     if (p->m.ram_device) {
         trace_vfio_dma_map_failed(p->m.iova, p->m.size, true);
-        if (ret == -EFAULT && p->m.region &&
-            VFIO_CONTAINER_GET_CLASS(container)->ram_device_efault_final) {
+        if (for_good && p->m.region) {
             g_hash_table_insert(container->unmappable, (void *)p->m.region,
                                 p->m.owner);
         }
@@ -233,14 +233,14 @@ static void vfio_dma_map_one(VFIOContainer *container,
     if (!vfio_container_iova_usable(container, p->m.iova, p->m.size)) {
         error_setg(&err, "the range is outside the host IOMMU's usable "
                    "IOVA ranges");
-        vfio_dma_map_failed(container, p, -ERANGE, err);
+        vfio_dma_map_failed(container, p, false, err);
         return;
     }
     if (container->dma_max_mappings &&
         g_tree_nnodes(container->mappings) >= container->dma_max_mappings) {
         error_setg(&err, "the host allows no more than %u DMA mappings",
                    container->dma_max_mappings);
-        vfio_dma_map_failed(container, p, -ENOSPC, err);
+        vfio_dma_map_failed(container, p, false, err);
         return;
     }
     if (donor && k->dma_copy && vfio_dma_donor_covers(donor, &p->m)) {
@@ -257,7 +257,10 @@ static void vfio_dma_map_one(VFIOContainer *container,
                          p->m.readonly, &err);
     }
     if (ret < 0) {
-        vfio_dma_map_failed(container, p, ret, err);
+        /* EFAULT: the host cannot pin this memory, however often asked. */
+        vfio_dma_map_failed(container, p,
+                            ret == -EFAULT && k->ram_device_efault_final,
+                            err);
         return;
     }
     vfio_dma_insert(container, &p->m);
