@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
 from qemu_client import Qemu  # noqa: E402
 import backend_tap  # noqa: E402
+import edu  # noqa: E402
 
 QEMU = os.environ.get("VFIO_SIM_PEER", "/usr/bin/qemu-system-x86_64")
 HOST = "0000:00:10.0"
@@ -105,18 +106,7 @@ def _check(q):
     live = q.readl(BAR0 + 4)
     if live != 0xedcba987:
         return False, f"edu liveness = {live:#x}"
-    pattern = bytes((i * 7 + 5) & 0xff for i in range(256))
-    q.memwrite(RAM_SRC, pattern)
-    for src, dst, cmd in ((RAM_SRC, 0x40000, 1), (0x40000, RAM_DST, 3)):
-        q.writeq(BAR0 + 0x80, src)
-        q.writeq(BAR0 + 0x88, dst)
-        q.writeq(BAR0 + 0x90, 256)
-        q.writeq(BAR0 + 0x98, cmd)
-        for _ in range(100):
-            if not q.readq(BAR0 + 0x98) & 1:
-                break
-            time.sleep(0.01)
-    if q.memread(RAM_DST, 256) != pattern:
+    if not edu.dma_round_trip(q, BAR0, RAM_SRC, RAM_DST, timeout=1.0):
         return False, "DMA round trip: the data differs"
     return True, "config 0x11e81234, BAR0 answers, DMA round trip verified"
 

@@ -38,6 +38,7 @@ from pathlib import Path
 # The bench guest sees the host's tree through its 9p root, so the shared
 # client is found next to this file there as on the host.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "pylib"))
+import edu  # noqa: E402
 from qemu_client import Qemu  # noqa: E402
 
 EDU_ID = 0x11e81234
@@ -152,20 +153,7 @@ class Guest:
 
     def edu_dma(self, bar, seed=5):
         """RAM -> edu -> RAM through the host IOMMU; True if data matches."""
-        q = self.qt
-        pattern = bytes((i * 7 + seed) & 0xff for i in range(256))
-        q.memwrite(RAM_SRC, pattern)
-        q.memset(RAM_DST, 256, 0)
-        for src, dst, cmd in ((RAM_SRC, 0x40000, 1), (0x40000, RAM_DST, 3)):
-            q.writeq(bar + 0x80, src)
-            q.writeq(bar + 0x88, dst)
-            q.writeq(bar + 0x90, 256)
-            q.writeq(bar + 0x98, cmd)
-            for _ in range(300):
-                if not q.readq(bar + 0x98) & 1:
-                    break
-                time.sleep(0.01)
-        return q.memread(RAM_DST, 256) == pattern
+        return edu.dma_round_trip(self.qt, bar, RAM_SRC, RAM_DST, seed)
 
     def secondary_bus_reset(self, slot=ROOT_PORT_SLOT):
         port = self.cfg(0, slot)
