@@ -7,12 +7,32 @@ run(backend, tmp) returns (ok, why) and may raise: an exception is that
 backend's failure, named.  With `missing` (a reason) every backend is a
 SKIP.  on_failure(backend, tmp), if given, prints diagnostics (as TAP
 comments) after a failure.  Returns the exit status: 1 if any failed.
+
+vmm_argv(binary, backend, device) is the command line such a test starts:
+a paused q35 machine with `device` (a vfio-pci option string) on the given
+backend.
 """
 
 import shutil
 import tempfile
 
 BACKENDS = ("legacy", "iommufd")
+
+
+def vmm_argv(binary, backend, device, *, mem="512M", legacy_off=False):
+    """legacy_off adds iommufd=off for legacy (needed by ours, whose
+    default is auto; the peer's default is legacy)."""
+    # -S: Debian's QEMU has no qtest accelerator, so without it a TCG vCPU
+    # runs SeaBIOS, whose PCI enumeration shares the CF8 latch with the
+    # test's config cycles (answers from another register) and moves BARs.
+    argv = [str(binary), "-S", "-M", "q35", "-m", mem, "-nodefaults",
+            "-display", "none"]
+    if backend == "iommufd":
+        argv += ["-object", "iommufd,id=fd0"]
+        device += ",iommufd=fd0"
+    elif legacy_off:
+        device += ",iommufd=off"
+    return argv + ["-device", device]
 
 
 def run_all(run, *, prefix, missing=None, on_failure=None,

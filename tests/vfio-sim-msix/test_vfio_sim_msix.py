@@ -189,18 +189,9 @@ def program(q, tab):
 
 def run(backend, lib, qemu, tmp):
     simlog = os.path.join(tmp, f"{backend}.simlog")
-    dev = f"vfio-pci,host={HOST},addr={SLOT:#x},id=msix0"
-    # -S: Debian's QEMU has no qtest accelerator, so without it a TCG vCPU
-    # runs SeaBIOS, whose PCI enumeration shares the CF8 latch with our
-    # config cycles (answers from another register) and moves BARs.
-    argv = [qemu, "-S", "-M", "q35", "-m", "512M", "-nodefaults",
-            "-display", "none"]
-    if backend == "iommufd":
-        argv += ["-object", "iommufd,id=fd0"]
-        dev += ",iommufd=fd0"
-    else:
-        dev += ",iommufd=off"
-    argv += ["-device", dev]
+    argv = backend_tap.vmm_argv(
+        qemu, backend, f"vfio-pci,host={HOST},addr={SLOT:#x},id=msix0",
+        legacy_off=True)
     env = {"LD_PRELOAD": lib, "VFIO_SIM_LOG": simlog,
            "VFIO_SIM_CONFIG": str(HERE / "msix.conf"),
            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS",

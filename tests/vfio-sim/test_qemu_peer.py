@@ -68,16 +68,8 @@ def run(backend, lib, tmp):
 
 
 def _run(backend, lib, tmp):
-    dev = f"vfio-pci,host={HOST},addr={SLOT:#x}"
-    # -S: Debian's QEMU has no qtest accelerator, so without it a TCG vCPU
-    # runs SeaBIOS, whose PCI enumeration shares the CF8 latch with our
-    # config cycles (answers from another register) and moves BARs.
-    argv = [QEMU, "-S", "-M", "q35", "-m", "512M", "-nodefaults",
-            "-display", "none"]
-    if backend == "iommufd":
-        argv += ["-object", "iommufd,id=fd0"]
-        dev += ",iommufd=fd0"
-    argv += ["-device", dev]
+    argv = backend_tap.vmm_argv(QEMU, backend,
+                                f"vfio-pci,host={HOST},addr={SLOT:#x}")
     env = {"LD_PRELOAD": lib,
            "VFIO_SIM_REPORT": os.path.join(tmp, f"{backend}.report"),
            "VFIO_SIM_LOG": os.path.join(tmp, f"{backend}.simlog")}

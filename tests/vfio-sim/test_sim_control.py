@@ -38,16 +38,8 @@ def ram_mapping(space):
 
 def run(backend, lib, tmp):
     ctl_path = os.path.join(tmp, f"{backend}.ctl")
-    dev = "vfio-pci,host=0000:00:10.0,addr=0x4"
-    # -S: Debian's QEMU has no qtest accelerator, so without it a TCG vCPU
-    # runs SeaBIOS, whose PCI enumeration shares the CF8 latch with our
-    # config cycles (answers from another register) and moves BARs.
-    argv = [QEMU, "-S", "-M", "q35", "-m", "512M", "-nodefaults",
-            "-display", "none"]
-    if backend == "iommufd":
-        argv += ["-object", "iommufd,id=fd0"]
-        dev += ",iommufd=fd0"
-    argv += ["-device", dev]
+    argv = backend_tap.vmm_argv(QEMU, backend,
+                                "vfio-pci,host=0000:00:10.0,addr=0x4")
     env = {"LD_PRELOAD": lib, "VFIO_SIM_CONTROL": ctl_path}
     try:
         with Qemu(argv, workdir=tmp, name=backend, env=env) as vm:
