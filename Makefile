@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Front end to ./configure + meson + ninja.
 #
 #   make                  build (configures ./build on first use)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * "memory-backend-memfd": guest RAM in a memfd we create with the user's
  * hugetlb and sealing choices (see system/hostmem.h)

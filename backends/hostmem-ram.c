@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * "memory-backend-ram": anonymous guest RAM (see hostmem.h)
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The abstract "memory-backend" object (see system/hostmem.h)
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The "iommufd" backend object and its ioctls (see system/iommufd.h)
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unix stream socket chardev: client, server, or an inherited fd
  * (listening or already connected, as libvirt passes them).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The stdio chardev (reads fd 0, writes fd 1) and the null chardev
  * (discards output, never produces input).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Show the kernel uAPI the build compiles against, and check the symbols the
 # VFIO subsystem needs.  Nothing is copied into the tree.
 set -e

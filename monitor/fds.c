@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * File descriptors passed over QMP (SCM_RIGHTS): named fds (getfd,
  * closefd) and fd sets (add-fd, remove-fd, query-fdsets), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Splitting a QMP byte stream into JSON texts by tracking nesting,
  * strings and escapes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * JSON text in QEMU's wire style.  json-glib's generator puts no space
  * after ':' and ','; QMP clients that compare text (and our compatibility

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Private to monitor/: the JSON stream splitter and the monitor state
  * that commands (getfd) need.

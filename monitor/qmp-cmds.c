@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Core QMP commands: versions, command list, run state, reset, quit.
  */

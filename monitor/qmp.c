@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The QMP server: greeting, capabilities negotiation, request envelope
  * checks, replies and events, on any number of chardevs.

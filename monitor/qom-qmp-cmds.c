@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QOM and device QMP commands.  The QOM ones are qom/'s own handlers (they
  * check their arguments themselves); only device-list-properties, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Containers: plain objects that only hold children, and the root of the
  * composition tree

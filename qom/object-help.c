@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Property introspection for "-device X,help", "-object X,help" and
  * qom-list

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QOM property tables: adding, finding, iterating, getting and setting
  */

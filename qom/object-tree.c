@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The composition tree: child<> and link<> properties, canonical paths and
  * path resolution

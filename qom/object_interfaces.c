@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * User-creatable objects: the interface, and creating and deleting them
  * under /objects for -object and QMP object-add/object-del

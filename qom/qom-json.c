@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * JsonNode <-> C values for QOM properties, and enum lookup tables
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Typed QOM properties: callback-backed bool/str/enum, and properties
  * backed by a C field (by pointer for one object, by offset for a class)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP commands of the object model: qom-list, qom-get, qom-set,
  * qom-list-types, qom-list-properties, object-add, object-del

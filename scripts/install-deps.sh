@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install what the build and the test suites need, and nothing that is
 # already there: a second run only reads dpkg's database and returns.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Generate C trace points from a directory's trace-events file.
 
 Usage: tracetool.py TRACE-EVENTS OUT.h OUT.c GROUP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * FlatView: rendering a region tree into sorted, non-overlapping ranges
  *

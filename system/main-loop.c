@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The main loop on GLib's default context, plus the source that runs
  * realtime and host timers when they are due.

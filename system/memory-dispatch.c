@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Accesses: address_space_rw and friends, MMIO dispatch, IOMMU walks
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Memory API internals shared by system/memory*.c, flatview.c, physmem.c
  */

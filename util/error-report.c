@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One-line messages for the user, prefixed with the program name and the
  * command-line location being processed.

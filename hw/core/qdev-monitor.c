@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * User-created devices: -device / device_add, lookup, deletion events,
  * help texts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP device_add / device_del and the DEVICE_DELETED event
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * qdev: the device base type, realize/unrealize and device reset
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The interrupt controller's input side: 24 level-sensitive lines whose
  * state tests can observe (there is no CPU to deliver to)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MSI doorbell: the 1 MiB window at 0xFEE00000 where message signalled
  * interrupts land.  Without CPUs to interrupt, it logs each message for

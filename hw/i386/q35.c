@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The q35 machine: RAM layout, the PCIe host bridge (CF8/CFC and ECAM),
  * the MCH at 00.0, INTx routing to the interrupt controller, and the MSI

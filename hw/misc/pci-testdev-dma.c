@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pci-testdev-dma: see include/hw/misc/pci-testdev-dma.h
  */

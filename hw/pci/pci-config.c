@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI configuration space: default accessors, capability list, and the
  * entry points host bridges use

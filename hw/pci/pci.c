@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI core: buses, device realize, BAR mappings, INTx, bus mastering,
  * reset

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI-to-PCI bridge core: secondary bus, forwarding windows, bus reset
  */

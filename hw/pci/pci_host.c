@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI host bridge base: configuration mechanism #1 (0xCF8/0xCFC)
  */

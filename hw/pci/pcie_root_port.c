@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI Express root port with native slot hotplug, and the PCIe-to-PCI
  * bridge

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Finding the host device and choosing its IOMMU backend
  * (see the top of hw/vfio/vfio-device.h for the rules)

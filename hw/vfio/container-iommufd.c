@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * "vfio-container-iommufd": one IOAS of an iommufd object
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * VFIO device ioctls, one wrapper each, and the walker of the capability
  * chains in their answers (see vfio-ioctl.h)

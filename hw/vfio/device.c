@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * VFIODevice: attach/detach, regions, interrupts, reset
  * (backend-agnostic; see hw/vfio/vfio-device.h)

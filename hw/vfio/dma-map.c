@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * VFIO DMA mapping engine (see hw/vfio/vfio-dma-map.h)
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * VFIO container and group ioctls, one wrapper each (see vfio-ioctl.h)
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-pci interrupts: host eventfds (VFIO_DEVICE_SET_IRQS) routed to the
  * guest from the main loop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-pci MSI-X: the capability, vector table and PBA are emulated
  *

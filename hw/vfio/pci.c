@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * "vfio-pci": realize, BARs, reset, properties (see vfio-pci.h)
  */

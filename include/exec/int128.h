@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * 128-bit integers for address arithmetic that must represent 2^64
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Bit arithmetic on 64-bit values: powers of two and bit scans
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Option arguments ("key=value,..." or JSON) parsed into option dicts
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Included first by every C file: the host headers and the build
  * configuration that all code may assume.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Binary size units, as signed 64-bit constants (like QEMU's) so that
  * "2 * GiB" and "-1 * KiB" both do what they say.

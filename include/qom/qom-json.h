@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * JsonNode <-> C value conversions for property setters and getters
  *

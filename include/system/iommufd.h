@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The "iommufd" backend object: one handle on /dev/iommu
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The qtest server: a test speaks QEMU's line protocol over a chardev to
  * drive I/O ports, guest memory, the virtual clock and IRQ lines.

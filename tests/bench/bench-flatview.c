@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * FlatView benchmark: render 10,000 sections, then change one region
  *

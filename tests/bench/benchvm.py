@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One QEMU-compatible process on the simulated VFIO kernel, as a bench sees it.
 
 A Vm starts a binary (ours or the peer) under LD_PRELOAD=libvfio-sim.so with

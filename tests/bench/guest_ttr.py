@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Real-kernel measurements, run INSIDE the bench guest: time-to-ready (f),
 the raw-uAPI floors, the per-call kernel cost and the second IOAS (d).
 

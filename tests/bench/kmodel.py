@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The kernel-cost model the bench gives the simulator, and where it comes from.
 
 The sim charges (counts, never sleeps) `ioctl-ns` per ioctl,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The real-kernel part of the bench: one bench-guest boot for (f), the
 floors, the kernel model and (d) at 1 GiB.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Benchmarks: our binary against the peer (Debian's QEMU) on the simulated
 VFIO kernel, the real-kernel time-to-ready, and bench-flatview.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The simulated-kernel bench scenarios (a)-(e); see docs/devel/benchmarks.rst.
 
 Each scenario function takes a Ctx and a Binary and returns rows (dicts):

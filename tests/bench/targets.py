@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The bench targets (issue 7), judged on run.py's rows; never enforced.
 
 evaluate(rows, model) returns one verdict per target and backend:

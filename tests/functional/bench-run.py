@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run one command in the real-kernel bench guest, by hand.
 
     python3 tests/functional/bench-run.py -t root-port -- sh -c 'ls /dev/vfio'

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What `make run` shows: the real-kernel bench at work.
 
 Boots the bench guest (building its kernel on first use) and runs, inside it,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Boot every bench topology and check what the guest sees.
 
 For each topology the guest must have /dev/iommu, a VFIO device cdev per edu

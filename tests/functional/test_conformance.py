@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run uapi-conformance against the real kernel in the bench guest.
 
 For the root-bus, root-port and bridge-group topologies, one guest boot runs

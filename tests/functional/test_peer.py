@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The peer baseline: Debian's QEMU 10 assigning edu, inside the bench guest.
 
 One bench guest (root-bus topology) runs peerlib/peer_driver.py, which

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer target: a clang build tree (default build-fuzz)
 # where everything is compiled with ASan, UBSan and the fuzzer's coverage
 # instrumentation, and tests/fuzz/fuzz-vfio-pci is linked with libFuzzer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Guest-input fuzzer for vfio-pci on the simulated kernel.
  *

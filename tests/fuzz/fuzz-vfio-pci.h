@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The libFuzzer entry points of fuzz-vfio-pci.c, for replay-main.c.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Writes the seed corpus of fuzz-vfio-pci into tests/fuzz/corpus/.
 
 Each seed is a short guest program in the harness's byte code (see

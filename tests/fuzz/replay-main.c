@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Runs the fuzz harness over files and directories without fuzzing, so a
  * build without libFuzzer (gcc, the ASan build) replays the corpus and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """One TAP result per host IOMMU backend, for tests that run a VMM once per
 backend on the simulated kernel.
 

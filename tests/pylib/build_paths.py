@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Where a test finds what the build made.
 
 find(env, rel, what): the file named by environment variable `env` if it

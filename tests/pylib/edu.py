@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """QEMU's edu device as tests drive it over qtest (its registers: QEMU's
 docs/specs/edu.rst).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A client for one QEMU-compatible process under test: qtest and QMP.
 
 Standard library only, so that it runs wherever python3 does: on the host

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Self-test of qemu_client.py against a fake QEMU; output is TAP.
 
 The fake is this file run with --fake-qemu: it parses the qtest and QMP

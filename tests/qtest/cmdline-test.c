@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Command-line errors: each bad option gets QEMU's one-line message with
  * the option as location, and exit status 1; help and version exit 0.

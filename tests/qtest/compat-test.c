@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Compatibility with QEMU: the same qtest + QMP script runs against our
  * binary and against the distribution's QEMU (/usr/bin/qemu-system-x86_64,

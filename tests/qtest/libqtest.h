@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libqtest: start qemu-system-x86_64 under test and drive it over the
  * qtest protocol and QMP.

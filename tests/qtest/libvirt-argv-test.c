@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The command line libvirt builds: JSON -object/-device, the monitor on
  * a listening socket that libvirt created and passes as an inherited fd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI hotplug and bridges over QMP and qtest: device_add/device_del with
  * DEVICE_DELETED on the root bus and behind a root port, secondary bus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI on q35 over the qtest protocol: enumeration, BAR sizing and
  * mapping, INTx at the interrupt controller, MSI and MSI-X at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI helpers for qtest suites on the q35 machine: config space through
  * ECAM (any bus) and CF8/CFC, BAR programming, the MSI doorbell log

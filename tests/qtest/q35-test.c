@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The q35 machine: RAM layout, memory backends, machine properties, the
  * interrupt controller and doorbell objects at fixed paths

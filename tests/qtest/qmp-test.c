@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP: greeting, capabilities negotiation, envelope and argument errors,
  * every core command, fd passing, events.

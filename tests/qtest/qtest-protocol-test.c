@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The qtest wire protocol: every command, its reply format, and
  * malformed requests that must get "FAIL ..." without harming QEMU.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Listener batching on the simulated kernel (issue 7, item 3).
 
 Runs our qemu-system-x86_64 under LD_PRELOAD=libvfio-sim.so, once per

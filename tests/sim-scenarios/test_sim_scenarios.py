@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 8 on the simulated kernel: reset, groups, p2p, hotplug, IOAS copy.
 
 Runs tests/functional/gaps/gaps_driver.py on the host with our

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fault-injection sweep: fail every VFIO/iommufd ioctl of a scenario in turn.
 
 Our binary runs on the simulated kernel (libvfio-sim.so).  A scenario is a

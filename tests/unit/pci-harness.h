@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A q35 machine inside a unit test: the test plays the guest through
  * the I/O and memory address spaces, as qtest would.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP x-query-flatview (system/memory-qmp.c) on a q35 machine with a
  * PCI test device, a ROM and a RAM-device region.

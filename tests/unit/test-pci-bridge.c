@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI bridges and hotplug on the q35 machine: bus numbers, forwarding
  * windows, INTx swizzling, secondary bus reset, pcie-root-port slot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCI on the q35 machine, driven as a guest would: configuration through
  * CF8/CFC and ECAM, BAR sizing and mapping, INTx levels at the interrupt

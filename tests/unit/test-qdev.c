@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * qdev: device lifecycle, properties, -global defaults, buses, device_add,
  * unplug with a hotplug handler, GPIO lines and reset

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QOM properties: every kind, keyval text and typed JSON, defaults, links,
  * dicts, help output, and each error message word for word

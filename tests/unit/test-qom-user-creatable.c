@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * User-creatable objects: -object / object-add style creation, id rules,
  * duplicate ids, refused completion, in-use refusal, deletion and help

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QOM types: hierarchy, class and instance init order, interfaces, casts,
  * abstract types, reference counting, the composition tree and paths

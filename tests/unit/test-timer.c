@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Clocks and timers: the virtual clock moves only when told, timers fire
  * in deadline order with the clock at their deadline, callbacks may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Host device lookup, backend selection and the iommufd object, without
  * a VFIO kernel: every user error must be one clear line and leak nothing.

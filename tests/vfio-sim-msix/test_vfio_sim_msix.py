@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """vfio-pci MSI-X on the simulated kernel, with both IOMMU backends.
 
 Our qemu-system-x86_64 runs under LD_PRELOAD=libvfio-sim.so with the device

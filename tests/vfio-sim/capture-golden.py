@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Capture the golden uapi-conformance transcripts from the real kernel.
 
 Boots the bench guest (tests/functional/benchlib) once per topology and runs

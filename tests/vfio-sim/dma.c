@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim: DMA address spaces shared by the type1 container and the IOAS
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim: the simulated device (edu's register layout) and its PCI
  * configuration space

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim: the history of map, unmap and copy calls, for the control
  * socket (control.c)

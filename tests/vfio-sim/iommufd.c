@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim: /dev/iommu (IOAS, HWPT, device objects and their ioctls)
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim: the legacy VFIO container (/dev/vfio/vfio, type1v2) and
  * groups (/dev/vfio/N)

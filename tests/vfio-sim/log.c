@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim: per-ioctl counters, the event log, the leak report and
  * fault injection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim: a simulated VFIO/iommufd kernel, loaded with LD_PRELOAD
  *

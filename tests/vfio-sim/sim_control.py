@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A client for the simulator's control socket (VFIO_SIM_CONTROL).
 
     from sim_control import SimControl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim: library start-up and exit, the global lock, the simulated
  * devices and groups, and the table of simulated files

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim tests of the control socket (VFIO_SIM_CONTROL) and the
  * modelled kernel cost.  Each case runs this program again as a child

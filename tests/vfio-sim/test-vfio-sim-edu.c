@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim tests of the simulated device: config space, BAR0 through
  * pread/pwrite and mmap, edu DMA through both backends, MSI and INTx

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim tests of what the library writes and refuses: the leak report,
  * the log, "any" fault injection and bad settings.  The program runs

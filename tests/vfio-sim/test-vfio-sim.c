@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim's own tests: run under LD_PRELOAD=libvfio-sim.so (meson does),
  * with tests/vfio-sim/configs/test.conf.  GLib gtest, TAP.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Fidelity: uapi-conformance under vfio-sim says what the real kernel said.
 
 Runs the conformance program (both backends) under LD_PRELOAD=libvfio-sim.so

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Debian's QEMU 10, unmodified, realizes vfio-pci on a simulated device.
 
 (VFIO_SIM_PEER=path runs another binary the same way: meson runs the test

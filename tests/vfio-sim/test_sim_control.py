@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """sim_control.py against Debian's QEMU 10 running on the simulator.
 
 For each backend (legacy, iommufd) QEMU runs under LD_PRELOAD=libvfio-sim.so

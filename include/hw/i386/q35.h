@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The q35 machine: memory map, host bridge, interrupt lines, MSI doorbell
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pci-testdev-dma: a small PCI(e) device for exercising the PCI core,
  * MSI/MSI-X, INTx and DMA before real devices are assigned.  Its

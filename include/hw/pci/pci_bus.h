@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PCIBus internals, for PCI core, bridges and host bridges only
  */

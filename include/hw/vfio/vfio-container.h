@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * VFIO containers: the host IOMMU contexts that VFIO devices DMA through
  *

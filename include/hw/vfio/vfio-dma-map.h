@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * VFIO DMA mapping engine: from address-space sections to container
  * mappings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * "vfio-pci": a host PCI function assigned to the guest
  *

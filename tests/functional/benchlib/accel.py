@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Pick TCG or KVM for the bench guest.
 
 Nested KVM has been seen to hang right after the firmware jumps to the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Run one host-built command inside a real Linux guest with VFIO devices.
 
     from benchlib.guest import run_in_guest, Topology

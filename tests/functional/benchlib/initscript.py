@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The guest's /sbin/init: a shell script generated per run.
 
 The kernel runs it as PID 1 (init=) from the host's root, shared read-only

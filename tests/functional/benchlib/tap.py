@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A minimal TAP producer for the functional tests (meson protocol 'tap').
 
     tap = Tap(3)

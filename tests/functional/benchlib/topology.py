@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """PCI topologies the bench can give the guest.
 
 Each topology places QEMU "edu" devices (vendor 0x1234, device 0x11e8) behind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * uAPI conformance: the checks on an opened VFIO device that both
  * backends share, with QEMU's edu device as the device under test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * uAPI conformance: the iommufd backend (VFIO device cdev + /dev/iommu)
  */

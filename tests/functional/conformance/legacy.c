@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * uAPI conformance: the legacy VFIO container backend (type1v2)
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * uapi-conformance: checks the kernel's VFIO/iommufd uAPI behaves as the
  * project's backends assume, and measures the raw mapping floor

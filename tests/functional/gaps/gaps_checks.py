@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What each gaps_driver.py scenario must have measured.
 
 Shared by the bench test (tests/functional/gaps/test_gaps.py) and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Drive our qemu-system-x86_64 with assigned edu devices over qtest + QMP.
 
 Runs in the bench guest (the host's python3 and build tree are visible

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 8 on the real kernel: reset, groups, BAR p2p, hotplug, IOAS copy.
 
 Boots the bench guest three times (see BOOTS) and runs our

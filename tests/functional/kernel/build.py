@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Build (once) and cache the guest kernel of the real-kernel test bench.
 
 The kernel is Debian's linux-source-6.12 configured as `make tinyconfig`

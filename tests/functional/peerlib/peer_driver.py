@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Measure the peer (Debian's QEMU) inside the bench guest.
 
 Runs IN THE GUEST (the host's python3 is visible there through the 9p root):

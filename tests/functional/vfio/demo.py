@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """What `make run` shows: our vfio-pci assigning a device on a real kernel.
 
 Boots the bench guest (root-bus topology; the guest kernel is built on

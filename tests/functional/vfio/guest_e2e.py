@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """End-to-end vfio-pci scenarios, run INSIDE the bench guest.
 
     python3 guest_e2e.py --device BDF --ours PATH [--peer qemu-system-x86_64]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """vfio-pci end to end on the real kernel: ours and the peer, one guest.
 
 One bench guest (root-bus topology: edu on the root bus, bound to vfio-pci)

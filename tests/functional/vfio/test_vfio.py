@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The VFIO core against the real kernel, in the bench guest.
 
 Runs, with each backend, vfio-edu-dma (the VFIO core on its own; on the

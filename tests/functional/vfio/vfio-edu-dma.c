@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * In-guest check of the VFIO core with a real kernel and QEMU's edu device
  *

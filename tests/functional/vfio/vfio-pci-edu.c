@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * In-guest check of the vfio-pci device model with edu
  *
