@@ -33,11 +33,8 @@ $(SAN_BUILD)/build.ninja:
 deps:
 	scripts/install-deps.sh
 
-# The VFIO demo supersedes the bench-only one once it exists.
-DEMO = $(firstword $(wildcard tests/functional/vfio/demo.py) tests/functional/demo.py)
-
 run: deps all
-	python3 $(DEMO) --build $(BUILD)
+	python3 scripts/demo.py --build $(BUILD)
 
 check: deps all
 	$(MESON_TEST) --suite unit --suite qtest --suite sim --suite functional
@@ -65,14 +62,15 @@ bench: deps all
 	python3 tests/bench/run.py --build $(BUILD)
 
 # Fuzzes both backends (byte 0 of each input picks one) for FUZZ_SECONDS,
-# starting from tests/fuzz/corpus; new inputs go to $(FUZZ_BUILD)/fuzz-corpus,
+# starting from tests/qtest/fuzz/corpus; new inputs go to $(FUZZ_BUILD)/fuzz-corpus,
 # findings to $(FUZZ_BUILD)/fuzz-artifacts (docs/devel/fuzzing.rst).
 fuzz:
-	tests/fuzz/build.sh $(FUZZ_BUILD)
+	tests/qtest/fuzz/build.sh $(FUZZ_BUILD)
 	mkdir -p $(FUZZ_BUILD)/fuzz-corpus $(FUZZ_BUILD)/fuzz-artifacts
-	$(FUZZ_BUILD)/tests/fuzz/fuzz-vfio-pci -max_total_time=$(FUZZ_SECONDS) \
+	$(FUZZ_BUILD)/tests/qtest/fuzz/fuzz-vfio-pci -max_total_time=$(FUZZ_SECONDS) \
 	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/fuzz-artifacts/ \
-	    $(FUZZ_BUILD)/fuzz-corpus tests/fuzz/corpus tests/fuzz/regressions
+	    $(FUZZ_BUILD)/fuzz-corpus tests/qtest/fuzz/corpus \
+	    tests/qtest/fuzz/regressions
 
 clean:
 	-ninja -C $(BUILD) clean

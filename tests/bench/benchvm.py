@@ -10,7 +10,7 @@ it, as libqtest's do) and connects to its QMP socket.  It measures:
     from /proc/PID/stat (all threads, clock ticks) through cpu_now(),
   - ioctls by name, their errors and the modelled kernel time, from the
     sim: at any moment over its control socket (VFIO_SIM_CONTROL, see
-    tests/vfio-sim/sim_control.py) through sim_snapshot(), and at exit from
+    tests/harness/sim_control.py) through sim_snapshot(), and at exit from
     VFIO_SIM_LOG through final_ioctls() / final_model(),
   - resident memory (VmRSS, RssShmem) through rss().
 
@@ -25,13 +25,10 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "vfio-sim"))
 try:
-    from sim_control import SimControl, SimControlError
+    from harness.sim_control import SimControl, SimControlError
 except ImportError:             # a tree whose sim has no control socket
     SimControl = None
     SimControlError = OSError

@@ -7,8 +7,8 @@ the raw-uAPI floors, the per-call kernel cost and the second IOAS (d).
         [--peer PATH] [--conformance PATH] --mem 1G --repeat N --out FILE
 
 (f): for each backend (legacy, iommufd) ours and the peer, alternately so
-that drift hurts both alike, through peerlib's driver
-(tests/functional/peerlib/peer_driver.py: launch with -M q35 -m MEM
+that drift hurts both alike, through the harness's peer driver
+(tests/harness/peer_driver.py: launch with -M q35 -m MEM
 -device vfio-pci,host=BDF[,iommufd=...], read config dword 0 over qtest,
 SIGTERM); our legacy runs add iommufd=off (our default is auto).
 
@@ -45,13 +45,11 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "functional" / "peerlib"))
-sys.path.insert(0, str(HERE))
-import peer_driver as pd  # noqa: E402
-from benchvm import Vm, VmError  # noqa: E402
+from benchvm import Vm, VmError
+from harness import peer_driver as pd
 
 EDU_ID = 0x11e81234
-SLOT = 4                # the first device's slot, as peerlib's
+SLOT = 4                # the first device's slot, as peer_driver's
 PORT_SLOT = 8           # (d): the root port the second device goes behind
 
 
@@ -73,7 +71,7 @@ def run(binary, backend, bdf, mem, workdir, ours):
 
 def floor(conformance, backend, bdf, size, memory):
     t0 = time.monotonic()
-    if memory == "shared-prefaulted":       # not one of peerlib's FLOORS
+    if memory == "shared-prefaulted":       # not one of peer_driver's FLOORS
         pd.FLOORS.setdefault(memory, ["--prefault"])
     f = pd.map_floor(conformance, backend, bdf, size, memory)
     f["proc_s"] = time.monotonic() - t0

@@ -21,14 +21,11 @@ Runs missing after a guest timeout make "cannot-run" rows.
 
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "functional"))
-
-import kmodel  # noqa: E402
+import kmodel
 
 MEM = "1G"
 REPEAT = 3
@@ -91,9 +88,9 @@ def _floor_rows(backend, res):
 
 def time_to_ready(ours, build):
     try:
-        from benchlib.guest import BenchError, run_in_guest
+        from harness.guest.guest import BenchError, run_in_guest
     except ImportError as e:
-        return [], f"benchlib unavailable: {e}", None
+        return [], f"harness.guest unavailable: {e}", None
     conf = build / "tests/functional/conformance/uapi-conformance"
     command = ["python3", str(HERE / "guest_ttr.py"), "--ours", str(ours),
                "--mem", MEM, "--repeat", str(REPEAT),

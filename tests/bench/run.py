@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# The entry point of `make bench`: tests/ (for harness) goes on the path
+# here; the bench's own modules sit next to this file.
+sys.path.append(str(HERE.parent))
 
 import kmodel  # noqa: E402
 import scenarios as S  # noqa: E402

@@ -9,15 +9,12 @@ bridge-group (two edus aliased behind a PCIe-to-PCI bridge), two for
 two-groups.  Output is TAP.
 """
 
-import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from benchlib.guest import ensure_kernel, run_in_guest  # noqa: E402
-from benchlib.tap import Tap  # noqa: E402
-from benchlib.topology import TOPOLOGIES  # noqa: E402
+from harness.guest.guest import ensure_kernel, run_in_guest
+from harness.tap import Tap
+from harness.guest.topology import TOPOLOGIES
 
 PROBE = r"""
 [ -c /dev/iommu ] && echo iommu=yes

@@ -10,17 +10,16 @@ the transcript is the reference a simulated kernel is compared with, so it
 must not carry anything that varies between runs.  The transcripts are
 printed as TAP diagnostics.  Output is TAP.
 
-    QEMU_VFIO_BUILD_ROOT=build python3 tests/functional/test_conformance.py
+    PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
+        python3 tests/functional/test_conformance.py
 """
 
 import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from benchlib.guest import run_in_guest  # noqa: E402
-from benchlib.tap import Tap  # noqa: E402
+from harness.guest.guest import run_in_guest
+from harness.tap import Tap
 
 # bridge-group adds two functions sharing a bus and a group: no function
 # reset, and a hot reset that covers both

@@ -2,20 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The peer baseline: Debian's QEMU 10 assigning edu, inside the bench guest.
 
-One bench guest (root-bus topology) runs peerlib/peer_driver.py, which
+One bench guest (root-bus topology) runs tests/harness/peer_driver.py, which
 starts the peer (`qemu-system-x86_64 -M q35 -qtest unix:SOCK -device
 vfio-pci,host=BDF[,iommufd=...]`) with the legacy and the iommufd backend for
 512 MiB and 1 GiB guests, reads config dword 0 of the assigned device over
 qtest (must be 0x11e81234) and records time-to-ready: from launch until that
 read is answered.  It also runs `uapi-conformance --map-floor` for the same
-sizes: the raw-uAPI floor under each backend (peerlib/peer_driver.py's
+sizes: the raw-uAPI floor under each backend (harness/peer_driver.py's
 FLOORS lists the three kinds of memory it maps).
 
 The measurements go to peer-results.json in the build tree (or to
 $PEER_RESULTS) and are printed as a table.  The exit status is non-zero if
 any peer run failed or read the wrong config value.
 
-    QEMU_VFIO_BUILD_ROOT=build python3 tests/functional/test_peer.py
+    PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
+        python3 tests/functional/test_peer.py
 """
 
 import json
@@ -25,9 +26,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from benchlib.guest import BenchError, run_in_guest  # noqa: E402
+from harness.guest.guest import BenchError, run_in_guest
 
 SIZES = ("512M", "1G")
 BACKENDS = ("legacy", "iommufd")
@@ -97,7 +96,7 @@ def table(result):
 def main():
     root = build_root()
     prog = conformance_program(root)
-    driver = HERE / "peerlib" / "peer_driver.py"
+    driver = HERE.parent / "harness" / "peer_driver.py"
     command = ["python3", str(driver), "--sizes", ",".join(SIZES),
                "--backends", ",".join(BACKENDS), "--repeat", str(REPEAT),
                "--out", "/run/results/peer.json"]

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Capture the golden uapi-conformance transcripts from the real kernel.
 
-Boots the bench guest (tests/functional/benchlib) once per topology and runs
+Boots the bench guest (tests/harness/guest) once per topology and runs
 uapi-conformance with both backends; stores the transcripts, plus the guest's
 device BDF, IOMMU group and sysfs facts the simulator must reproduce, in
 tests/vfio-sim/golden/<topology>.<backend>.txt and <topology>.facts.
@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "functional"))
+# A program, not a test: it puts tests/ on the path itself.
+sys.path.insert(0, str(HERE.parent))
 
-from benchlib.guest import run_in_guest  # noqa: E402
+from harness.guest.guest import run_in_guest  # noqa: E402
 
 GUEST_SCRIPT = r"""
 prog=$1

@@ -8,7 +8,8 @@ iommufd fills with IOMMU_IOAS_COPY) and vfio-pci-edu (the vfio-pci device
 model on a bare PCIe root bus, driven like a guest would).  Each run must
 exit 0; its TAP lines are shown as diagnostics.  Output is TAP.
 
-    QEMU_VFIO_BUILD_ROOT=build python3 tests/functional/vfio/test_vfio.py
+    PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
+        python3 tests/functional/vfio/test_vfio.py
 """
 
 import os
@@ -16,10 +17,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from benchlib.guest import run_in_guest  # noqa: E402
-from benchlib.tap import Tap  # noqa: E402
+from harness.guest.guest import run_in_guest
+from harness.tap import Tap
 
 TOPOLOGIES = ("root-bus", "two-groups", "bridge-group")
 BACKENDS = ("legacy", "iommufd")

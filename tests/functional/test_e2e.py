@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""vfio-pci end to end on the real kernel: ours and the peer, one guest.
+
+One bench guest (root-bus topology: edu on the root bus, bound to vfio-pci)
+runs guest_e2e.py, which launches our qemu-system-x86_64 with the device
+assigned in every backend configuration (iommufd=off, on, auto, an
+iommufd object and the device cdev passed as inherited fds, and auto with
+/dev/iommu hidden in a mount namespace), then the peer (Debian's QEMU 10)
+with the legacy and the iommufd backend, and drives each one as its guest
+and its management would: config read, backend property, BAR0 liveness,
+edu DMA RAM -> device -> RAM, INTx, MSI, unplug and re-plug.  Then it
+measures time-to-ready (launch until the first config read is answered)
+of ours and the peer alternately, and the raw-uAPI map floor of the same
+RAM size.  Everything compared is measured in the same boot.
+
+Output is TAP: one case per configuration and check; the peer's unplug
+from its root bus (which QEMU refuses) is a skip.  The timing table is
+printed as diagnostics, with no assertion on it.
+
+    PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
+        python3 tests/functional/test_e2e.py
+"""
+
+import functools
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+from harness.guest.guest import run_in_guest
+from harness.tap import Tap
+
+DRIVER = HERE.parent / "scenarios" / "e2e" / "guest_e2e.py"
+MEM = os.environ.get("E2E_MEM", "256M")
+REPEAT = int(os.environ.get("E2E_REPEAT", "2"))
+
+CONFIGS = ("ours-legacy", "ours-on", "ours-auto", "ours-id-fds",
+           "ours-auto-no-iommu", "peer-legacy", "peer-iommufd")
+CHECKS = ("config", "backend", "bar0", "dma", "intx", "msi", "replug")
+# The peer has no `backend` property; the check is ours only.
+PEER_CHECKS = tuple(c for c in CHECKS if c != "backend")
+
+# (backend, our light-run config, the peer's)
+BACKEND_PAIRS = (("legacy", "ours-legacy", "peer-legacy"),
+                 ("iommufd", "ours-on", "peer-iommufd"))
+
+
+def build_root():
+    root = os.environ.get("QEMU_VFIO_BUILD_ROOT")
+    candidates = [Path(root)] if root else []
+    candidates += sorted(HERE.parent.parent.glob("build*"))
+    for c in candidates:
+        if (c / "qemu-system-x86_64").is_file():
+            return c.resolve()
+    return None
+
+
+def guest_command(root, out, configs=CONFIGS, repeat=REPEAT, mem=MEM,
+                  trace=True):
+    """The argv run_in_guest runs: the driver on the first bench device."""
+    command = ["python3", str(DRIVER), "--ours",
+               str(root / "qemu-system-x86_64"), "--configs",
+               ",".join(configs), "--repeat", str(repeat), "--mem", mem,
+               "--out", out]
+    conformance = root / "tests/functional/conformance/uapi-conformance"
+    if conformance.is_file():
+        command += ["--conformance", str(conformance)]
+    if trace:
+        command.append("--trace")
+    script = 'exec "$@" --device "${BENCH_DEVICES%% *}"'
+    return ["/bin/sh", "-c", script, "sh"] + command
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def fmt(seconds):
+    return f"{seconds:6.3f}" if seconds is not None else "   n/a"
+
+
+def _list(values):
+    return "[" + " ".join(f"{v:.2f}" for v in values) + "]"
+
+
+def ttr_table(result):
+    """Per backend: median time-to-ready of ours and the peer (light runs)
+    and the raw map floor in the two kinds of memory."""
+    floors = {(f["backend"], f["memory"]): f.get("map_s")
+              for f in result.get("floors", [])}
+    lines = [f"time-to-ready, {result.get('mem')} guest RAM: launch until "
+             f"the first config read is answered (median of the light runs;"
+             f" s)",
+             "backend   ours    peer    | raw map floor: shared "
+             "(memfd, 4 KiB pages)  private-thp (both VMMs' guest RAM: "
+             "anonymous private + THP)",
+             "-------   ------  ------  | ------  ------"]
+    rows = {}
+
+    def records(config):
+        light = [r for r in result.get("ttr", [])
+                 if r["config"] == config and "ready_s" in r]
+        # Without light runs, the full run's figure (traced) stands in
+        return light or [r for r in result.get("runs", [])
+                         if r["config"] == config and "ready_s" in r]
+
+    for backend, ours, peer in BACKEND_PAIRS:
+        orec, prec = records(ours), records(peer)
+        o = [r["ready_s"] for r in orec]
+        p = [r["ready_s"] for r in prec]
+        rows[backend] = (median(o), median(p), floors.get((backend, "shared")),
+                         floors.get((backend, "private-thp")), len(o), len(p))
+        lines.append(f"{backend:8}  {fmt(median(o))}  {fmt(median(p))}  | "
+                     f"{fmt(floors.get((backend, 'shared')))}  "
+                     f"{fmt(floors.get((backend, 'private-thp')))}"
+                     f"   (runs: ours {_list(o)}, peer {_list(p)}; of which "
+                     f"until the qtest connection: ours "
+                     f"{_list([r['connect_s'] for r in orec])}, peer "
+                     f"{_list([r['connect_s'] for r in prec])})")
+    full = [f"{r['config']} {r['ready_s']:.3f}" for r in result["runs"]
+            if "ready_s" in r]
+    lines.append("full runs (with tracing): " + ", ".join(full))
+    return "\n".join(lines), rows
+
+
+PEER_TODO = "failure of the peer (Debian's QEMU 10), not of ours"
+
+
+def expected_checks(config):
+    return PEER_CHECKS if config.startswith("peer") else CHECKS
+
+
+def report(tap, result, configs=CONFIGS):
+    runs = {r["config"]: r for r in result.get("runs", [])}
+    for config in configs:
+        run = runs.get(config, {})
+        checks = {c["name"]: c for c in run.get("checks", [])}
+        if run.get("first_attempt"):
+            tap.diag(f"{config}: relaunched once; the first attempt failed: "
+                     + "; ".join(run["first_attempt"]))
+            tap.diag(run.get("first_attempt_output", ""))
+        # The peer is the yardstick, not the code under test: its failures
+        # stay visible as TAP TODOs instead of failing our suite.  The one
+        # known cause (its SeaBIOS sharing the CF8 latch with our config
+        # cycles) is gone since the peer starts paused (-S); a relaunch
+        # reported above is something new and worth a look.
+        fail = (functools.partial(tap.todo, reason=PEER_TODO)
+                if config.startswith("peer") else
+                functools.partial(tap.result, False))
+        for name in expected_checks(config):
+            c = checks.get(name)
+            label = f"{config}: {name}"
+            if c is None:
+                why = run.get("error") or "not run (an earlier check failed)"
+                fail(label, why=why)
+            elif c["status"] == "n/a":
+                tap.result(True, f"{label} # SKIP {c['detail']}")
+            elif c["status"] == "pass":
+                tap.result(True, f"{label}: {c['detail']}")
+            else:
+                fail(label, why=c["detail"])
+        if run and any(c["status"] == "fail" for c in checks.values()):
+            tap.diag(f"--- {config} VMM output (tail) ---")
+            tap.diag(run.get("output", "")[-2500:])
+
+
+def main():
+    plan = sum(len(expected_checks(c)) for c in CONFIGS) + 1
+    tap = Tap(plan)
+    root = build_root()
+    if not root:
+        for _ in range(plan):
+            tap.result(False, "qemu-system-x86_64 is not built",
+                       "run ninja in a build tree; set QEMU_VFIO_BUILD_ROOT")
+        return tap.finish()
+    try:
+        r = run_in_guest("root-bus",
+                         guest_command(root, "/run/results/e2e.json"),
+                         timeout=900, mem="2G")
+    except Exception as e:
+        for _ in range(plan):
+            tap.result(False, "bench guest", f"bench failed: {e}")
+        return tap.finish()
+    with r:
+        tap.diag(f"guest: {r.accel}, device {' '.join(r.devices)}, "
+                 f"boot-to-command {r.timings.get('boot_to_command', -1):.1f}"
+                 f" s, wall {r.timings['wall']:.1f} s")
+        try:
+            result = json.loads((Path(r.results_dir) / "e2e.json")
+                                .read_text())
+        except (OSError, ValueError) as e:
+            result = {"runs": []}
+            tap.diag(f"no results from the guest ({e}); status {r.status}")
+            tap.diag(r.output[-3000:])
+    report(tap, result)
+    with tap.case("time-to-ready measured for ours, the peer and the "
+                  "floor, each backend"):
+        table, rows = ttr_table(result)
+        tap.diag(table)
+        for rec in result.get("ttr", []) + result.get("floors", []):
+            if "error" in rec:
+                tap.diag(f"error: {rec}")
+        for backend, (o, p, fs, ft, _, _) in rows.items():
+            assert o is not None and p is not None and fs is not None, \
+                f"{backend}: a figure is missing"
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

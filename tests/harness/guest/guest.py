@@ -1,0 +1,297 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Run one host-built command inside a real Linux guest with VFIO devices.
+
+    from harness.guest.guest import run_in_guest, Topology
+    r = run_in_guest(topology="root-bus", command=["/abs/path/prog", "arg"],
+                     timeout=300, mem="2G", env={"K": "V"}, extra_qemu_args=[])
+    r.status       exit status of the command in the guest
+    r.output       its stdout+stderr
+    r.results_dir  host path of the writable share ($RESULTS_DIR in the guest),
+                   kept until r.cleanup()
+    r.console      the serial console log
+    r.devices      BDFs bound to vfio-pci in the guest, in topology order
+    r.groups       their IOMMU group numbers (strings), same order
+
+The guest is Debian's qemu-system-x86_64 (q35, split irqchip, intel-iommu with
+interrupt remapping and caching mode) running the kernel that
+harness/guest/kernel.py builds and caches.  Its root file system is
+the host's / shared read-only over 9p, so binaries built on the host run as
+they are.  The command sees:
+
+    BENCH_DEVICES  space-separated BDFs bound to vfio-pci, in topology order
+    BENCH_GROUPS   their IOMMU group numbers, same order
+    RESULTS_DIR    the writable share
+    TMPDIR, HOME   /run (a tmpfs; the host's /tmp stays visible read-only)
+    PATH           /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    the host's current directory as its cwd (or / if the guest lacks it)
+
+Topologies are listed in harness.guest.topology (Topology.get('root-port') etc.).
+Edu devices added through extra_qemu_args are bound to vfio-pci and listed
+too; every list is in BDF order, which is topology order for the topology's
+own devices.
+
+Failures of the bench itself (no kernel, QEMU missing, boot failure, host-side
+timeout) raise BenchError whose message says why and quotes the console tail.
+A command that runs past `timeout` is killed in the guest: r.timed_out is then
+True and r.status is 137.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.guest import initscript
+from harness.guest import kernel as kernel_builder
+from harness.guest.topology import TOPOLOGIES, Topology  # noqa: F401 (re-export)
+
+# The guest sees the host's tree through its 9p root: a Python program it
+# runs imports harness and scenarios from here, as the host's tests do.
+TESTS_DIR = str(Path(__file__).resolve().parents[2])
+QEMU = os.environ.get("QEMU_VFIO_BENCH_QEMU", "qemu-system-x86_64")
+
+# Beyond the command's own timeout: boot and power-off under TCG on a slow,
+# busy machine.  A boot takes ~5 s on an idle 2-core machine.
+BOOT_ALLOWANCE = 180
+
+
+class BenchError(RuntimeError):
+    """The bench could not run the command; the message says why."""
+
+
+@dataclass
+class GuestResult:
+    status: int
+    output: str
+    results_dir: str
+    console: str
+    devices: list
+    groups: list
+    timed_out: bool = False
+    accel: str = "tcg"
+    timings: dict = field(default_factory=dict)
+    workdir: str = field(default="", repr=False)
+
+    def cleanup(self):
+        """Remove the results share and the run's other files."""
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = ""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+def ensure_kernel():
+    """Return the bzImage path, building it (once, under a lock) if needed."""
+    try:
+        return str(kernel_builder.build())
+    except kernel_builder.KernelBuildError as e:
+        raise BenchError(f"cannot build the guest kernel: {e}") from None
+
+
+def _busybox():
+    path = shutil.which("busybox") or "/bin/busybox"
+    if not os.access(path, os.X_OK):
+        raise BenchError("busybox not found: install busybox-static "
+                         "(scripts/install-deps.sh)")
+    return os.path.realpath(path)
+
+
+def _qemu():
+    path = shutil.which(QEMU)
+    if not path:
+        raise BenchError(f"'{QEMU}' not found: install qemu-system-x86 "
+                         f"(scripts/install-deps.sh)")
+    return path
+
+
+def qemu_command(topo, *, kernel, init, results, console, mem, smp, accel,
+                 extra_qemu_args=()):
+    """The argv that boots the bench guest (exposed for documentation)."""
+    append = ("console=ttyS0 root=hostroot rootfstype=9p "
+              "rootflags=trans=virtio,version=9p2000.L,msize=262144 ro "
+              f"init={init} intel_iommu=on panic=-1 quiet")
+    cpu = ["-cpu", "host"] if accel == "kvm" else []
+    return [
+        _qemu(), "-M", "q35,kernel-irqchip=split", "-accel", accel, *cpu,
+        "-m", mem, "-smp", str(smp),
+        "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
+        "-serial", f"file:{console}",
+        "-device", "intel-iommu,intremap=on,caching-mode=on",
+        "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on",
+        "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
+        "-fsdev", f"local,id=results,path={results},security_model=none",
+        "-device", "virtio-9p-pci,fsdev=results,mount_tag=results",
+        *topo.qemu_args, *extra_qemu_args,
+        "-kernel", kernel, "-append", append,
+    ]
+
+
+def _read(path, default=""):
+    try:
+        return Path(path).read_text(errors="replace")
+    except OSError:
+        return default
+
+
+def _uptime(path):
+    text = _read(path).split()
+    return float(text[0]) if text else None
+
+
+def _die_with_parent():
+    """In the child before exec: SIGKILL QEMU if the launching thread dies,
+    even by SIGKILL (meson's timeout kills the test, not QEMU's session)."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated(f"signal {signum}")
+
+
+def _run_qemu(argv, host_timeout, log_path):
+    """Run QEMU in its own session; kill the whole group on any way out.
+
+    Returns QEMU's exit status, or None after the host-side timeout.  A
+    SIGTERM or SIGHUP to this process kills QEMU, removes the run's files
+    (through the callers' finally) and then exits with status 143/129.
+    """
+    restore = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                restore[sig] = signal.signal(sig, _raise_terminated)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT,
+                                start_new_session=True,
+                                preexec_fn=_die_with_parent)
+        try:
+            return proc.wait(timeout=host_timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        except _Terminated as e:
+            sig = int(str(e).split()[-1])
+            raise SystemExit(128 + sig) from None
+        finally:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+            for sig, handler in restore.items():
+                signal.signal(sig, handler)
+
+
+def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
+                 env=None, extra_qemu_args=(), *, smp=2, accel=None,
+                 kernel=None, boot_allowance=BOOT_ALLOWANCE):
+    """Boot the bench guest with `topology`, run `command` (an argv list of
+    absolute host paths or PATH names) and return a GuestResult.
+
+    accel: "tcg" or "kvm"; default from QEMU_VFIO_ACCEL, else the cached
+    verdict of a KVM probe (see harness.guest.accel).  kernel: a bzImage path;
+    default the cached build.  boot_allowance: seconds the host waits
+    beyond `timeout` before it kills QEMU.  The caller owns the returned results_dir and
+    should call r.cleanup() (or use the result as a context manager).
+    """
+    topo = Topology.get(topology)
+    command = [str(a) for a in command]
+    kernel = kernel or ensure_kernel()
+    if accel is None:
+        from harness.guest.accel import choose_accel
+        accel = choose_accel(kernel)
+    busybox = _busybox()
+    cwd = os.getcwd() if os.path.isdir(os.getcwd()) else "/"
+
+    workdir = tempfile.mkdtemp(prefix="qemu-vfio-bench-")
+    ok = False
+    try:
+        results = os.path.join(workdir, "results")
+        os.mkdir(results)
+        init = os.path.join(workdir, "init.sh")
+        with open(init, "w") as f:
+            f.write(initscript.render(busybox=busybox, command=command,
+                                      timeout=timeout, ndevices=topo.devices,
+                                      env={"PYTHONPATH": TESTS_DIR,
+                                           **(env or {})},
+                                      cwd=cwd))
+        os.chmod(init, 0o755)
+        os.chmod(workdir, 0o755)
+        console_path = os.path.join(workdir, "console.log")
+        qemu_log = os.path.join(workdir, "qemu.log")
+        argv = qemu_command(topo, kernel=kernel, init=init, results=results,
+                            console=console_path, mem=mem, smp=smp,
+                            accel=accel, extra_qemu_args=extra_qemu_args)
+        with open(os.path.join(workdir, "qemu-command"), "w") as f:
+            f.write(" ".join(argv) + "\n")
+
+        start = time.monotonic()
+        rc = _run_qemu(argv, timeout + boot_allowance, qemu_log)
+        wall = time.monotonic() - start
+
+        res = Path(results)
+        console = _read(console_path)
+        status_text = _read(res / ".bench-status").strip()
+        if not status_text:
+            why = _read(res / ".bench-error").strip()
+            if rc is None:
+                why = (f"the guest did not finish within "
+                       f"{timeout + boot_allowance} s (host-side timeout; "
+                       f"QEMU killed)")
+            elif not why:
+                why = f"QEMU exited with status {rc} before the command ended"
+            raise BenchError(
+                f"bench guest ({topo.name}, {accel}) failed: {why}\n"
+                f"--- QEMU output ---\n{_tail(_read(qemu_log), 20)}\n"
+                f"--- console tail ---\n{_tail(console, 30)}")
+
+        t_start = _uptime(res / ".bench-start")
+        t_end = _uptime(res / ".bench-end")
+        timings = {"wall": wall}
+        if t_start is not None:
+            timings["boot_to_command"] = t_start
+        if t_start is not None and t_end is not None:
+            timings["command"] = t_end - t_start
+        result = GuestResult(
+            status=int(status_text),
+            output=_read(res / ".bench-output"),
+            results_dir=results,
+            console=console,
+            devices=_read(res / ".bench-devices").split(),
+            groups=_read(res / ".bench-groups").split(),
+            timed_out=(res / ".bench-timeout").exists(),
+            accel=accel, timings=timings, workdir=workdir)
+        for name in ("devices", "groups", "start", "end", "output", "status",
+                     "timeout", "error"):
+            (res / f".bench-{name}").unlink(missing_ok=True)
+        ok = True
+        return result
+    finally:
+        if not ok:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _tail(text, n):
+    return "\n".join(text.splitlines()[-n:]) or "(empty)"
+
+
+if __name__ == "__main__":
+    sys.exit("use scripts/bench-run.py to run a command by hand")

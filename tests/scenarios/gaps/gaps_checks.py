@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""What each gaps_driver.py scenario must have measured.
+
+Shared by the bench test (tests/functional/test_gaps.py) and the
+simulator test (tests/scenarios/gaps/test_gaps_sim.py).  Each check
+takes the scenario's JSON (a dict) and raises AssertionError with the
+reason; `summary` gives a one-line account of the facts for the TAP
+diagnostics.
+"""
+
+import re
+
+EDU_ID = 0x11e81234
+P2P_WARNING = "peer-to-peer DMA to this device's BARs is unavailable"
+
+
+def _ok(r):
+    assert "error" not in r, f"driver: {r.get('error')}"
+    assert r.get("exit") == 0, f"QEMU exit status {r.get('exit')}"
+
+
+def _count(text, pattern):
+    return len(re.findall(pattern, text))
+
+
+def _hex_regs(regs):
+    return {k: f"{v:#x}" for k, v in (regs or {}).items()}
+
+
+def check_reset(r, *, registers_cleared=None):
+    """FLR/bus reset by system_reset and by a guest secondary bus reset.
+
+    registers_cleared: True to require edu's liveness and factorial back at
+    their reset values, False to require them kept, None to only report.
+    """
+    _ok(r)
+    assert r["config0"] == EDU_ID, f"config dword 0 {r['config0']:#x}"
+    for k in ("dma_before", "dma_after_system_reset", "dma_after_sbr"):
+        assert r[k] is True, f"{k}: the DMA round trip failed"
+    assert r["resets_by_system_reset"] >= 1, \
+        "system_reset did not reset the device"
+    assert r["resets_by_sbr"] >= 1, \
+        "the guest's secondary bus reset did not reset the device"
+    assert "ok=0" not in r["trace"], "a reset failed"
+    assert "cannot reset" not in r["stderr"], r["stderr"]
+    for k in ("after_system_reset", "after_sbr"):
+        regs = r[k]
+        cleared = regs["liveness"] == 0xffffffff and regs["factorial"] in (0, 1)
+        if registers_cleared is not None:
+            assert cleared == registers_cleared, \
+                f"{k}: edu registers {_hex_regs(regs)}"
+    _check_p2p_once(r, "hd0")
+
+
+def _check_p2p_once(r, owner):
+    warnings = _count(r["stderr"], re.escape(P2P_WARNING))
+    if r["backend"] == "iommufd":
+        assert warnings == 1, f"{warnings} p2p warnings, expected 1"
+        assert f" of {owner} " in r["stderr"], "the warning names no device"
+    else:
+        assert warnings == 0, f"{warnings} p2p warnings under legacy"
+        assert "ram_device=1" in r["trace"], "legacy mapped no BAR"
+
+
+def check_noreset(r):
+    _ok(r)
+    warnings = _count(r["stderr"], "warning: cannot reset the device")
+    assert warnings == 1, f"{warnings} reset warnings, expected 1"
+    assert "error:" not in r["stderr"], r["stderr"]
+    assert r["config0_after"] == EDU_ID, "the device is gone after resets"
+
+
+def check_refused_reset(r, other):
+    """A bus reset that would hit a device that is not ours: one warning
+    naming it."""
+    check_noreset(r)
+    assert other in r["stderr"], f"the warning does not name {other}"
+
+
+def check_nop2p(r):
+    _ok(r)
+    assert r["dma"] is True, "DMA failed with x-p2p=off"
+    assert "ram_device=1" not in r["trace"], "a BAR was DMA-mapped"
+    assert P2P_WARNING not in r["stderr"], "p2p warning with x-p2p=off"
+
+
+def check_hotreset(r, *, registers_cleared=None):
+    _ok(r)
+    assert r["hot_resets_by_system_reset"] >= 2, \
+        f"{r['hot_resets_by_system_reset']} hot resets on system_reset"
+    assert r["hot_resets_by_sbr"] >= 1, "the guest's bus reset did nothing"
+    assert "ok=0" not in r["trace"], "a hot reset failed"
+    assert r["dma_a"] and r["dma_a_after_sbr"], "DMA failed after reset"
+    if registers_cleared is not None:
+        for k in ("after_system_reset_a", "after_system_reset_b",
+                  "after_sbr_a"):
+            regs = r[k]
+            cleared = regs["liveness"] == 0xffffffff and \
+                regs["factorial"] in (0, 1)
+            assert cleared == registers_cleared, \
+                f"{k}: edu registers {_hex_regs(regs)}"
+
+
+def check_group(r):
+    _ok(r)
+    assert r["containers_created"] == 1, \
+        f"{r['containers_created']} containers for one group"
+    assert r["joined"] == 1, "the second device did not join"
+    assert r["copies"] == 0, "IOAS copy within one group"
+    assert r["dma_a"] and r["dma_b"], "DMA failed"
+    a = r["attempts"]
+    assert "error" in a["other_backend"] and \
+        "same IOMMU group" in a["other_backend"]["error"]["desc"], \
+        f"other backend: {a['other_backend']}"
+    if r["backend"] == "iommufd":
+        assert "error" in a["other_iommufd"] and \
+            "same IOMMU group" in a["other_iommufd"]["error"]["desc"], \
+            f"other iommufd object: {a['other_iommufd']}"
+    assert "return" in a["rejoin"], f"rejoin: {a['rejoin']}"
+    assert r["maps_on_rejoin"] == 0, \
+        f"{r['maps_on_rejoin']} mappings made when the sibling rejoined"
+    assert r["dma_b_rejoined"], "DMA failed after rejoining"
+
+
+def check_copy(r):
+    _ok(r)
+    assert r["containers_created"] == 2, \
+        f"{r['containers_created']} containers, expected 2"
+    assert r["copies"] >= 1, "the second IOAS was not filled by IOAS_COPY"
+    assert r["dma_a"] and r["dma_b"], "DMA failed"
+    if r["backend"] == "iommufd":
+        warnings = _count(r["stderr"], re.escape(P2P_WARNING))
+        assert warnings == 2, \
+            f"{warnings} p2p warnings for 2 devices in 2 IOAS, expected 2"
+
+
+def check_hotplug(r, *, fds=True):
+    _ok(r)
+    for name, reply in r["steps"].items():
+        if name != "deleted_event":
+            assert "return" in reply, f"{name}: {reply}"
+    assert r["config0"] == EDU_ID, "the hot-plugged device does not answer"
+    assert r["dma"], "DMA failed on the hot-plugged device"
+    assert r["steps"]["deleted_event"]["data"]["device"] == "hp0"
+    assert "vfio_container_destroy" in r["trace"], "no container destroyed"
+    if fds:
+        p = r["plugged"]["fds"]
+        if r["backend"] == "iommufd":
+            assert p["iommu"] >= 1 and p["vfio"] >= 1, f"plugged: {p}"
+        else:
+            assert p["vfio"] >= 2, f"plugged: {p}"
+        for k in ("after_object_del",):
+            left = r[k]
+            assert left["fds"] == {"iommu": 0, "vfio": 0}, f"{k}: {left}"
+            for acct in ("VmPin", "VmLck"):
+                if acct in left:
+                    assert left[acct] == "0 kB", f"{k}: {acct} {left[acct]}"
+
+
+def check_leak_report(report):
+    assert all(report.get(k) == 0 for k in
+               ("ioas", "hwpt", "mappings", "pinned_bytes", "open_fds")), \
+        f"left behind: {report}"
+
+
+def summary(r):
+    keep = {}
+    for k, v in r.items():
+        if k in ("trace", "argv", "stderr"):
+            continue
+        if isinstance(v, dict) and set(v) >= {"liveness", "factorial"}:
+            v = _hex_regs(v)
+        keep[k] = v
+    lines = [f"{k}: {v}" for k, v in keep.items()]
+    if r.get("stderr", "").strip():
+        lines.append("stderr: " + r["stderr"].strip())
+    return "\n".join(lines)
