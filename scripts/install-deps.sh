@@ -14,6 +14,8 @@ BASE_PKGS=(
     # real-kernel bench: kernel build and guest tools
     linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils
     busybox-static
+    # ACPI table tests disassemble with iasl
+    acpica-tools
     # sanitizer and fuzzing builds
     clang libclang-rt-14-dev
 )
