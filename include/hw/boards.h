@@ -23,6 +23,7 @@
 #include "hw/qdev-core.h"
 
 typedef struct MemoryRegion MemoryRegion;
+typedef struct Chardev Chardev;
 
 #define TYPE_MACHINE "machine"
 #define TYPE_MACHINE_SUFFIX "-machine"
@@ -61,6 +62,19 @@ struct MachineState {
     bool dump_guest_core;
     OnOffAuto acpi;
     bool board_initialized;
+    /* -kernel, -initrd, -append (NULL if not given); see x86-boot.h. */
+    char *kernel_filename;
+    char *initrd_filename;
+    char *kernel_cmdline;
+    /*
+     * COM1: present unless -serial none (or -nodefaults without -serial
+     * or -nographic); its backend, NULL for a UART whose output is
+     * discarded.
+     */
+    bool serial_present;
+    Chardev *serial_chr;
+    /* -rtc base: what the RTC shows at start, seconds since the epoch. */
+    int64_t rtc_start;
 };
 
 /* The machine at /machine, or NULL before it is created. */
