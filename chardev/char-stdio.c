@@ -6,11 +6,57 @@
 #include "qemu/osdep.h"
 #include <glib-unix.h>
 #include <poll.h>
+#include <termios.h>
 #include "chardev/char.h"
 #include "qemu/keyval.h"
 
 static bool stdio_in_use;
 static guint stdin_watch;
+static struct termios saved_tty;
+static bool tty_modified;
+
+static void stdio_restore_tty(void)
+{
+    if (tty_modified) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+        tty_modified = false;
+    }
+}
+
+/*
+ * A guest console wants every key as typed: no echo (the guest echoes),
+ * no line editing, no CR/LF translation, no flow control keys.  Output
+ * processing stays on; so do signal keys unless @signals is false.
+ */
+static void stdio_make_raw(bool signals)
+{
+    static bool atexit_done;
+    struct termios tty;
+
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &tty) < 0) {
+        return;
+    }
+    if (!tty_modified) {
+        saved_tty = tty;
+    }
+    tty.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+                     ICRNL | IXON);
+    tty.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
+    if (!signals) {
+        tty.c_lflag &= ~ISIG;
+    }
+    tty.c_cflag &= ~(CSIZE | PARENB);
+    tty.c_cflag |= CS8;
+    tty.c_cc[VMIN] = 1;
+    tty.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &tty) == 0) {
+        tty_modified = true;
+        if (!atexit_done) {
+            atexit(stdio_restore_tty);
+            atexit_done = true;
+        }
+    }
+}
 
 static gboolean stdin_readable(gint fd, GIOCondition cond, gpointer opaque)
 {
@@ -32,7 +78,12 @@ static gboolean stdin_readable(gint fd, GIOCondition cond, gpointer opaque)
 
 static bool stdio_open(Chardev *chr, JsonObject *opts, Error **errp)
 {
-    optdict_remove(opts, "signal");     /* accepted; signals stay ours */
+    bool signals = true;
+
+    if (!optdict_get_bool(opts, "signal", true, &signals, errp)) {
+        return false;
+    }
+    optdict_remove(opts, "signal");
     if (!optdict_check_empty(opts, errp)) {
         return false;
     }
@@ -41,6 +92,7 @@ static bool stdio_open(Chardev *chr, JsonObject *opts, Error **errp)
         return false;
     }
     stdio_in_use = true;
+    stdio_make_raw(signals);
     chr->connected = true;
     return true;
 }
@@ -82,6 +134,7 @@ static void stdio_close(Chardev *chr)
         g_source_remove(stdin_watch);
         stdin_watch = 0;
     }
+    stdio_restore_tty();
     stdio_in_use = false;
 }
 

@@ -13,6 +13,7 @@ static const ChardevOps *const backends[] = {
     &chardev_socket_ops,
     &chardev_stdio_ops,
     &chardev_null_ops,
+    &chardev_file_ops,
 };
 
 static const ChardevOps *find_backend(const char *name)
@@ -71,7 +72,7 @@ Chardev *qemu_chr_new_from_opts(const char *optarg, Error **errp)
         return NULL;
     }
     if (help) {
-        error_setg(errp, "Available chardev backend types: socket stdio null");
+        error_setg(errp, "Available chardev backend types: socket stdio null file");
         return NULL;
     }
     if (!optdict_get_str(opts, "backend", true, &backend, errp)) {
@@ -132,6 +133,11 @@ Chardev *qemu_chr_new_short(const char *label, const char *spec,
         opts = json_object_new();
         return chr_open(id, &chardev_null_ops, opts, errp);
     }
+    if (g_str_has_prefix(spec, "file:")) {
+        opts = json_object_new();
+        json_object_set_string_member(opts, "path", spec + strlen("file:"));
+        return chr_open(id, &chardev_file_ops, opts, errp);
+    }
     if (g_str_has_prefix(spec, "unix:")) {
         g_autofree char *path = NULL;
         const char *comma;
@@ -148,7 +154,7 @@ Chardev *qemu_chr_new_short(const char *label, const char *spec,
     }
     error_setg(errp, "'%s' is not a valid char driver name", spec);
     error_append_hint(errp, "Supported here: unix:PATH[,server=on,wait=off], "
-                      "stdio, null, chardev:ID\n");
+                      "stdio, null, file:PATH, chardev:ID\n");
     return NULL;
 }
 

@@ -3,7 +3,10 @@
  * Character devices: byte streams the monitor and qtest talk over
  *
  * Backends: "socket" (unix path, client or server, or an inherited fd
- * that is either listening or connected), "stdio" and "null".  A chardev
+ * that is either listening or connected), "stdio", "null" and "file"
+ * (output only: path=P[,append=on]).  stdio on a terminal switches it to
+ * raw input (no echo, no line editing; signal keys still signal unless
+ * signal=off) and restores it at exit.  A chardev
  * has at most one frontend (QMP monitor or qtest) that receives bytes and
  * open/close events through the handlers it sets.  Unix sockets also
  * carry file descriptors (SCM_RIGHTS): those received with the bytes are
@@ -63,7 +66,8 @@ Chardev *qemu_chr_new_from_opts(const char *optarg, Error **errp);
 
 /*
  * Creates an anonymous chardev from the short form used by -qtest/-qmp:
- * "unix:PATH[,server=on][,wait=off]", "stdio", "null", or "chardev:ID"
+ * "unix:PATH[,server=on][,wait=off]", "stdio", "null", "file:PATH", or
+ * "chardev:ID"
  * (an existing one, returned as is).  @label names it in messages.
  */
 Chardev *qemu_chr_new_short(const char *label, const char *spec,
@@ -99,5 +103,6 @@ void qemu_chr_be_set_msgfds(Chardev *chr, const int *fds, size_t n);
 extern const ChardevOps chardev_socket_ops;
 extern const ChardevOps chardev_stdio_ops;
 extern const ChardevOps chardev_null_ops;
+extern const ChardevOps chardev_file_ops;
 
 #endif
