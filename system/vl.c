@@ -9,6 +9,8 @@
 #include "qemu/osdep.h"
 #include "chardev/char.h"
 #include "hw/boards.h"
+#include "hw/i386/x86-boot-q35.h"
+#include "hw/rtc/mc146818rtc.h"
 #include "hw/qdev-core.h"
 #include "hw/qdev-properties.h"
 #include "monitor/monitor.h"
@@ -39,6 +41,12 @@ typedef struct Config {
     const char *qtest_log;
     bool accel_qtest;
     bool autostart;
+    const char *kernel;
+    const char *initrd;
+    const char *append;
+    const char *serial;             /* the -serial argument, or NULL */
+    bool nographic;
+    const char *rtc_base;
 } Config;
 
 static Config config = { .autostart = true };
@@ -312,6 +320,7 @@ static void parse_rtc(const char *arg)
 
     check_known(opts, known);
     base = opt_str(opts, "base");
+    config.rtc_base = base ? g_strdup(base) : NULL;
     if (base && strcmp(base, "utc") && strcmp(base, "localtime")) {
         GDateTime *dt = NULL;
         g_autofree char *iso = NULL;
@@ -550,6 +559,68 @@ static void apply_qmp(const char *arg)
     }
 }
 
+/*
+ * -serial: "none" (no COM1), else a short chardev spec.  Without it COM1
+ * exists (discarding output) unless -nodefaults; -nographic makes the
+ * default stdio.
+ */
+static void apply_serial(MachineState *ms)
+{
+    Error *err = NULL;
+    const char *spec = config.serial;
+
+    if (!spec && config.nographic) {
+        spec = "stdio";
+    }
+    if (!spec) {
+        ms->serial_present = !qemu_nodefaults;
+        return;
+    }
+    if (!strcmp(spec, "none")) {
+        ms->serial_present = false;
+        return;
+    }
+    for (guint i = 0; i < deferred->len; i++) {
+        DeferredOpt *d = g_ptr_array_index(deferred, i);
+
+        if (d->opt->index == QEMU_OPTION_serial) {
+            loc_restore(&d->loc);
+        }
+    }
+    ms->serial_chr = qemu_chr_new_short("serial", spec, &err);
+    if (!ms->serial_chr) {
+        fail(err);
+    }
+    loc_set_none();
+    ms->serial_present = true;
+}
+
+/* The direct-boot options, stored in @ms and checked against it. */
+static void apply_kernel(MachineState *ms)
+{
+    if (!config.kernel) {
+        if (config.initrd) {
+            fail_msg("-initrd only allowed with -kernel option");
+        }
+        if (config.append) {
+            fail_msg("-append only allowed with -kernel option");
+        }
+        return;
+    }
+    ms->kernel_filename = g_strdup(config.kernel);
+    ms->initrd_filename = g_strdup(config.initrd);
+    ms->kernel_cmdline = g_strdup(config.append ? config.append : "");
+}
+
+static void check_kernel(MachineState *ms)
+{
+    Error *err = NULL;
+
+    if (!q35_direct_boot_validate(ms, &err)) {
+        fail(err);
+    }
+}
+
 static void create_machine(void)
 {
     Error *err = NULL;
@@ -581,9 +652,15 @@ static void create_machine(void)
         }
     }
     loc_set_none();
+    apply_kernel(ms);
+    apply_serial(ms);
+    if (!rtc_start_time(config.rtc_base, &ms->rtc_start, &err)) {
+        fail(err);
+    }
     if (!machine_run_board_init(ms, &err)) {
         fail(err);
     }
+    check_kernel(ms);
 }
 
 static void start_qtest(void)
@@ -689,6 +766,25 @@ static void handle_immediate(const QemuOption *opt, const char *arg,
         break;
     case QEMU_OPTION_qtest_log:
         config.qtest_log = arg;
+        break;
+    case QEMU_OPTION_kernel:
+        config.kernel = arg;
+        break;
+    case QEMU_OPTION_initrd:
+        config.initrd = arg;
+        break;
+    case QEMU_OPTION_append:
+        config.append = arg;
+        break;
+    case QEMU_OPTION_serial:
+        if (config.serial) {
+            fail_msg("only one -serial is supported (COM1)");
+        }
+        config.serial = arg;
+        defer(opt, arg, index);
+        break;
+    case QEMU_OPTION_nographic:
+        config.nographic = true;
         break;
     case QEMU_OPTION_daemonize:
         fail_msg("daemonizing is not supported: run under a supervisor "

@@ -38,6 +38,11 @@ enum {
     QEMU_OPTION_mon,
     QEMU_OPTION_trace,
     QEMU_OPTION_daemonize,
+    QEMU_OPTION_kernel,
+    QEMU_OPTION_initrd,
+    QEMU_OPTION_append,
+    QEMU_OPTION_serial,
+    QEMU_OPTION_nographic,
 };
 
 typedef struct QemuOption {

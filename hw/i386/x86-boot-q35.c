@@ -125,17 +125,36 @@ void q35_direct_boot_free(Q35DirectBoot *boot)
     }
 }
 
-bool q35_direct_boot_reset(Q35DirectBoot *boot, X86BootCPUState *cpu,
-                           Error **errp)
+static X86BootMachine q35_boot_machine(MachineState *ms)
 {
-    MachineState *ms = boot->ms;
     uint64_t below = MIN(ms->ram_size, Q35_PCI_HOLE_START);
-    X86BootMachine m = {
+
+    return (X86BootMachine) {
         .ram_below_4g = below,
         .ram_above_4g = ms->ram_size - below,
         .ecam_base = Q35_ECAM_BASE,
         .ecam_size = Q35_ECAM_SIZE,
     };
+}
+
+bool q35_direct_boot_validate(MachineState *ms, Error **errp)
+{
+    g_autoptr(X86BootImage) image = NULL;
+    X86BootMachine m = q35_boot_machine(ms);
+
+    if (!ms->kernel_filename) {
+        return true;
+    }
+    image = x86_boot_image_open(ms->kernel_filename, ms->initrd_filename,
+                                ms->kernel_cmdline, errp);
+    return image && x86_boot_image_check(image, &m, errp);
+}
+
+bool q35_direct_boot_reset(Q35DirectBoot *boot, X86BootCPUState *cpu,
+                           Error **errp)
+{
+    MachineState *ms = boot->ms;
+    X86BootMachine m = q35_boot_machine(ms);
     g_autoptr(GArray) ports = g_array_new(false, false, 1);
     g_autoptr(GByteArray) acpi = NULL;
     AcpiMachineDesc desc;

@@ -295,34 +295,48 @@ static bool write_gdt_and_tables(AddressSpace *as, bool long_mode,
                        errp);
 }
 
-bool x86_boot_image_place(X86BootImage *img, AddressSpace *as,
-                          const X86BootMachine *machine,
-                          const GByteArray *acpi, X86BootCPUState *cpu,
-                          Error **errp)
+/*
+ * Where the kernel ends up: *@kernel_end is the end of the file's
+ * protected-mode part at 1 MiB, *@need the end of the area it
+ * decompresses into (nothing else may be placed below it).
+ */
+static void kernel_extent(const X86BootImage *img, uint64_t *kernel_end,
+                          uint64_t *need)
 {
     const uint8_t *k = img->kernel;
-    uint8_t bp[4096] = { 0 };
-    E820Entry e820[BP_E820_MAX];
-    unsigned n_e820, hdr_end = HDR_JUMP + 2 + k[HDR_JUMP + 1];
     size_t pm_size = img->kernel_size - img->setup_size;
-    size_t cmdline_len = strlen(img->cmdline) + 1;
-    uint32_t cmdline_max = get32(k + HDR_CMDLINE_SIZE) + 1;
-    uint64_t need, kernel_end;
-    bool long_mode = x86_boot_image_is_64bit(img);
 
-    kernel_end = X86_BOOT_KERNEL_ADDR + pm_size;
+    *kernel_end = X86_BOOT_KERNEL_ADDR + pm_size;
     if (img->protocol >= 0x20a) {
         /* It decompresses at max(load address, pref_address). */
         uint64_t pref = get32(k + HDR_PREF_ADDRESS) |
                         (uint64_t)get32(k + HDR_PREF_ADDRESS + 4) << 32;
 
-        need = MAX((uint64_t)X86_BOOT_KERNEL_ADDR, pref) +
-               get32(k + HDR_INIT_SIZE);
+        *need = MAX((uint64_t)X86_BOOT_KERNEL_ADDR, pref) +
+                get32(k + HDR_INIT_SIZE);
     } else {
         /* No init_size: assume the usual compression ratio, at most 4. */
-        need = X86_BOOT_KERNEL_ADDR + pm_size * 4;
+        *need = X86_BOOT_KERNEL_ADDR + pm_size * 4;
     }
-    need = MAX(need, kernel_end);
+    *need = MAX(*need, *kernel_end);
+}
+
+/* The highest address + 1 the initrd may end at. */
+static uint64_t initrd_limit(const X86BootImage *img,
+                             const X86BootMachine *machine)
+{
+    return MIN((uint64_t)get32(img->kernel + HDR_INITRD_ADDR_MAX) + 1,
+               machine->ram_below_4g);
+}
+
+bool x86_boot_image_check(const X86BootImage *img,
+                          const X86BootMachine *machine, Error **errp)
+{
+    size_t cmdline_len = strlen(img->cmdline) + 1;
+    uint32_t cmdline_max = get32(img->kernel + HDR_CMDLINE_SIZE) + 1;
+    uint64_t kernel_end, need;
+
+    kernel_extent(img, &kernel_end, &need);
     if (need > machine->ram_below_4g) {
         error_setg(errp, "kernel '%s' needs %" PRIu64 " MiB of RAM below "
                    "4 GiB to decompress, the machine has %" PRIu64 " MiB",
@@ -337,6 +351,38 @@ bool x86_boot_image_place(X86BootImage *img, AddressSpace *as,
                    cmdline_max - 1);
         return false;
     }
+    if (img->initrd) {
+        uint64_t limit = initrd_limit(img, machine);
+        uint64_t room = limit > need ? limit - need : 0;
+
+        if (img->initrd_size > room) {
+            error_setg(errp, "initrd '%s' is too large: %zu bytes, at most "
+                       "%" PRIu64 " fit below the kernel's initrd limit",
+                       img->initrd_path, img->initrd_size, room);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool x86_boot_image_place(X86BootImage *img, AddressSpace *as,
+                          const X86BootMachine *machine,
+                          const GByteArray *acpi, X86BootCPUState *cpu,
+                          Error **errp)
+{
+    const uint8_t *k = img->kernel;
+    uint8_t bp[4096] = { 0 };
+    E820Entry e820[BP_E820_MAX];
+    unsigned n_e820, hdr_end = HDR_JUMP + 2 + k[HDR_JUMP + 1];
+    size_t pm_size = img->kernel_size - img->setup_size;
+    size_t cmdline_len = strlen(img->cmdline) + 1;
+    uint64_t need, kernel_end;
+    bool long_mode = x86_boot_image_is_64bit(img);
+
+    if (!x86_boot_image_check(img, machine, errp)) {
+        return false;
+    }
+    kernel_extent(img, &kernel_end, &need);
     if (acpi && acpi->len > X86_BOOT_ACPI_MAX) {
         error_setg(errp, "ACPI tables too large: %u bytes, %u fit",
                    acpi->len, X86_BOOT_ACPI_MAX);
@@ -352,17 +398,9 @@ bool x86_boot_image_place(X86BootImage *img, AddressSpace *as,
     put32(bp + BP_EXT_CMD_LINE_PTR, 0);
 
     if (img->initrd) {
-        uint64_t limit = MIN((uint64_t)get32(k + HDR_INITRD_ADDR_MAX) + 1,
-                             machine->ram_below_4g);
-        uint64_t room = limit > need ? limit - need : 0;
+        uint64_t limit = initrd_limit(img, machine);
         uint64_t addr;
 
-        if (img->initrd_size > room) {
-            error_setg(errp, "initrd '%s' is too large: %zu bytes, at most "
-                       "%" PRIu64 " fit below the kernel's initrd limit",
-                       img->initrd_path, img->initrd_size, room);
-            return false;
-        }
         addr = (limit - img->initrd_size) & ~0xfffULL;
         if (addr < need) {
             addr = need;            /* it fits, just not page-aligned */

@@ -40,6 +40,14 @@ void q35_acpi_describe(MachineState *ms, unsigned cpus, AcpiMachineDesc *desc,
 typedef struct Q35DirectBoot Q35DirectBoot;
 
 /*
+ * Start-up check of -kernel/-initrd/-append against @ms (after board
+ * init): the files open, the kernel is a bzImage we can boot, the
+ * initrd and command line fit.  Nothing is written.  True without
+ * -kernel.
+ */
+bool q35_direct_boot_validate(MachineState *ms, Error **errp);
+
+/*
  * Reads and checks ms->kernel_filename and ms->initrd_filename (errors
  * as x86_boot_image_open).  NULL without an error if there is no
  * -kernel.  @cpus: the vCPUs the MADT lists (-smp).

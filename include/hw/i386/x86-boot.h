@@ -85,12 +85,20 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(X86BootImage, x86_boot_image_free)
 bool x86_boot_image_is_64bit(const X86BootImage *img);
 
 /*
+ * Checks that the image fits @machine without writing anything (what
+ * x86_boot_image_place checks first).  Errors: "kernel 'F' needs N MiB
+ * of RAM below 4 GiB to decompress, the machine has M MiB", "initrd 'F'
+ * is too large: N bytes, at most M fit below the kernel's initrd
+ * limit", "kernel command line is too long: N bytes, the kernel takes
+ * at most M".
+ */
+bool x86_boot_image_check(const X86BootImage *img,
+                          const X86BootMachine *machine, Error **errp);
+
+/*
  * Writes the image, boot_params, page tables, GDT, command line, and
  * @acpi (laid out for X86_BOOT_ACPI_ADDR, RSDP first; may be NULL) into
- * @as, and fills @cpu.  Errors: "kernel 'F' needs N MiB of RAM below
- * 4 GiB to decompress, the machine has M MiB", "initrd 'F' is too large:
- * N bytes, at most M fit below the kernel's initrd limit",
- * "kernel command line is too long: N bytes, the kernel takes at most M".
+ * @as, and fills @cpu.  Errors: those of x86_boot_image_check.
  */
 bool x86_boot_image_place(X86BootImage *img, AddressSpace *as,
                           const X86BootMachine *machine,
