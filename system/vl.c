@@ -26,9 +26,6 @@
 #include "system/sysemu.h"
 #include "system/vl.h"
 
-const char *qemu_name;
-uint8_t qemu_uuid[16];
-bool qemu_uuid_set;
 unsigned int smp_cpus = 1;
 bool qemu_nodefaults;
 

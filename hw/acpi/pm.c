@@ -6,6 +6,7 @@
  */
 #include "qemu/osdep.h"
 #include "hw/acpi/pm.h"
+#include "monitor/qmp.h"
 #include "qemu/timer.h"
 #include "system/memory.h"
 #include "system/qtest.h"
@@ -178,11 +179,33 @@ bool acpi_pm_press_power_button(AcpiPMState *s)
     return s->en & ACPI_PM1_STS_PWRBTN;
 }
 
+/* The machine's PM block (there is at most one: it owns fixed ports). */
+static AcpiPMState *machine_pm;
+
 AcpiPMState *acpi_pm_find(void)
 {
-    Object *obj = object_resolve_path_type("", TYPE_ACPI_PM, NULL);
+    return machine_pm;
+}
 
-    return obj ? ACPI_PM(obj) : NULL;
+/*
+ * QMP system_powerdown: emits POWERDOWN and presses the power button of
+ * the machine's PM block, if it has one (a guest that ignores it simply
+ * keeps running, as on QEMU).
+ */
+static JsonNode *qmp_system_powerdown(JsonObject *args, Error **errp)
+{
+    static const char *const no_args[] = { NULL };
+    AcpiPMState *pm;
+
+    if (!qmp_arg_check_known(args, no_args, errp)) {
+        return NULL;
+    }
+    qmp_event_send("POWERDOWN", NULL);
+    pm = acpi_pm_find();
+    if (pm) {
+        acpi_pm_press_power_button(pm);
+    }
+    return NULL;
 }
 
 static void pm_reset(DeviceState *dev)
@@ -216,6 +239,9 @@ static void pm_finalize(Object *obj)
         memory_region_del_subregion(get_system_io(), &s->reset_io);
         memory_region_del_subregion(get_system_io(), &s->kbd_io);
     }
+    if (machine_pm == s) {
+        machine_pm = NULL;
+    }
     memory_region_finalize(&s->io);
     memory_region_finalize(&s->reset_io);
     memory_region_finalize(&s->kbd_io);
@@ -241,6 +267,7 @@ AcpiPMState *acpi_pm_create(Object *parent, uint16_t base, qemu_irq sci,
                                         &s->reset_io, 10);
     memory_region_add_subregion_overlap(get_system_io(), KBD_COMMAND_PORT,
                                         &s->kbd_io, 10);
+    machine_pm = s;
     return s;
 }
 
@@ -265,6 +292,7 @@ static const TypeInfo pm_info = {
 static void pm_register_types(void)
 {
     type_register_static(&pm_info);
+    qmp_register_command("system_powerdown", qmp_system_powerdown, 0);
 }
 
 type_init(pm_register_types)

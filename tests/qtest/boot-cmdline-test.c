@@ -151,9 +151,35 @@ static void test_accepted(void)
         "-serial file:%s -rtc base=localtime -name guest=boot1", kernel,
         initrd, serial);
     QTestState *s = qtest_init(args);
+    JsonObject *rsp;
 
     /* -serial file: opens (creates) the file at start-up. */
     g_assert_true(g_file_test(serial, G_FILE_TEST_EXISTS));
+    rsp = qtest_qmp(s, "{'execute': 'query-name'}");
+    g_assert_cmpstr(json_object_get_string_member(
+        json_node_get_object(qmp_expect_return(rsp)), "name"), ==, "boot1");
+    json_object_unref(rsp);
+    rsp = qtest_qmp(s, "{'execute': 'query-uuid'}");
+    g_assert_cmpstr(json_object_get_string_member(
+        json_node_get_object(qmp_expect_return(rsp)), "UUID"), ==,
+        "00000000-0000-0000-0000-000000000000");
+    json_object_unref(rsp);
+    /* No PM block under qtest yet: accepted, nothing to press. */
+    rsp = qtest_qmp(s, "{'execute': 'system_powerdown'}");
+    qmp_expect_return(rsp);
+    json_object_unref(rsp);
+    qtest_quit(s);
+
+    s = qtest_init("-uuid 6E3D1D94-7c1b-4f0f-9d41-0e1c2a1b3c4d");
+    rsp = qtest_qmp(s, "{'execute': 'query-uuid'}");
+    g_assert_cmpstr(json_object_get_string_member(
+        json_node_get_object(qmp_expect_return(rsp)), "UUID"), ==,
+        "6e3d1d94-7c1b-4f0f-9d41-0e1c2a1b3c4d");
+    json_object_unref(rsp);
+    rsp = qtest_qmp(s, "{'execute': 'query-name'}");
+    g_assert_cmpuint(json_object_get_size(
+        json_node_get_object(qmp_expect_return(rsp))), ==, 0);
+    json_object_unref(rsp);
     qtest_quit(s);
 
     s = qtest_init("-nographic -rtc base=2006-06-17 -serial none");

@@ -8,6 +8,7 @@
  */
 #include "pci-harness.h"
 #include "hw/i386/x86-boot-q35.h"
+#include "monitor/qmp.h"
 #include "qemu/timer.h"
 #include "system/qtest.h"
 
@@ -275,6 +276,16 @@ static void test_pm_power_button(void)
                     ==, 0x01000100);
     outb(PM + 1, 0x01);
     g_assert_cmpint(ioapic_get_level(ACPI_PM_SCI_GSI), ==, 0);
+    /* QMP system_powerdown presses the same button. */
+    {
+        g_autoptr(JsonObject) args = json_object_new();
+        JsonNode *ret = qmp_dispatch_command("system_powerdown", args,
+                                             &error_abort);
+
+        json_node_unref(ret);
+    }
+    g_assert_cmphex(inw(PM), ==, 0x100);
+    g_assert_cmpint(ioapic_get_level(ACPI_PM_SCI_GSI), ==, 1);
     qemu_system_reset(SHUTDOWN_CAUSE_NONE);
     g_assert_cmphex(inw(PM + 2), ==, 0);
 }
