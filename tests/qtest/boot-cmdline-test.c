@@ -103,42 +103,34 @@ static void test_bad_images(void)
     g_autofree char *old = fake_kernel("old", 0x205, 0x37ffffff);
     g_autofree char *good = fake_kernel("good", 0x20f, 0x7fffffff);
     g_autofree char *big = file_of("big-initrd", (8 << 20) + 4096);
-    g_autofree char *args = NULL, *want = NULL;
+    const struct {
+        char *args;
+        char *line;
+    } cases[] = {
+        { g_strdup_printf("-kernel %s", junk),
+          g_strdup_printf(P "kernel '%s' is not a bzImage: no \"HdrS\" "
+                          "setup header", junk) },
+        { g_strdup_printf("-kernel %s", old),
+          g_strdup_printf(P "kernel '%s': boot protocol 2.05 is too old, "
+                          "2.06 or later is needed", old) },
+        { g_strdup_printf("-kernel %s -initrd /nonexistent/initrd", good),
+          g_strdup(P "could not open initrd file '/nonexistent/initrd': No "
+                   "such file or directory") },
+        /* 32 MiB of RAM: 8 MiB left above the decompressed kernel. */
+        { g_strdup_printf("-m 32M -kernel %s -initrd %s", good, big),
+          g_strdup_printf(P "initrd '%s' is too large: %d bytes, at most "
+                          "8388608 fit below the kernel's initrd limit",
+                          big, (8 << 20) + 4096) },
+        { g_strdup_printf("-m 16M -kernel %s", good),
+          g_strdup_printf(P "kernel '%s' needs 24 MiB of RAM below 4 GiB "
+                          "to decompress, the machine has 16 MiB", good) },
+    };
 
-    args = g_strdup_printf("-kernel %s", junk);
-    want = g_strdup_printf(P "kernel '%s' is not a bzImage: no \"HdrS\" "
-                           "setup header", junk);
-    run_expect_error(args, want);
-    g_free(args);
-    g_free(want);
-
-    args = g_strdup_printf("-kernel %s", old);
-    want = g_strdup_printf(P "kernel '%s': boot protocol 2.05 is too old, "
-                           "2.06 or later is needed", old);
-    run_expect_error(args, want);
-    g_free(args);
-    g_free(want);
-
-    args = g_strdup_printf("-kernel %s -initrd /nonexistent/initrd", good);
-    want = g_strdup(P "could not open initrd file '/nonexistent/initrd': "
-                    "No such file or directory");
-    run_expect_error(args, want);
-    g_free(args);
-    g_free(want);
-
-    /* 32 MiB of RAM: 8 MiB left above the decompressed kernel. */
-    args = g_strdup_printf("-m 32M -kernel %s -initrd %s", good, big);
-    want = g_strdup_printf(P "initrd '%s' is too large: %d bytes, at most "
-                           "8388608 fit below the kernel's initrd limit",
-                           big, (8 << 20) + 4096);
-    run_expect_error(args, want);
-    g_free(args);
-    g_free(want);
-
-    args = g_strdup_printf("-m 16M -kernel %s", good);
-    want = g_strdup_printf(P "kernel '%s' needs 24 MiB of RAM below 4 GiB "
-                           "to decompress, the machine has 16 MiB", good);
-    run_expect_error(args, want);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        run_expect_error(cases[i].args, cases[i].line);
+        g_free(cases[i].args);
+        g_free(cases[i].line);
+    }
 }
 
 static void test_accepted(void)

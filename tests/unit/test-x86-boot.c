@@ -282,9 +282,11 @@ static void test_replace_after_reset(void)
     g_assert_cmphex(mem_readl(X86_BOOT_CMDLINE_ADDR), ==, 0x00623d61);
 }
 
+/* Opening @kernel (and @initrd) fails with @fmt, its %s being @named. */
 static void expect_open_error(const char *kernel, const char *initrd,
-                              const char *want)
+                              const char *fmt, const char *named)
 {
+    g_autofree char *want = g_strdup_printf(fmt, named);
     Error *err = NULL;
 
     g_assert_null(x86_boot_image_open(kernel, initrd, NULL, &err));
@@ -295,62 +297,45 @@ static void expect_open_error(const char *kernel, const char *initrd,
 
 static void test_open_errors(void)
 {
-    FakeKernel f = modern;
+    static const struct {
+        const char *name;
+        uint16_t protocol;
+        uint8_t loadflags;
+        size_t payload;
+        const char *fmt;
+    } bad_headers[] = {
+        { "old", 0x204, 1, 100000, "kernel '%s': boot protocol 2.04 is too "
+          "old, 2.06 or later is needed" },
+        { "zimage", 0x20f, 0, 100000, "kernel '%s' is not a bzImage: it is "
+          "a zImage (loaded low)" },
+        { "trunc", 0x20f, 1, 0, "kernel '%s' is not a bzImage: truncated "
+          "after its setup header" },
+    };
+    static const char no_hdrs[] = "kernel '%s' is not a bzImage: no "
+                                  "\"HdrS\" setup header";
     g_autofree char *missing = g_build_filename(tmpdir, "nope", NULL);
     g_autofree char *good = fake_kernel("good", &modern);
-    g_autofree char *want = NULL, *path = NULL;
+    g_autofree char *random = write_file("random", 8192, 1);
+    g_autofree char *tiny = write_file("tiny", 100, 1);
 
-    want = g_strdup_printf("could not open kernel file '%s': No such file "
-                           "or directory", missing);
-    expect_open_error(missing, NULL, want);
-    g_free(want);
-    want = g_strdup_printf("could not open kernel file '%s': Is a directory",
-                           tmpdir);
-    expect_open_error(tmpdir, NULL, want);
+    expect_open_error(missing, NULL, "could not open kernel file '%s': No "
+                      "such file or directory", missing);
+    expect_open_error(tmpdir, NULL, "could not open kernel file '%s': Is a "
+                      "directory", tmpdir);
+    expect_open_error(random, NULL, no_hdrs, random);
+    expect_open_error(tiny, NULL, no_hdrs, tiny);
+    expect_open_error(good, missing, "could not open initrd file '%s': No "
+                      "such file or directory", missing);
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_headers); i++) {
+        FakeKernel f = modern;
+        g_autofree char *path = NULL;
 
-    g_free(want);
-    path = write_file("random", 8192, 1);
-    want = g_strdup_printf("kernel '%s' is not a bzImage: no \"HdrS\" setup "
-                           "header", path);
-    expect_open_error(path, NULL, want);
-
-    g_free(want);
-    g_free(path);
-    path = write_file("tiny", 100, 1);
-    want = g_strdup_printf("kernel '%s' is not a bzImage: no \"HdrS\" setup "
-                           "header", path);
-    expect_open_error(path, NULL, want);
-
-    g_free(want);
-    g_free(path);
-    f.protocol = 0x204;
-    path = fake_kernel("old", &f);
-    want = g_strdup_printf("kernel '%s': boot protocol 2.04 is too old, 2.06 "
-                           "or later is needed", path);
-    expect_open_error(path, NULL, want);
-
-    g_free(want);
-    g_free(path);
-    f = modern;
-    f.loadflags = 0;
-    path = fake_kernel("zimage", &f);
-    want = g_strdup_printf("kernel '%s' is not a bzImage: it is a zImage "
-                           "(loaded low)", path);
-    expect_open_error(path, NULL, want);
-
-    g_free(want);
-    g_free(path);
-    f = modern;
-    f.payload = 0;
-    path = fake_kernel("trunc", &f);
-    want = g_strdup_printf("kernel '%s' is not a bzImage: truncated after its "
-                           "setup header", path);
-    expect_open_error(path, NULL, want);
-
-    g_free(want);
-    want = g_strdup_printf("could not open initrd file '%s': No such file or "
-                           "directory", missing);
-    expect_open_error(good, missing, want);
+        f.protocol = bad_headers[i].protocol;
+        f.loadflags = bad_headers[i].loadflags;
+        f.payload = bad_headers[i].payload;
+        path = fake_kernel(bad_headers[i].name, &f);
+        expect_open_error(path, NULL, bad_headers[i].fmt, path);
+    }
 }
 
 static void expect_place_error(const FakeKernel *f, size_t initrd_size,
