@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ACPI PM1 event/control registers, the PM timer, the power button,
- * S5 power-off and the reset ports (0xcf9, keyboard controller 0xfe).
+ * S5 power-off and the keyboard controller's reset (0x64 <- 0xfe).
  * Register map: include/hw/acpi/pm.h.
  */
 #include "qemu/osdep.h"
@@ -14,14 +14,12 @@
 struct AcpiPMState {
     SysBusDevice parent_obj;
     MemoryRegion io;
-    MemoryRegion reset_io;
     MemoryRegion kbd_io;
     qemu_irq sci;
     uint16_t base;
     uint16_t sts;
     uint16_t en;
     uint16_t cnt;
-    uint8_t cf9;
     AcpiPMRequest *power_off;
     AcpiPMRequest *reset;
     void *opaque;
@@ -125,30 +123,6 @@ static const MemoryRegionOps pm_ops = {
     .valid = { .min_access_size = 1, .max_access_size = 4 },
 };
 
-static uint64_t reset_read(void *opaque, hwaddr addr, unsigned size)
-{
-    return ACPI_PM(opaque)->cf9;
-}
-
-static void reset_write(void *opaque, hwaddr addr, uint64_t val,
-                        unsigned size)
-{
-    AcpiPMState *s = opaque;
-
-    /* Bit 2 (reset CPU) starts the reset; bits 1 and 3 only select it. */
-    s->cf9 = val & 0x0a;
-    if ((val & 0x04) && s->reset) {
-        s->reset(s->opaque);
-    }
-}
-
-static const MemoryRegionOps reset_ops = {
-    .read = reset_read,
-    .write = reset_write,
-    .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 1, .max_access_size = 1 },
-};
-
 /* Status 0: output and input buffers empty, so waiting loops end. */
 static uint64_t kbd_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -215,7 +189,6 @@ static void pm_reset(DeviceState *dev)
     s->sts = 0;
     s->en = 0;
     s->cnt = 0;
-    s->cf9 = 0;
     pm_update_sci(s);
 }
 
@@ -224,8 +197,6 @@ static void pm_init(Object *obj)
     AcpiPMState *s = ACPI_PM(obj);
 
     memory_region_init_io(&s->io, obj, &pm_ops, s, "acpi-pm", ACPI_PM_IO_LEN);
-    memory_region_init_io(&s->reset_io, obj, &reset_ops, s, "reset-control",
-                          1);
     memory_region_init_io(&s->kbd_io, obj, &kbd_ops, s, "kbd-reset", 1);
     qdev_init_gpio_out_named(DEVICE(obj), &s->sci, "sci", 1);
 }
@@ -236,14 +207,12 @@ static void pm_finalize(Object *obj)
 
     if (memory_region_is_mapped(&s->io)) {
         memory_region_del_subregion(get_system_io(), &s->io);
-        memory_region_del_subregion(get_system_io(), &s->reset_io);
         memory_region_del_subregion(get_system_io(), &s->kbd_io);
     }
     if (machine_pm == s) {
         machine_pm = NULL;
     }
     memory_region_finalize(&s->io);
-    memory_region_finalize(&s->reset_io);
     memory_region_finalize(&s->kbd_io);
 }
 
@@ -263,8 +232,6 @@ AcpiPMState *acpi_pm_create(Object *parent, uint16_t base, qemu_irq sci,
     qdev_connect_gpio_out_named(dev, "sci", 0, sci);
     /* Above anything a PCI BAR may decode there. */
     memory_region_add_subregion_overlap(get_system_io(), base, &s->io, 10);
-    memory_region_add_subregion_overlap(get_system_io(), ACPI_RESET_PORT,
-                                        &s->reset_io, 10);
     memory_region_add_subregion_overlap(get_system_io(), KBD_COMMAND_PORT,
                                         &s->kbd_io, 10);
     machine_pm = s;
@@ -275,7 +242,7 @@ static void pm_class_init(ObjectClass *oc, const void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(oc);
 
-    dc->desc = "ACPI PM1 registers, PM timer, reset ports";
+    dc->desc = "ACPI PM1 registers, PM timer, keyboard-controller reset";
     dc->reset = pm_reset;
     dc->user_creatable = false;
 }

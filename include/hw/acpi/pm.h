@@ -11,8 +11,6 @@
  *                        no SMI and no legacy mode; bits 10-12 SLP_TYP,
  *                        bit 13 SLP_EN)
  *   base + 8  PM_TMR    (32 bit, read-only, 3.579545 MHz, 24 bits wide)
- *   0xcf9     reset control (write with bit 2 set: reset; the FADT's
- *             reset register, value 0x06)
  *   0x64      keyboard controller command port: 0xfe is "pulse reset";
  *             reads return 0 (input buffer empty) so Linux's wait loop
  *             ends
@@ -55,7 +53,7 @@ typedef void AcpiPMRequest(void *opaque);
 
 /*
  * Creates, realizes and maps the block at @base in the system I/O
- * space (plus 0xcf9 and 0x64), its SCI driving @sci.  @power_off and
+ * space (plus 0x64), its SCI driving @sci.  @power_off and
  * @reset are called when the guest asks (from the vCPU's I/O exit, with
  * the device's state already updated); either may be NULL.
  */
