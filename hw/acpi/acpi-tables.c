@@ -285,7 +285,8 @@ static void build_fadt(GByteArray *b, const AcpiMachineDesc *d,
     put_le(b, ACPI_RESET_VALUE, 1);
     put_le(b, 0, 2);                    /* ARM_BOOT_ARCH */
     put_le(b, 0, 1);                    /* FADT minor version */
-    put_le(b, facs, 8);                 /* X_FIRMWARE_CTRL */
+    /* One FACS pointer: with both set, Linux installs the FACS twice. */
+    put_le(b, 0, 8);                    /* X_FIRMWARE_CTRL */
     put_le(b, dsdt, 8);                 /* X_DSDT */
     put_gas_io(b, 32, pm);              /* X_PM1a_EVT_BLK */
     put_gas_io(b, 0, 0);

@@ -92,6 +92,7 @@ static void test_layout(void)
     g_assert_cmpuint(fadt[8], ==, 6);
     g_assert_cmphex(rd32(fadt + 36), ==, BASE + l.facs);
     g_assert_cmphex(rd32(fadt + 40), ==, BASE + l.dsdt);
+    g_assert_cmphex(rd64(fadt + 132), ==, 0);          /* X_FIRMWARE_CTRL */
     g_assert_cmphex(rd64(fadt + 140), ==, BASE + l.dsdt);
     g_assert_cmpuint(fadt[46], ==, ACPI_PM_SCI_GSI);
     g_assert_cmphex(rd32(fadt + 56), ==, ACPI_PM_BASE_DEFAULT);
