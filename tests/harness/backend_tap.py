@@ -17,6 +17,8 @@ backend.
 import shutil
 import tempfile
 
+from harness.tap import Tap
+
 BACKENDS = ("legacy", "iommufd")
 
 
@@ -38,23 +40,21 @@ def vmm_argv(binary, backend, device, *, mem="512M", legacy_off=False):
 
 def run_all(run, *, prefix, missing=None, on_failure=None,
             backends=BACKENDS):
-    print(f"1..{len(backends)}")
+    tap = Tap(len(backends))
     if missing:
-        for i, b in enumerate(backends, 1):
-            print(f"ok {i} {b} # SKIP {missing}")
-        return 0
+        for b in backends:
+            tap.skip(b, missing)
+        return tap.finish()
     tmp = tempfile.mkdtemp(prefix=prefix)
-    failed = 0
     try:
-        for i, backend in enumerate(backends, 1):
+        for backend in backends:
             try:
                 ok, why = run(backend, tmp)
             except Exception as e:      # noqa: BLE001 (reported as TAP)
                 ok, why = False, f"{type(e).__name__}: {e}"
             if not ok and on_failure:
                 on_failure(backend, tmp)
-            print(f"{'ok' if ok else 'not ok'} {i} {backend}: {why}")
-            failed += not ok
+            tap.result(ok, f"{backend}: {why}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return tap.finish()

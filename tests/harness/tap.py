@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""A minimal TAP producer for the functional tests (meson protocol 'tap').
+"""The TAP writer of every Python test (meson protocol 'tap').
 
     tap = Tap(3)
     with tap.case("root-bus boots"):
         assert ...            # an exception makes the case 'not ok'
-    sys.exit(tap.finish())   # 0 only if every case passed
+    tap.skip("iommufd", "no iommufd headers")
+    sys.exit(tap.finish())   # 0 only if no case failed
 
-A failed case prints the exception as TAP diagnostics.  There is no skip:
-the bench failing to run is a failure, with the reason in the diagnostics.
+A failed case prints the exception as TAP diagnostics: the assertion's
+message, a RuntimeError's (BenchError & co say why), or the traceback of
+anything else (a bug in the test).  Output is flushed after every line, so
+a test that hangs shows how far it got.
 """
 
 import sys
@@ -20,7 +23,6 @@ class Tap:
         self.out = out
         self.n = 0
         self.failed = 0
-        self.note_lines = []
         print(f"1..{planned}", file=out, flush=True)
 
     def diag(self, text):
@@ -29,6 +31,7 @@ class Tap:
         self.out.flush()
 
     def result(self, ok, name, why=None):
+        """One case; `why` (diagnostics) is printed after the result line."""
         self.n += 1
         if not ok:
             self.failed += 1
@@ -36,6 +39,13 @@ class Tap:
         if why:
             self.diag(why)
         self.out.flush()
+        return ok
+
+    def skip(self, name, reason):
+        """A case that cannot run here (TAP's SKIP): not a failure."""
+        self.n += 1
+        print(f"ok {self.n} - {name} # SKIP {reason}", file=self.out,
+              flush=True)
 
     def todo(self, name, reason, why=None):
         """A known failure outside the code under test (TAP's TODO): shown
@@ -45,6 +55,12 @@ class Tap:
         if why:
             self.diag(why)
         self.out.flush()
+
+    def fail_rest(self, names, why):
+        """Every remaining case fails for one reason (the test could not
+        set up: a missing binary, a build without the simulator)."""
+        for name in names:
+            self.result(False, name, why)
 
     @contextmanager
     def case(self, name):

@@ -20,9 +20,9 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 from harness import qemu_client as qc
+from harness.tap import Tap
 
 FAKE_SLOT = 4
 IRQ_TRIGGER = 0xf000        # a write here is answered after an IRQ line
@@ -299,18 +299,12 @@ TESTS = [test_memory_and_ports, test_pci, test_irq_lines, test_qmp,
 
 
 def main():
-    print(f"1..{len(TESTS)}")
-    failed = 0
+    tap = Tap(len(TESTS))
     with tempfile.TemporaryDirectory(prefix="qemu-client-") as tmp:
-        for i, test in enumerate(TESTS, 1):
-            try:
+        for test in TESTS:
+            with tap.case(test.__name__):
                 test(tmp)
-                print(f"ok {i} {test.__name__}")
-            except Exception:   # noqa: BLE001 (reported as TAP)
-                failed += 1
-                print(f"not ok {i} {test.__name__}")
-                print("# " + traceback.format_exc().replace("\n", "\n# "))
-    return 1 if failed else 0
+    return tap.finish()
 
 
 if __name__ == "__main__":

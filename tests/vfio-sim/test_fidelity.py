@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from harness.tap import Tap
+
 HERE = Path(__file__).resolve().parent
 CASES = (("root-bus", "0000:00:10.0"), ("root-port", "0000:01:00.0"))
 BACKENDS = ("legacy", "iommufd")
@@ -31,17 +33,16 @@ def main():
     lib = os.environ.get("VFIO_SIM_LIB")
     prog = os.environ.get("UAPI_CONFORMANCE")
     n = len(CASES) * len(BACKENDS)
-    print(f"1..{n}")
+    tap = Tap(n)
     if not lib or not prog or not Path(prog).is_file():
-        for i in range(1, n + 1):
-            print(f"ok {i} # SKIP VFIO_SIM_LIB or UAPI_CONFORMANCE unset")
-        return 0
-    failed = 0
-    i = 0
+        for topo, _ in CASES:
+            for backend in BACKENDS:
+                tap.skip(f"{topo} {backend}",
+                         "VFIO_SIM_LIB or UAPI_CONFORMANCE unset")
+        return tap.finish()
     with tempfile.TemporaryDirectory(prefix="vfio-sim-fidelity-") as tmp:
         for topo, bdf in CASES:
             for backend in BACKENDS:
-                i += 1
                 out = Path(tmp) / f"{topo}.{backend}.txt"
                 report = Path(tmp) / f"{topo}.{backend}.report"
                 env = dict(os.environ, LD_PRELOAD=os.path.abspath(lib),
@@ -66,14 +67,8 @@ def main():
                 if any(leaks.values()):
                     problems.append(f"leak report not empty: {leaks}")
                 name = f"{topo} {backend}: transcript matches the real kernel"
-                if problems:
-                    failed += 1
-                    print(f"not ok {i} {name}")
-                    for line in problems[:60]:
-                        print(f"# {line}")
-                else:
-                    print(f"ok {i} {name}")
-    return 1 if failed else 0
+                tap.result(not problems, name, "\n".join(problems[:60]))
+    return tap.finish()
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ from pathlib import Path
 from harness.build_paths import simulator_and_vmm
 from harness.qemu_client import Qemu
 from harness.sim_control import SimControl
+from harness.tap import Tap
 
 HERE = Path(__file__).resolve().parent
 
@@ -702,28 +703,27 @@ def main():
     steps = int(os.environ.get("BATCHING_STEPS", "300"))
     backends = os.environ.get("BATCHING_BACKENDS",
                               "legacy,iommufd").split(",")
-    print(f"1..{2 * len(backends)}")
-    print(f"# seed {seed} (replay: BATCHING_SEED={seed}), {steps} steps")
-    sys.stdout.flush()
+    tap = Tap(2 * len(backends))
+    tap.diag(f"seed {seed} (replay: BATCHING_SEED={seed}), {steps} steps")
+    walk_name = (f"{{}}: {steps} random steps, the kernel's mappings follow "
+                 f"the FlatView with the fewest ioctls")
+    busy_name = ("{}: the listener mapped and unmapped in at least one step "
+                 "in 20")
     try:
         lib, qemu = simulator_and_vmm()
     except FileNotFoundError as e:
-        for i in range(2 * len(backends)):
-            print(f"not ok {i + 1} # {e}")
-        return 1
+        tap.fail_rest([n.format(b) for b in backends
+                       for n in (walk_name, busy_name)], str(e))
+        return tap.finish()
 
     def out(line):
-        print(line)
-        sys.stdout.flush()
+        """A walk's diagnostics, already '#'-prefixed."""
+        print(line, flush=True)
 
-    n = 0
-    bad = 0
     total_passed = total_failed = 0
     tmp = tempfile.mkdtemp(prefix="batching-")
     try:
         for backend in backends:
-            name = (f"{backend}: {steps} random steps, the kernel's mappings "
-                    f"follow the FlatView with the fewest ioctls")
             walk = None
             try:
                 walk = run_backend(qemu, lib, backend, seed, steps, tmp, out)
@@ -734,20 +734,15 @@ def main():
                 out(f"# seed={seed} backend={backend}: {e}".replace(
                     "\n", "\n# "))
                 ok = False
-            n += 1
-            bad += not ok
-            out(f"{'ok' if ok else 'not ok'} {n} {name}")
+            tap.result(ok, walk_name.format(backend))
             # A walk that seldom mapped or unmapped anything proves little.
-            n += 1
             busy = walk and min(walk.activity["map"],
                                 walk.activity["unmap"]) >= steps // 20
-            bad += not busy
-            out(f"{'ok' if busy else 'not ok'} {n} {backend}: the listener "
-                f"mapped and unmapped in at least one step in 20")
+            tap.result(bool(busy), busy_name.format(backend))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    out(f"# {total_passed} passed, {total_failed} failed (seed {seed})")
-    return 1 if bad else 0
+    tap.diag(f"{total_passed} passed, {total_failed} failed (seed {seed})")
+    return tap.finish()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from harness.build_paths import simulator_and_vmm
+from harness.tap import Tap
 from scenarios.gaps import gaps_checks as C
 
 HERE = Path(__file__).resolve().parent
@@ -96,31 +97,24 @@ def run_case(tmp, lib, qemu, case):
 
 
 def main():
-    print(f"1..{len(CASES)}")
+    tap = Tap(len(CASES))
     try:
         lib, qemu = simulator_and_vmm()
     except FileNotFoundError as e:
-        for i, case in enumerate(CASES, 1):
-            print(f"not ok {i} {case[0]} # {e}")
-        return 1
-    failed = 0
+        tap.fail_rest([case[0] for case in CASES], str(e))
+        return tap.finish()
     tmp = tempfile.mkdtemp(prefix="sim-scenarios-")
     try:
-        for i, case in enumerate(CASES, 1):
-            try:
+        for case in CASES:
+            with tap.case(case[0]):
                 r, report = run_case(tmp, lib, qemu, case)
-                print("# " + C.summary(r).replace("\n", "\n# "))
+                tap.diag(C.summary(r))
                 if report is not None:
-                    print(f"# leak report: {report}")
+                    tap.diag(f"leak report: {report}")
                 case[-1](r, report)
-                print(f"ok {i} {case[0]}")
-            except Exception as e:      # noqa: BLE001 (reported as TAP)
-                failed += 1
-                print("# " + str(e).replace("\n", "\n# "))
-                print(f"not ok {i} {case[0]}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return tap.finish()
 
 
 if __name__ == "__main__":
