@@ -22,10 +22,10 @@ Python 3 standard library only.  Nothing here judges a result.
 
 import json
 import os
-import signal
-import socket
-import subprocess
 import time
+
+from harness.qemu_client import (Qemu, QemuError, QemuExited, QmpError,
+                                 QtestError)
 
 try:
     from harness.sim_control import SimControl, SimControlError
@@ -47,224 +47,144 @@ class VmError(RuntimeError):
 
 
 class Vm:
+    """The bench's view of one harness.qemu_client.Qemu: the simulator's
+    files around it, its errors as VmError, and what it measures."""
+
     def __init__(self, binary, args, *, simlib, simconf, workdir, tag,
                  machine="q35", env=None):
         self.binary = binary
         self.workdir = workdir
         self.tag = tag
-        self.qtest_path = os.path.join(workdir, f"{tag}.qtest")
-        self.qmp_path = os.path.join(workdir, f"{tag}.qmp")
         self.log_path = os.path.join(workdir, f"{tag}.simlog.json")
         self.report_path = os.path.join(workdir, f"{tag}.simreport.json")
         self.control_path = os.path.join(workdir, f"{tag}.ctl")
-        self.out_path = os.path.join(workdir, f"{tag}.out")
-        for p in (self.qtest_path, self.qmp_path, self.log_path,
-                  self.report_path, self.control_path):
+        for p in (self.log_path, self.report_path, self.control_path):
             if os.path.exists(p):
                 os.unlink(p)
-        self.argv = [binary, "-M", machine, "-nodefaults", "-display", "none",
-                     "-qtest", f"unix:{self.qtest_path}",
-                     "-qtest-log", "/dev/null",
-                     "-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
-        self.argv += args
         if simlib:
-            self.env = dict(os.environ, LD_PRELOAD=simlib,
-                            VFIO_SIM_CONFIG=simconf,
-                            VFIO_SIM_LOG=self.log_path,
-                            VFIO_SIM_REPORT=self.report_path,
-                            VFIO_SIM_CONTROL=self.control_path,
-                            **(env or {}))
-        else:
-            self.env = dict(os.environ, **(env or {}))
-        self.proc = None
+            env = dict(LD_PRELOAD=simlib, VFIO_SIM_CONFIG=simconf,
+                       VFIO_SIM_LOG=self.log_path,
+                       VFIO_SIM_REPORT=self.report_path,
+                       VFIO_SIM_CONTROL=self.control_path, **(env or {}))
+        self.q = Qemu([binary, "-M", machine, "-nodefaults", "-display",
+                       "none", *args], workdir=workdir, name=tag, env=env,
+                      qtest_log="/dev/null", connect_timeout=CONNECT_TIMEOUT,
+                      answer_timeout=ANSWER_TIMEOUT)
+        self.argv = self.q.argv
         self._control = None
-        self.qtest = None
-        self.qmp = None
-        self.rusage = None
-        self.status = None
-        self.t0 = None
-        self.t_exit = None
-        self._buf = {}
+        self._qmp_up = False
         self.errors = {}
         self._model = None
 
+    # ---- what the bench reads of the process ----
+
+    @property
+    def proc(self):
+        return self.q.proc
+
+    @property
+    def t0(self):
+        return self.q.t0
+
+    @property
+    def t_exit(self):
+        return self.q.t_exit
+
+    @property
+    def rusage(self):
+        return self.q.rusage
+
+    @property
+    def status(self):
+        return self.q.status if self.q.proc else None
+
     # ---- life cycle ----
+
+    def _failed(self, e):
+        """A QemuError as the bench's VmError.  `crashed` unless the binary
+        answered and refused (an error reply), or exited with a status."""
+        status = self.status
+        if status is not None:
+            self._control = None
+            return VmError(f"{e}", crashed=status < 0)
+        refused = isinstance(e, QmpError) or (
+            isinstance(e, QtestError) and e.reply is not None)
+        return VmError(f"{e}", crashed=not refused)
+
+    def _call(self, what, fn):
+        """fn() with its QemuError turned into a VmError."""
+        try:
+            return fn()
+        except QmpError as e:
+            raise VmError(f"{e.command}: {e.desc}") from None
+        except QemuError as e:
+            try:
+                self.q.check_alive(f"during {what}")
+            except QemuExited as gone:
+                raise self._failed(gone) from None
+            raise self._failed(e) from None
 
     def start(self):
         """Launches and waits for the qtest connection (the binary's start-up
         is then done: qtest connects after the machine is built)."""
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(self.qtest_path)
-        listener.listen(1)
-        listener.settimeout(0.2)
-        self.out = open(self.out_path, "w+")
-        self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(self.argv, env=self.env,
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self.out,
-                                     stderr=subprocess.STDOUT)
-        try:
-            deadline = self.t0 + CONNECT_TIMEOUT
-            while True:
-                try:
-                    self.qtest, _ = listener.accept()
-                    break
-                except socket.timeout:
-                    if self.proc.poll() is not None:
-                        self._reap_failed("exited before connecting to qtest")
-                    if time.monotonic() > deadline:
-                        self.kill()
-                        raise VmError("never connected to qtest", True)
-        finally:
-            listener.close()
-        self.qtest.settimeout(ANSWER_TIMEOUT)
-        self._buf[self.qtest] = b""
+        self._call("start-up", self.q.start)
 
     def connect_qmp(self):
-        deadline = time.monotonic() + CONNECT_TIMEOUT
-        while True:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(self.qmp_path)
-                break
-            except OSError:
-                s.close()
-                if self.proc.poll() is not None:
-                    self._reap_failed("exited before QMP was up")
-                if time.monotonic() > deadline:
-                    self.kill()
-                    raise VmError("QMP socket never appeared", True)
-                time.sleep(0.01)
-        s.settimeout(ANSWER_TIMEOUT)
-        self.qmp = s
-        self._buf[s] = b""
-        self._line(s)                   # greeting
-        self.qmp_cmd("qmp_capabilities")
+        try:
+            self._call("the QMP connection", lambda: self.q.qmp)
+        except VmError:
+            self.q.kill()
+            raise
+        self._qmp_up = True
 
     def quit(self):
-        """QMP quit (or SIGTERM without QMP), then reaps the child with
-        wait4() for its rusage.  Returns the wall time from launch."""
-        if self.qmp:
-            try:
-                self.qmp_cmd("quit")
-            except (OSError, VmError):
-                pass
-        else:
-            self.proc.send_signal(signal.SIGTERM)
-        self._wait(60)
-        if self.status != 0:
-            raise VmError(f"exit status {self.status} at quit: "
-                          f"{self.tail()}", crashed=self.status < 0)
+        """QMP quit (or SIGTERM without QMP), then reaps the child (wait4:
+        its rusage).  Returns the wall time from launch."""
+        self._control = None
+        status = (self.q.quit(60) if self._qmp_up
+                  else self.q.terminate(60))
+        if self.q.killed:
+            raise VmError("did not exit within 60 s", True)
+        if status != 0:
+            raise VmError(f"exit status {status} at quit: "
+                          f"{self.tail()}", crashed=status < 0)
         return self.t_exit - self.t0
 
     def kill(self):
-        if self.proc and self.status is None:
-            try:
-                self.proc.kill()
-            except OSError:
-                pass
-            self._wait(30)
-
-    def _wait(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, st, ru = os.wait4(self.proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                self.proc.kill()
-                pid, st, ru = os.wait4(self.proc.pid, 0)
-                self.t_exit = time.monotonic()
-                self._finish(st, ru)
-                raise VmError(f"did not exit within {timeout} s", True)
-            time.sleep(0.002)
-        self.t_exit = time.monotonic()
-        self._finish(st, ru)
-
-    def _finish(self, st, ru):
-        self.rusage = ru
         self._control = None
-        self.status = (-os.WTERMSIG(st) if os.WIFSIGNALED(st)
-                       else os.WEXITSTATUS(st))
-        self.proc.returncode = self.status
-        for s in (self.qtest, self.qmp):
-            if s:
-                s.close()
-        self.out.flush()
-
-    def _reap_failed(self, what):
-        self._wait(30)
-        raise VmError(f"{what}: {self.tail()}", crashed=self.status < 0)
+        self.q.kill()
+        self.q.close()
 
     def tail(self, lines=3):
-        try:
-            self.out.flush()
-            with open(self.out_path) as f:
-                text = f.read().strip().splitlines()
-        except OSError:
-            text = []
+        text = self.q.output().strip().splitlines()
         why = " | ".join(text[-lines:]) or "no output"
         if self.status is not None and self.status < 0:
             why = f"killed by signal {-self.status}; {why}"
         return why
 
-    # ---- protocols ----
-
-    def _line(self, s):
-        while b"\n" not in self._buf[s]:
-            try:
-                data = s.recv(65536)
-            except socket.timeout:
-                data = None
-            if not data:
-                self._check_alive("connection closed")
-                raise VmError("connection closed", True)
-            self._buf[s] += data
-        line, self._buf[s] = self._buf[s].split(b"\n", 1)
-        return line.decode()
-
     def _check_alive(self, what):
-        if self.proc.poll() is not None:
-            self._reap_failed(what)
+        self._call(what, lambda: self.q.check_alive(what))
+
+    # ---- protocols ----
 
     def qt(self, line):
         """One qtest request; returns the reply after OK."""
-        self.qtest.sendall((line + "\n").encode())
-        while True:
-            reply = self._line(self.qtest)
-            if reply.startswith("IRQ"):
-                continue
-            if not reply.startswith("OK"):
-                raise VmError(f"qtest '{line}' -> '{reply}'")
-            return reply[3:].strip()
+        return self._call(f"qtest '{line}'", lambda: self.q.qtest.cmd(line))
 
     def qmp_cmd(self, name, **args):
         """One QMP command; returns its "return" or raises with its error."""
-        msg = {"execute": name}
-        if args:
-            msg["arguments"] = args
-        self.qmp.sendall((json.dumps(msg) + "\n").encode())
-        while True:
-            reply = json.loads(self._line(self.qmp))
-            if "event" in reply:
-                continue
-            if "error" in reply:
-                raise VmError(f"{name}: {reply['error'].get('desc')}")
-            return reply.get("return")
+        return self._call(f"QMP '{name}'",
+                          lambda: self.q.qmp.cmd(name, **args))
 
     # ---- PCI config through CF8/CFC ----
 
-    @staticmethod
-    def _cf8(slot, off, bus=0):
-        return 0x80000000 | (bus << 16) | (slot << 11) | (off & 0xfc)
-
     def cfg_read(self, slot, off, bus=0):
-        self.qt(f"outl 0xcf8 {self._cf8(slot, off, bus):#x}")
-        return int(self.qt("inl 0xcfc"), 16)
+        return self._call("a config read",
+                          lambda: self.q.qtest.pci(slot, bus).cfg_read(off))
 
     def cfg_write(self, slot, off, val, bus=0):
-        self.qt(f"outl 0xcf8 {self._cf8(slot, off, bus):#x}")
-        self.qt(f"outl 0xcfc {val:#x}")
+        self._call("a config write",
+                   lambda: self.q.qtest.pci(slot, bus).cfg_write(off, val))
 
     # ---- measurements ----
 

@@ -64,7 +64,12 @@ class QemuExited(QemuError):
 
 
 class QtestError(QemuError):
-    """A qtest command answered other than OK, or the socket closed."""
+    """A qtest command answered other than OK (`reply`, the answer), or the
+    socket closed (`reply` None)."""
+
+    def __init__(self, msg, reply=None):
+        super().__init__(msg)
+        self.reply = reply
 
 
 class QmpError(QemuError):
@@ -166,7 +171,7 @@ class Qtest:
                 self.irqs.append(reply)
                 continue
             if not reply.startswith("OK"):
-                raise QtestError(f"qtest '{line}' answered '{reply}'")
+                raise QtestError(f"qtest '{line}' answered '{reply}'", reply)
             return reply[2:].strip()
 
     def wait_irq(self, kind, timeout=EVENT_TIMEOUT):
@@ -428,6 +433,10 @@ class Qemu:
         self.t0 = None
         self.connect_s = None
         self.killed = False
+        # Set when the process is reaped (by wait4, so that its resource
+        # usage is not lost): for benchmarks that measure the whole child.
+        self.rusage = None
+        self.t_exit = None
 
     # ---- life cycle --------------------------------------------------------
 
@@ -471,7 +480,7 @@ class Qemu:
 
     def check_alive(self, when):
         """Raises QemuExited (with the output's tail) if the process ended."""
-        if self.proc.poll() is not None:
+        if self._poll() is not None:
             status = self.proc.returncode
             self._close_channels()
             raise QemuExited(f"{self.name}: exited with status {status} "
@@ -518,43 +527,64 @@ class Qemu:
         exit status (negative: the signal), see wait()."""
         if self.qmp_mode is None:
             return self.terminate(timeout)
-        if self.proc.poll() is None:
+        if self._poll() is None:
             try:
                 self.qmp.execute("quit")
             except (QemuError, OSError, ValueError):
                 # the socket may close before the reply: give it a moment
-                try:
-                    self.proc.wait(1)
-                except subprocess.TimeoutExpired:
+                if self._reap(1) is None:
                     self.proc.send_signal(signal.SIGTERM)
         return self.wait(timeout)
 
     def terminate(self, timeout=QUIT_TIMEOUT):
         """SIGTERM; returns the exit status, see wait()."""
-        if self.proc.poll() is None:
+        if self._poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         return self.wait(timeout)
 
     def wait(self, timeout=QUIT_TIMEOUT):
         """Waits for the exit; past @timeout kills (self.killed is then
         True).  Returns the exit status and closes the connections."""
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
+        if self._reap(timeout) is None:
             self.kill()
         self._close_channels()
         return self.proc.returncode
 
     def kill(self):
-        if self.proc and self.proc.poll() is None:
+        if self.proc and self._poll() is None:
             self.killed = True
             self.proc.kill()
-            self.proc.wait()
+            self._reap(None)
 
     @property
     def status(self):
         """The exit status, None while running."""
-        return self.proc.poll() if self.proc else None
+        return self._poll() if self.proc else None
+
+    def _poll(self):
+        """The exit status if the process has ended (reaping it), else
+        None.  Reaps with wait4 rather than Popen's waitpid, keeping the
+        child's rusage and the moment it was seen gone (t_exit)."""
+        if self.proc.returncode is None:
+            pid, st, ru = os.wait4(self.proc.pid, os.WNOHANG)
+            if pid:
+                self.t_exit = time.monotonic()
+                self.rusage = ru
+                self.proc.returncode = (-os.WTERMSIG(st)
+                                        if os.WIFSIGNALED(st)
+                                        else os.WEXITSTATUS(st))
+        return self.proc.returncode
+
+    def _reap(self, timeout):
+        """Waits up to @timeout seconds (None: for ever) for the exit;
+        returns the status, None if the process still runs.  Polls every
+        2 ms, so that t_exit is close to the real exit."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
+            time.sleep(0.002)
+        return self.proc.returncode
 
     def _close_channels(self):
         if self.qtest:
