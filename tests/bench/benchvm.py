@@ -79,20 +79,9 @@ class Vm:
     # ---- what the bench reads of the process ----
 
     @property
-    def proc(self):
-        return self.q.proc
-
-    @property
     def t0(self):
+        """When the binary was launched (time.monotonic())."""
         return self.q.t0
-
-    @property
-    def t_exit(self):
-        return self.q.t_exit
-
-    @property
-    def rusage(self):
-        return self.q.rusage
 
     @property
     def status(self):
@@ -148,7 +137,7 @@ class Vm:
         if status != 0:
             raise VmError(f"exit status {status} at quit: "
                           f"{self.tail()}", crashed=status < 0)
-        return self.t_exit - self.t0
+        return self.q.t_exit - self.q.t0
 
     def kill(self):
         self._control = None
@@ -191,7 +180,7 @@ class Vm:
     def cpu_now(self):
         """CPU seconds (user+sys) the child's live threads have used so far:
         nanoseconds from schedstat, clock ticks from stat without it."""
-        total, tasks = 0, f"/proc/{self.proc.pid}/task"
+        total, tasks = 0, f"/proc/{self.q.proc.pid}/task"
         try:
             for t in os.listdir(tasks):
                 with open(f"{tasks}/{t}/schedstat") as f:
@@ -199,14 +188,14 @@ class Vm:
             return total / 1e9
         except (OSError, ValueError, IndexError):
             pass
-        with open(f"/proc/{self.proc.pid}/stat") as f:
+        with open(f"/proc/{self.q.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICK
 
     def rss(self):
         """(VmRSS, RssShmem) in bytes."""
         out = {}
-        with open(f"/proc/{self.proc.pid}/status") as f:
+        with open(f"/proc/{self.q.proc.pid}/status") as f:
             for line in f:
                 key, _, val = line.partition(":")
                 if key in ("VmRSS", "RssShmem"):
@@ -217,7 +206,7 @@ class Vm:
         """Whether the sim serves its control socket: checked once the
         binary is up (it is created when the sim is loaded), so a sim
         without one costs no wait."""
-        return (SimControl is not None and self.proc is not None
+        return (SimControl is not None and self.q.proc is not None
                 and os.path.exists(self.control_path))
 
     def sim_snapshot(self):
@@ -282,10 +271,10 @@ class Vm:
             return []
 
     def cpu_total(self):
-        return self.rusage.ru_utime + self.rusage.ru_stime
+        return self.q.rusage.ru_utime + self.q.rusage.ru_stime
 
     def maxrss(self):
-        return self.rusage.ru_maxrss * 1024
+        return self.q.rusage.ru_maxrss * 1024
 
 
 def _normalize(data):

@@ -14,12 +14,14 @@ printed as TAP diagnostics.  Output is TAP.
         python3 tests/functional/test_conformance.py
 """
 
-import os
 import sys
 from pathlib import Path
 
 from harness.guest.guest import run_in_guest
+from harness.build_paths import build_with
 from harness.tap import Tap
+
+PROGRAM = "tests/functional/conformance/uapi-conformance"
 
 # bridge-group adds two functions sharing a bus and a group: no function
 # reset, and a hot reset that covers both
@@ -41,18 +43,7 @@ done
 
 
 def find_program():
-    build = os.environ.get("QEMU_VFIO_BUILD_ROOT")
-    candidates = []
-    if build:
-        candidates.append(Path(build))
-    here = Path(__file__).resolve().parent.parent.parent
-    candidates += sorted(here.glob("build*"))
-    for root in candidates:
-        prog = root / "tests/functional/conformance/uapi-conformance"
-        if prog.is_file():
-            return prog
-    raise FileNotFoundError("uapi-conformance is not built: run ninja in a "
-                            "build tree and set QEMU_VFIO_BUILD_ROOT to it")
+    return build_with(PROGRAM) / PROGRAM
 
 
 def read(path):

@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+from harness.build_paths import build_with
 from harness.guest.guest import run_in_guest
 from harness.tap import Tap
 
@@ -49,13 +50,10 @@ BACKEND_PAIRS = (("legacy", "ours-legacy", "peer-legacy"),
 
 
 def build_root():
-    root = os.environ.get("QEMU_VFIO_BUILD_ROOT")
-    candidates = [Path(root)] if root else []
-    candidates += sorted(HERE.parent.parent.glob("build*"))
-    for c in candidates:
-        if (c / "qemu-system-x86_64").is_file():
-            return c.resolve()
-    return None
+    try:
+        return build_with("qemu-system-x86_64")
+    except FileNotFoundError:
+        return None
 
 
 def guest_command(root, out, configs=CONFIGS, repeat=REPEAT, mem=MEM,

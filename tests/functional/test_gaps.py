@@ -18,6 +18,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from harness.build_paths import build_with
 from harness.guest.guest import run_in_guest
 from harness.tap import Tap
 from scenarios.gaps import gaps_checks as C
@@ -50,14 +51,7 @@ BOOTS = (
 
 
 def find_qemu():
-    build = os.environ.get("QEMU_VFIO_BUILD_ROOT")
-    candidates = [Path(build)] if build else []
-    candidates += sorted(HERE.parent.parent.glob("build*"))
-    for root in candidates:
-        if (root / "qemu-system-x86_64").is_file():
-            return (root / "qemu-system-x86_64").resolve()
-    raise FileNotFoundError("qemu-system-x86_64 is not built: set "
-                            "QEMU_VFIO_BUILD_ROOT to a build tree")
+    return build_with("qemu-system-x86_64") / "qemu-system-x86_64"
 
 
 def guest_script(qemu, runs):

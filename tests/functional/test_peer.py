@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+from harness.build_paths import build_trees
 from harness.guest.guest import BenchError, run_in_guest
 
 SIZES = ("512M", "1G")
@@ -35,11 +36,8 @@ EDU_CONFIG0 = "0x11e81234"
 
 
 def build_root():
-    root = os.environ.get("QEMU_VFIO_BUILD_ROOT")
-    if root:
-        return Path(root)
-    builds = sorted(HERE.parent.parent.glob("build*"))
-    return builds[0] if builds else None
+    trees = build_trees()
+    return trees[0] if trees else None
 
 
 def conformance_program(root):

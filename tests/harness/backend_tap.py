@@ -12,7 +12,14 @@ comments) after a failure.  Returns the exit status: 1 if any failed.
 vmm_argv(binary, backend, device) is the command line such a test starts:
 a paused q35 machine with `device` (a vfio-pci option string) on the given
 backend.
+
+run_on_sim(run, qemu, prefix=...) is run_all() for a VMM on the simulated
+kernel: run(backend, lib, tmp) gets the absolute path of libvfio-sim.so
+(VFIO_SIM_LIB), and every backend is a SKIP when that or the VMM `qemu` is
+missing.
 """
+
+import os
 
 import shutil
 import tempfile
@@ -36,6 +43,16 @@ def vmm_argv(binary, backend, device, *, mem="512M", legacy_off=False):
     elif legacy_off:
         device += ",iommufd=off"
     return argv + ["-device", device]
+
+
+def run_on_sim(run, qemu, *, prefix, on_failure=None):
+    lib = os.environ.get("VFIO_SIM_LIB")
+    missing = None
+    if not qemu or not os.path.exists(qemu) or not lib:
+        missing = f"no VMM '{qemu}' or VFIO_SIM_LIB unset"
+    return run_all(lambda backend, tmp: run(backend, os.path.abspath(lib),
+                                            tmp),
+                   prefix=prefix, missing=missing, on_failure=on_failure)
 
 
 def run_all(run, *, prefix, missing=None, on_failure=None,

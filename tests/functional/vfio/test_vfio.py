@@ -12,11 +12,10 @@ exit 0; its TAP lines are shown as diagnostics.  Output is TAP.
         python3 tests/functional/vfio/test_vfio.py
 """
 
-import os
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from harness.build_paths import build_with
 from harness.guest.guest import run_in_guest
 from harness.tap import Tap
 
@@ -46,16 +45,9 @@ done
 
 
 def find_program():
-    build = os.environ.get("QEMU_VFIO_BUILD_ROOT")
-    candidates = [Path(build)] if build else []
-    candidates += sorted(HERE.parent.parent.parent.glob("build*"))
-    for root in candidates:
-        progdir = root / "tests/functional/vfio"
-        if all((progdir / p).is_file() for p in PROGRAMS):
-            return progdir
-    raise FileNotFoundError("vfio-edu-dma/vfio-pci-edu are not built: run "
-                            "ninja in a build tree and set "
-                            "QEMU_VFIO_BUILD_ROOT to it")
+    progdir = "tests/functional/vfio"
+    return build_with(*[f"{progdir}/{p}" for p in PROGRAMS],
+                      what="/".join(PROGRAMS)) / progdir
 
 
 def read(path):

@@ -103,13 +103,7 @@ def _check(q):
 
 
 def main():
-    lib = os.environ.get("VFIO_SIM_LIB")
-    missing = None
-    if not os.path.exists(QEMU) or not lib:
-        missing = f"no {QEMU} or VFIO_SIM_LIB unset"
-    return backend_tap.run_all(
-        lambda backend, tmp: run(backend, os.path.abspath(lib), tmp),
-        prefix="vfio-sim-peer-", missing=missing)
+    return backend_tap.run_on_sim(run, QEMU, prefix="vfio-sim-peer-")
 
 
 if __name__ == "__main__":

@@ -220,15 +220,11 @@ def run(backend, lib, qemu, tmp):
 
 
 def main():
-    lib = os.environ.get("VFIO_SIM_LIB")
     qemu = os.environ.get("QEMU_VFIO_QEMU")
-    missing = None
-    if not lib or not qemu:
-        missing = "VFIO_SIM_LIB or QEMU_VFIO_QEMU unset"
-    return backend_tap.run_all(
-        lambda backend, tmp: run(backend, os.path.abspath(lib),
-                                 os.path.abspath(qemu), tmp),
-        prefix="vfio-sim-msix-", missing=missing)
+    return backend_tap.run_on_sim(
+        lambda backend, lib, tmp: run(backend, lib, os.path.abspath(qemu),
+                                      tmp),
+        qemu, prefix="vfio-sim-msix-")
 
 
 if __name__ == "__main__":

@@ -102,13 +102,8 @@ def print_log(backend, tmp):
 
 
 def main():
-    lib = os.environ.get("VFIO_SIM_LIB")
-    missing = None
-    if not os.path.exists(QEMU) or not lib:
-        missing = f"no {QEMU} or VFIO_SIM_LIB unset"
-    return backend_tap.run_all(
-        lambda backend, tmp: run(backend, os.path.abspath(lib), tmp),
-        prefix="vfio-sim-control-", missing=missing, on_failure=print_log)
+    return backend_tap.run_on_sim(run, QEMU, prefix="vfio-sim-control-",
+                                  on_failure=print_log)
 
 
 if __name__ == "__main__":
