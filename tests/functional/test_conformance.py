@@ -15,10 +15,9 @@ printed as TAP diagnostics.  Output is TAP.
 """
 
 import sys
-from pathlib import Path
 
-from harness.guest.guest import run_in_guest
 from harness.build_paths import build_with
+from harness.guest.guest import run_in_guest
 from harness.tap import Tap
 
 PROGRAM = "tests/functional/conformance/uapi-conformance"
@@ -46,13 +45,6 @@ def find_program():
     return build_with(PROGRAM) / PROGRAM
 
 
-def read(path):
-    try:
-        return Path(path).read_text(errors="replace")
-    except OSError:
-        return ""
-
-
 def main():
     tap = Tap(len(TOPOLOGIES) * len(BACKENDS))
     try:
@@ -76,14 +68,13 @@ def main():
                      f"({r.accel})")
             for backend in BACKENDS:
                 with tap.case(f"{topo} {backend}: uAPI conformance"):
-                    res = Path(r.results_dir)
-                    transcripts = [read(res / f"{backend}.{n}.txt")
+                    transcripts = [r.read(f"{backend}.{n}.txt")
                                    for n in range(1, RUNS + 1)]
-                    statuses = [read(res / f"{backend}.{n}.status").strip()
+                    statuses = [r.read(f"{backend}.{n}.status").strip()
                                 for n in range(1, RUNS + 1)]
                     tap.diag(f"--- {topo} {backend} transcript ---")
                     tap.diag(transcripts[0].rstrip())
-                    tap.diag(read(res / f"{backend}.1.err").rstrip())
+                    tap.diag(r.read(f"{backend}.1.err").rstrip())
                     assert transcripts[0], "no transcript was written"
                     assert statuses == ["0"] * RUNS, \
                         f"exit statuses {statuses}, expected 0"

@@ -13,7 +13,6 @@ exit 0; its TAP lines are shown as diagnostics.  Output is TAP.
 """
 
 import sys
-from pathlib import Path
 
 from harness.build_paths import build_with
 from harness.guest.guest import run_in_guest
@@ -50,13 +49,6 @@ def find_program():
                       what="/".join(PROGRAMS)) / progdir
 
 
-def read(path):
-    try:
-        return Path(path).read_text(errors="replace")
-    except OSError:
-        return ""
-
-
 def main():
     cases = [(p, b) for p in PROGRAMS for b in BACKENDS]
     tap = Tap(len(TOPOLOGIES) * len(cases))
@@ -84,9 +76,8 @@ def main():
                      f"({r.accel})")
             for p, backend in cases:
                 with tap.case(f"{topo} {backend}: {DESCRIPTIONS[p]}"):
-                    res = Path(r.results_dir)
-                    out = read(res / f"{p}.{backend}.out")
-                    status = read(res / f"{p}.{backend}.status").strip()
+                    out = r.read(f"{p}.{backend}.out")
+                    status = r.read(f"{p}.{backend}.status").strip()
                     tap.diag(out.rstrip())
                     assert out, "the program printed nothing"
                     assert status == "0", f"exit status {status}, expected 0"

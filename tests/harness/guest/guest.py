@@ -78,6 +78,14 @@ class GuestResult:
     timings: dict = field(default_factory=dict)
     workdir: str = field(default="", repr=False)
 
+    def read(self, name):
+        """The text of file @name in the results share; '' if the command
+        did not write it."""
+        try:
+            return (Path(self.results_dir) / name).read_text(errors="replace")
+        except OSError:
+            return ""
+
     def cleanup(self):
         """Remove the results share and the run's other files."""
         if self.workdir:
