@@ -9,7 +9,8 @@ srcdir=$(cd "$(dirname "$0")/../../.." && pwd)
 builddir=${1:-$srcdir/build-fuzz}
 cc=${CC:-clang}
 command -v "$cc" >/dev/null 2>&1 || {
-    echo "tests/qtest/fuzz/build.sh: $cc not found (apt-get install clang libclang-rt-dev)" >&2
+    echo "tests/qtest/fuzz/build.sh: $cc not found" \
+         "(apt-get install clang libclang-rt-dev)" >&2
     exit 1
 }
 cd "$srcdir"
