@@ -29,11 +29,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # A program: it puts tests/ (the harness package) on the path itself.
 sys.path.insert(0, str(HERE.parent / "tests"))
-sys.path.insert(0, str(HERE.parent / "tests" / "functional"))
 
 from harness.guest.guest import (BenchError, ensure_kernel,  # noqa: E402
                                  run_in_guest)
-from test_e2e import guest_command, ttr_table  # noqa: E402
+from scenarios.e2e.launch import guest_command, ttr_table  # noqa: E402
 
 BACKENDS = (("legacy", "ours-legacy", "peer-legacy", "iommufd=off"),
             ("iommufd", "ours-on", "peer-iommufd", "iommufd=on"))
