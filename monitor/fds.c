@@ -13,6 +13,7 @@
 #include "monitor/monitor.h"
 #include "monitor/monitor-internal.h"
 #include "monitor/qmp.h"
+#include "qapi/qapi-commands.h"
 
 typedef struct FdSetEntry {
     int fd;
@@ -59,53 +60,39 @@ static int take_passed_fd(Error **errp)
     return fd;
 }
 
-static JsonNode *qmp_getfd(JsonObject *args, Error **errp)
+void qmp_getfd(const char *name, Error **errp)
 {
-    static const char *const allowed[] = { "fdname", NULL };
-    const char *name;
     gpointer old;
     int fd;
 
-    if (!qmp_arg_check_known(args, allowed, errp) ||
-        !qmp_arg_str(args, "fdname", &name, errp)) {
-        return NULL;
-    }
     fd = take_passed_fd(errp);
     if (fd < 0) {
-        return NULL;
+        return;
     }
     if (g_ascii_isdigit(name[0])) {
         close(fd);
         error_setg(errp, "Parameter 'fdname' expects a name not starting "
                    "with a digit");
-        return NULL;
+        return;
     }
     ensure_tables();
     if (g_hash_table_lookup_extended(named_fds, name, NULL, &old)) {
         close(GPOINTER_TO_INT(old));
     }
     g_hash_table_insert(named_fds, g_strdup(name), GINT_TO_POINTER(fd));
-    return NULL;
 }
 
-static JsonNode *qmp_closefd(JsonObject *args, Error **errp)
+void qmp_closefd(const char *name, Error **errp)
 {
-    static const char *const allowed[] = { "fdname", NULL };
-    const char *name;
     gpointer fd;
 
-    if (!qmp_arg_check_known(args, allowed, errp) ||
-        !qmp_arg_str(args, "fdname", &name, errp)) {
-        return NULL;
-    }
     ensure_tables();
     if (!g_hash_table_lookup_extended(named_fds, name, NULL, &fd)) {
         error_setg(errp, "File descriptor named '%s' not found", name);
-        return NULL;
+        return;
     }
     close(GPOINTER_TO_INT(fd));
     g_hash_table_remove(named_fds, name);
-    return NULL;
 }
 
 static gboolean find_free_id(gpointer key, gpointer value, gpointer data)
@@ -119,22 +106,17 @@ static gboolean find_free_id(gpointer key, gpointer value, gpointer data)
     return FALSE;
 }
 
-static JsonNode *qmp_add_fd(JsonObject *args, Error **errp)
+AddfdInfo *qmp_add_fd(bool has_id, int64_t id, const char *opaque,
+                      Error **errp)
 {
-    static const char *const allowed[] = { "fdset-id", "opaque", NULL };
-    int64_t id = -1;
-    const char *opaque = NULL;
     FdSetEntry entry;
     GArray *set;
-    JsonObject *ret;
+    AddfdInfo *ret;
     int fd;
 
-    if (!qmp_arg_check_known(args, allowed, errp) ||
-        !qmp_arg_opt_int(args, "fdset-id", &id, errp) ||
-        !qmp_arg_opt_str(args, "opaque", &opaque, errp)) {
-        return NULL;
-    }
-    if (json_object_has_member(args, "fdset-id") && (id < 0 || id > INT_MAX)) {
+    if (!has_id) {
+        id = -1;
+    } else if (id < 0 || id > INT_MAX) {
         error_setg(errp, "Parameter 'fdset-id' expects a non-negative value");
         return NULL;
     }
@@ -158,30 +140,22 @@ static JsonNode *qmp_add_fd(JsonObject *args, Error **errp)
     entry.opaque = g_strdup(opaque);
     g_array_append_val(set, entry);
 
-    ret = json_object_new();
-    json_object_set_int_member(ret, "fdset-id", id);
-    json_object_set_int_member(ret, "fd", fd);
-    return qmp_return_object(ret);
+    ret = g_new0(AddfdInfo, 1);
+    ret->fdset_id = id;
+    ret->fd = fd;
+    return ret;
 }
 
-static JsonNode *qmp_remove_fd(JsonObject *args, Error **errp)
+void qmp_remove_fd(int64_t id, bool has_fd, int64_t fd, Error **errp)
 {
-    static const char *const allowed[] = { "fdset-id", "fd", NULL };
-    int64_t id, fd = -1;
-    bool has_fd = json_object_has_member(args, "fd");
     GArray *set;
 
-    if (!qmp_arg_check_known(args, allowed, errp) ||
-        !qmp_arg_int(args, "fdset-id", &id, errp) ||
-        !qmp_arg_opt_int(args, "fd", &fd, errp)) {
-        return NULL;
-    }
     ensure_tables();
     set = (id >= 0 && id <= INT_MAX) ?
           g_tree_lookup(fdsets, GINT_TO_POINTER((int)id)) : NULL;
     if (set && !has_fd) {
         g_tree_remove(fdsets, GINT_TO_POINTER((int)id));
-        return NULL;
+        return;
     }
     for (guint i = 0; set && i < set->len; i++) {
         FdSetEntry *e = &g_array_index(set, FdSetEntry, i);
@@ -193,7 +167,7 @@ static JsonNode *qmp_remove_fd(JsonObject *args, Error **errp)
             if (!set->len) {
                 g_tree_remove(fdsets, GINT_TO_POINTER((int)id));
             }
-            return NULL;
+            return;
         }
     }
     if (has_fd) {
@@ -203,43 +177,34 @@ static JsonNode *qmp_remove_fd(JsonObject *args, Error **errp)
         error_setg(errp, "File descriptor named 'fdset-id:%" PRId64
                    "' not found", id);
     }
-    return NULL;
 }
 
 static gboolean add_fdset_info(gpointer key, gpointer value, gpointer data)
 {
     GArray *set = value;
-    JsonObject *info = json_object_new();
-    JsonArray *fds = json_array_new();
+    FdsetInfo *info = g_new0(FdsetInfo, 1);
 
-    json_object_set_int_member(info, "fdset-id", GPOINTER_TO_INT(key));
+    info->fdset_id = GPOINTER_TO_INT(key);
+    info->fds = qapi_FdsetFdInfoList_new();
     for (guint i = 0; i < set->len; i++) {
         FdSetEntry *e = &g_array_index(set, FdSetEntry, i);
-        JsonObject *fdinfo = json_object_new();
+        FdsetFdInfo *fdinfo = g_new0(FdsetFdInfo, 1);
 
-        json_object_set_int_member(fdinfo, "fd", e->fd);
-        if (e->opaque) {
-            json_object_set_string_member(fdinfo, "opaque", e->opaque);
-        }
-        json_array_add_object_element(fds, fdinfo);
+        fdinfo->fd = e->fd;
+        fdinfo->opaque = g_strdup(e->opaque);
+        g_ptr_array_add(info->fds, fdinfo);
     }
-    json_object_set_array_member(info, "fds", fds);
-    json_array_add_object_element(data, info);
+    g_ptr_array_add(data, info);
     return FALSE;
 }
 
-static JsonNode *qmp_query_fdsets(JsonObject *args, Error **errp)
+GPtrArray *qmp_query_fdsets(Error **errp)
 {
-    static const char *const allowed[] = { NULL };
-    JsonArray *arr;
+    GPtrArray *list = qapi_FdsetInfoList_new();
 
-    if (!qmp_arg_check_known(args, allowed, errp)) {
-        return NULL;
-    }
     ensure_tables();
-    arr = json_array_new();
-    g_tree_foreach(fdsets, add_fdset_info, arr);
-    return qmp_return_array(arr);
+    g_tree_foreach(fdsets, add_fdset_info, list);
+    return list;
 }
 
 int monitor_fd_param(const char *fdname_or_number, Error **errp)
@@ -267,13 +232,4 @@ int monitor_fd_param(const char *fdname_or_number, Error **errp)
     }
     g_hash_table_remove(named_fds, s);
     return GPOINTER_TO_INT(fd);
-}
-
-void qmp_register_fd_commands(void)
-{
-    qmp_register_command("getfd", qmp_getfd, 0);
-    qmp_register_command("closefd", qmp_closefd, 0);
-    qmp_register_command("add-fd", qmp_add_fd, 0);
-    qmp_register_command("remove-fd", qmp_remove_fd, 0);
-    qmp_register_command("query-fdsets", qmp_query_fdsets, 0);
 }

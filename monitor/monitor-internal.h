@@ -38,10 +38,7 @@ Chardev *monitor_cur_chardev(void);
 
 /* {"qemu": {"micro": .., "minor": .., "major": ..}, "package": ""} (new). */
 JsonObject *qmp_version_info(void);
-
-/* Registers the commands of each file; called once by monitor init. */
-void qmp_register_core_commands(void);
-void qmp_register_fd_commands(void);
-void qmp_register_qom_commands(void);
+/* The numbers of QEMU_VERSION (the project's version). */
+void qmp_version_numbers(int64_t *major, int64_t *minor, int64_t *micro);
 
 #endif

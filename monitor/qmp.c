@@ -7,6 +7,7 @@
 #include "monitor/monitor.h"
 #include "monitor/monitor-internal.h"
 #include "monitor/qmp.h"
+#include "qapi/qapi-json.h"
 #include "qemu/error-report.h"
 
 typedef struct MonitorQMP {
@@ -31,7 +32,7 @@ static void monitor_send(MonitorQMP *mon, JsonObject *msg)
     qemu_chr_fe_write_all(mon->chr, line, strlen(line));
 }
 
-static void version_numbers(int64_t *major, int64_t *minor, int64_t *micro)
+void qmp_version_numbers(int64_t *major, int64_t *minor, int64_t *micro)
 {
     g_auto(GStrv) parts = g_strsplit(QEMU_VERSION, ".", 3);
 
@@ -47,7 +48,7 @@ JsonObject *qmp_version_info(void)
     JsonObject *qemu = json_object_new();
     int64_t major, minor, micro;
 
-    version_numbers(&major, &minor, &micro);
+    qmp_version_numbers(&major, &minor, &micro);
     json_object_set_int_member(qemu, "micro", micro);
     json_object_set_int_member(qemu, "minor", minor);
     json_object_set_int_member(qemu, "major", major);
@@ -108,7 +109,7 @@ static bool qmp_capabilities(MonitorQMP *mon, JsonObject *args, Error **errp)
                   "command ignored");
         return false;
     }
-    if (!qmp_arg_check_known(args, allowed, errp)) {
+    if (!qapi_json_check_known(args, "", allowed, errp)) {
         return false;
     }
     enable = json_object_get_member(args, "enable");
@@ -218,7 +219,7 @@ static void handle_request(MonitorQMP *mon, JsonNode *node)
         if (!qmp_capabilities(mon, args ? args : empty, &err)) {
             send_error(mon, id, err);
         } else {
-            send_return(mon, id, qmp_return_object(json_object_new()));
+            send_return(mon, id, qapi_json_empty_object());
         }
         return;
     }
@@ -277,23 +278,10 @@ static void monitor_event(void *opaque, QEMUChrEvent event)
     }
 }
 
-static void register_builtin_commands(void)
-{
-    static bool done;
-
-    if (!done) {
-        done = true;
-        qmp_register_core_commands();
-        qmp_register_fd_commands();
-        qmp_register_qom_commands();
-    }
-}
-
 bool monitor_init_qmp(Chardev *chr, Error **errp)
 {
     MonitorQMP *mon = g_new0(MonitorQMP, 1);
 
-    register_builtin_commands();
     mon->chr = chr;
     json_streamer_init(&mon->js, handle_text, mon);
     if (!qemu_chr_fe_init(chr, monitor_read, monitor_event, mon, errp)) {

@@ -1,29 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * QOM and device QMP commands.  The QOM ones are qom/'s own handlers (they
- * check their arguments themselves); only device-list-properties, which
- * needs to know what a device is, lives here.  device_add, device_del and
- * DEVICE_DELETED live in hw/core/qdev-qmp.c.
+ * device-list-properties (qapi/qdev.json), which needs to know what a
+ * device is; the other QOM commands are qom/'s, device_add and
+ * device_del are hw/core/qdev-qmp.c's.
  */
 #include "qemu/osdep.h"
 #include "hw/qdev-core.h"
-#include "monitor/monitor-internal.h"
-#include "monitor/qmp.h"
+#include "qapi/qapi-commands.h"
 #include "qom/object.h"
-#include "qom/qom-qmp-cmds.h"
 
-static JsonNode *qmp_device_list_properties(JsonObject *args, Error **errp)
+GPtrArray *qmp_device_list_properties(const char *name, Error **errp)
 {
-    static const char *const allowed[] = { "typename", NULL };
-    g_autoptr(GPtrArray) infos = NULL;
-    const char *name;
-    ObjectClass *klass;
+    ObjectClass *klass = object_class_by_name(name);
 
-    if (!qmp_arg_check_known(args, allowed, errp) ||
-        !qmp_arg_str(args, "typename", &name, errp)) {
-        return NULL;
-    }
-    klass = object_class_by_name(name);
     if (!klass) {
         error_set(errp, ERROR_CLASS_DEVICE_NOT_FOUND,
                   "Device '%s' not found", name);
@@ -38,23 +27,5 @@ static JsonNode *qmp_device_list_properties(JsonObject *args, Error **errp)
                    "device type");
         return NULL;
     }
-    infos = object_class_property_list(name, false, errp);
-    if (!infos) {
-        return NULL;
-    }
-    return qom_property_info_list_to_json(infos, true);
-}
-
-void qmp_register_qom_commands(void)
-{
-    qmp_register_command("qom-list", qmp_qom_list, 0);
-    qmp_register_command("qom-get", qmp_qom_get, 0);
-    qmp_register_command("qom-set", qmp_qom_set, 0);
-    qmp_register_command("qom-list-types", qmp_qom_list_types, 0);
-    qmp_register_command("qom-list-properties", qmp_qom_list_properties, 0);
-    qmp_register_command("device-list-properties",
-                         qmp_device_list_properties, 0);
-    qmp_register_command("object-add", qmp_object_add,
-                         QCO_ALLOW_EXTRA_ARGS);
-    qmp_register_command("object-del", qmp_object_del, 0);
+    return object_class_property_list(name, false, errp);
 }

@@ -7,17 +7,6 @@
 #include "qom/object.h"
 #include "qom-internal.h"
 
-void object_property_info_free(ObjectPropertyInfo *info)
-{
-    if (info) {
-        g_free(info->name);
-        g_free(info->type);
-        g_free(info->description);
-        g_free(info->default_value);
-        g_free(info);
-    }
-}
-
 static ObjectPropertyInfo *info_new(ObjectProperty *prop)
 {
     ObjectPropertyInfo *info = g_new0(ObjectPropertyInfo, 1);
@@ -39,8 +28,7 @@ static gint info_cmp_name(gconstpointer a, gconstpointer b)
 
 static GPtrArray *class_property_list(ObjectClass *klass, bool with_links)
 {
-    GPtrArray *list = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)object_property_info_free);
+    GPtrArray *list = qapi_ObjectPropertyInfoList_new();
     ObjectPropertyIterator iter;
     ObjectProperty *prop;
 
@@ -99,8 +87,7 @@ char *object_class_describe_properties(ObjectClass *klass)
 
 GPtrArray *object_property_list(Object *obj)
 {
-    GPtrArray *list = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)object_property_info_free);
+    GPtrArray *list = qapi_ObjectPropertyInfoList_new();
     ObjectPropertyIterator iter;
     ObjectProperty *prop;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP x-query-flatview: the rendered view of an address space
+ * (qapi/machine.json)
  *
  * Tests compare what a listener did (VFIO's mappings in the simulated
  * kernel) with what the memory API says the guest sees, so the reply is
@@ -11,7 +12,7 @@
  */
 #include "qemu/osdep.h"
 
-#include "monitor/qmp.h"
+#include "qapi/qapi-commands.h"
 #include "qom/object.h"
 #include "system/memory.h"
 
@@ -53,25 +54,23 @@ static const char *flatview_kind(MemoryRegion *mr)
     return "mmio";
 }
 
-static JsonObject *flatview_section_to_json(const MemoryRegionSection *s)
+static FlatViewSection *flatview_section_info(const MemoryRegionSection *s)
 {
-    JsonObject *o = json_object_new();
+    FlatViewSection *o = g_new0(FlatViewSection, 1);
     MemoryRegion *mr = s->mr;
     bool ram = memory_region_is_ram(mr) && !memory_region_is_iommu(mr);
 
-    json_object_set_int_member(o, "start", s->offset_within_address_space);
+    o->start = s->offset_within_address_space;
     /* 2^64 truncates to 0 (see the top of the file). */
-    json_object_set_int_member(o, "size", (int64_t)int128_getlo(s->size));
-    json_object_set_string_member(o, "region", memory_region_name(mr));
-    json_object_set_string_member(o, "kind", flatview_kind(mr));
-    json_object_set_boolean_member(o, "readonly",
-                                   memory_region_section_is_readonly(s));
+    o->size = (int64_t)int128_getlo(s->size);
+    o->region = g_strdup(memory_region_name(mr));
+    o->kind = g_strdup(flatview_kind(mr));
+    o->readonly = memory_region_section_is_readonly(s);
     if (ram) {
         char *host = memory_region_get_ram_ptr(mr);
 
-        json_object_set_int_member(o, "host",
-                                   (int64_t)(uintptr_t)(host +
-                                       s->offset_within_region));
+        o->has_host = true;
+        o->host = (int64_t)(uintptr_t)(host + s->offset_within_region);
     }
     return o;
 }
@@ -80,36 +79,23 @@ static JsonObject *flatview_section_to_json(const MemoryRegionSection *s)
  * x-query-flatview [address-space: str, default "memory"]
  * -> [ {"start", "size", "region", "kind", "readonly"[, "host"]}, ... ]
  */
-static JsonNode *qmp_x_query_flatview(JsonObject *args, Error **errp)
+GPtrArray *qmp_x_query_flatview(const char *name, Error **errp)
 {
-    static const char *const allowed[] = { "address-space", NULL };
-    const char *name = "memory";
-    g_autoptr(JsonArray) arr = NULL;
+    GPtrArray *arr;
     AddressSpace *as;
     FlatView *fv;
 
-    if (!qmp_arg_check_known(args, allowed, errp) ||
-        !qmp_arg_opt_str(args, "address-space", &name, errp)) {
-        return NULL;
-    }
-    as = flatview_find_address_space(name, errp);
+    as = flatview_find_address_space(name ? name : "memory", errp);
     if (!as) {
         return NULL;
     }
-    arr = json_array_new();
+    arr = qapi_FlatViewSectionList_new();
     fv = address_space_get_flatview(as);
     for (unsigned i = 0; i < flatview_nr_sections(fv); i++) {
         MemoryRegionSection s = flatview_section(fv, i);
 
-        json_array_add_object_element(arr, flatview_section_to_json(&s));
+        g_ptr_array_add(arr, flatview_section_info(&s));
     }
     flatview_unref(fv);
-    return qmp_return_array(arr);
+    return arr;
 }
-
-static void memory_qmp_register(void)
-{
-    qmp_register_command("x-query-flatview", qmp_x_query_flatview, 0);
-}
-
-type_init(memory_qmp_register)

@@ -6,7 +6,7 @@
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "system/runstate.h"
-#include "monitor/qmp.h"
+#include "qapi/qapi-events.h"
 
 static const char *const runstate_names[RUN_STATE__MAX] = {
     [RUN_STATE_DEBUG] = "debug",
@@ -126,7 +126,7 @@ void vm_start(void)
         return;
     }
     runstate_set(RUN_STATE_RUNNING);
-    qmp_event_send("RESUME", NULL);
+    qapi_event_send_resume();
 }
 
 void vm_stop(RunState state)
@@ -135,7 +135,7 @@ void vm_stop(RunState state)
 
     runstate_set(state);
     if (was_running) {
-        qmp_event_send("STOP", NULL);
+        qapi_event_send_stop();
     }
 }
 
@@ -169,15 +169,6 @@ static bool cause_is_guest(ShutdownCause cause)
            cause <= SHUTDOWN_CAUSE_GUEST_PANIC;
 }
 
-static JsonObject *cause_data(ShutdownCause cause)
-{
-    JsonObject *data = json_object_new();
-
-    json_object_set_boolean_member(data, "guest", cause_is_guest(cause));
-    json_object_set_string_member(data, "reason", shutdown_cause_name(cause));
-    return data;
-}
-
 void qemu_system_reset(ShutdownCause cause)
 {
     if (reset_handlers) {
@@ -189,9 +180,7 @@ void qemu_system_reset(ShutdownCause cause)
         }
     }
     if (cause != SHUTDOWN_CAUSE_NONE) {
-        g_autoptr(JsonObject) data = cause_data(cause);
-
-        qmp_event_send("RESET", data);
+        qapi_event_send_reset(cause_is_guest(cause), cause);
     }
 }
 
@@ -205,9 +194,7 @@ void qemu_system_reset_request(ShutdownCause cause)
 
 void qemu_system_shutdown_request(ShutdownCause cause)
 {
-    g_autoptr(JsonObject) data = cause_data(cause);
-
-    qmp_event_send("SHUTDOWN", data);
+    qapi_event_send_shutdown(cause_is_guest(cause), cause);
     if (no_shutdown && cause_is_guest(cause)) {
         vm_stop(RUN_STATE_SHUTDOWN);
         return;

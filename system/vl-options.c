@@ -87,6 +87,13 @@ const QemuOption *qemu_find_option(const char *name)
     return NULL;
 }
 
+const QemuOption *qemu_option_next(const QemuOption *prev)
+{
+    const QemuOption *next = prev ? prev + 1 : options;
+
+    return next < options + G_N_ELEMENTS(options) ? next : NULL;
+}
+
 void qemu_print_version(void)
 {
     printf("QEMU emulator version " QEMU_VERSION " (qemu-vfio)\n"

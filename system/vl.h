@@ -56,6 +56,8 @@ typedef struct QemuOption {
 /* The option called @name (without the leading dash), or NULL. */
 const QemuOption *qemu_find_option(const char *name);
 void qemu_print_help(void);
+/* Iterates over the table: the first option for NULL, NULL after the last. */
+const QemuOption *qemu_option_next(const QemuOption *prev);
 void qemu_print_version(void);
 
 #endif

@@ -6,7 +6,8 @@
  */
 #include "qemu/osdep.h"
 #include "hw/acpi/pm.h"
-#include "monitor/qmp.h"
+#include "qapi/qapi-commands.h"
+#include "qapi/qapi-events.h"
 #include "qemu/timer.h"
 #include "system/memory.h"
 #include "system/qtest.h"
@@ -166,20 +167,15 @@ AcpiPMState *acpi_pm_find(void)
  * the machine's PM block, if it has one (a guest that ignores it simply
  * keeps running, as on QEMU).
  */
-static JsonNode *qmp_system_powerdown(JsonObject *args, Error **errp)
+void qmp_system_powerdown(Error **errp)
 {
-    static const char *const no_args[] = { NULL };
     AcpiPMState *pm;
 
-    if (!qmp_arg_check_known(args, no_args, errp)) {
-        return NULL;
-    }
-    qmp_event_send("POWERDOWN", NULL);
+    qapi_event_send_powerdown();
     pm = acpi_pm_find();
     if (pm) {
         acpi_pm_press_power_button(pm);
     }
-    return NULL;
 }
 
 static void pm_reset(DeviceState *dev)
@@ -259,7 +255,6 @@ static const TypeInfo pm_info = {
 static void pm_register_types(void)
 {
     type_register_static(&pm_info);
-    qmp_register_command("system_powerdown", qmp_system_powerdown, 0);
 }
 
 type_init(pm_register_types)

@@ -7,7 +7,7 @@
 #include "qemu/osdep.h"
 #include "hw/i386/q35.h"
 #include "hw/sysbus.h"
-#include "monitor/qmp.h"
+#include "qapi/qapi-commands.h"
 #include "system/memory.h"
 
 /* Bounds the log if nobody ever reads it. */
@@ -149,47 +149,34 @@ static const TypeInfo msi_doorbell_info = {
  * x-query-msi-log [clear: bool]
  * -> [ {"address": int, "data": int, "requester-id": int}, ... ]
  */
-static JsonNode *qmp_x_query_msi_log(JsonObject *args, Error **errp)
+GPtrArray *qmp_x_query_msi_log(bool has_clear, bool clear, Error **errp)
 {
-    static const char *const allowed[] = { "clear", NULL };
-    bool clear = false;
-    JsonArray *arr;
-    GArray *log;
+    GPtrArray *arr;
+    GArray *log = msi_log_get();
 
-    if (!qmp_arg_check_known(args, allowed, errp) ||
-        !qmp_arg_opt_bool(args, "clear", &clear, errp)) {
-        return NULL;
-    }
-    log = msi_log_get();
     if (!log) {
         error_setg(errp, "no MSI doorbell: the machine is not q35");
         return NULL;
     }
-    arr = json_array_new();
+    arr = qapi_MsiLogEntryList_new();
     for (guint i = 0; i < log->len; i++) {
         MSILogEntry *e = &g_array_index(log, MSILogEntry, i);
-        JsonObject *o = json_object_new();
+        MsiLogEntry *o = g_new0(MsiLogEntry, 1);
 
-        json_object_set_int_member(o, "address", e->address);
-        json_object_set_int_member(o, "data", e->data);
-        json_object_set_int_member(o, "requester-id", e->requester_id);
-        json_array_add_object_element(arr, o);
+        o->address = e->address;
+        o->data = e->data;
+        o->requester_id = e->requester_id;
+        g_ptr_array_add(arr, o);
     }
-    if (clear) {
+    if (has_clear && clear) {
         msi_log_clear();
     }
-    {
-        JsonNode *ret = qmp_return_array(arr);
-
-        json_array_unref(arr);
-        return ret;
-    }
+    return arr;
 }
 
 static void msi_doorbell_register(void)
 {
     type_register_static(&msi_doorbell_info);
-    qmp_register_command("x-query-msi-log", qmp_x_query_msi_log, 0);
 }
 
 type_init(msi_doorbell_register)

@@ -242,6 +242,11 @@ static void q35_machine_class_init(ObjectClass *oc, const void *data)
     mc->desc = "Standard PC (Q35 + ICH9, 2009)";
     mc->is_default = true;
     mc->default_ram_size = 128 * 1024 * 1024;
+    /* xAPIC IDs: 8 bits, 255 is the broadcast ID. */
+    mc->max_cpus = 255;
+    /* The RAM region's name; libvirt names its memory backend after it. */
+    mc->default_ram_id = "pc.ram";
+    mc->has_acpi = true;
     mc->init = q35_machine_init;
 }
 

@@ -38,6 +38,10 @@ struct MachineClass {
     const char *desc;
     bool is_default;
     uint64_t default_ram_size;
+    /* query-machines: most vCPUs, the RAM id, ACPI tables built. */
+    unsigned max_cpus;
+    const char *default_ram_id;
+    bool has_acpi;
     /* Builds the board: RAM, buses, onboard devices.  errors via errp. */
     void (*init)(MachineState *ms, Error **errp);
     /* Optional: whole-machine reset; default qemu_devices_reset(). */

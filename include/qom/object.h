@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "qapi/error.h"
+#include "qapi/qapi-types.h"
 #include "qemu/compiler.h"
 #include "qom/qom-enum.h"
 
@@ -688,15 +689,11 @@ int object_child_foreach_recursive(Object *obj,
 
 /* ---- Introspection for help and qom-list ----------------------------- */
 
-typedef struct ObjectPropertyInfo {
-    char *name;
-    char *type;
-    char *description;      /* NULL if none */
-    char *default_value;    /* as text, NULL if none */
-} ObjectPropertyInfo;
-
-void object_property_info_free(ObjectPropertyInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ObjectPropertyInfo, object_property_info_free)
+/*
+ * ObjectPropertyInfo is the schema's (qapi/qom.json): name, type,
+ * description (NULL if none), default_value (as text, NULL if none);
+ * qapi_free_ObjectPropertyInfo() frees one.
+ */
 
 /*
  * The class properties of typename (the ones "-device X,help" lists),

@@ -6,7 +6,7 @@
 #include "qemu/osdep.h"
 #include "qemu/keyval.h"
 #include "qom/object_interfaces.h"
-#include "qom/qom-qmp-cmds.h"
+#include "monitor/qmp.h"
 
 #define TYPE_TEST_UC "test-uc"
 #define TYPE_TEST_UC_CHILD "test-uc-child"
@@ -336,8 +336,11 @@ static void test_help(void)
     g_assert_null(user_creatable_help_text("test-uc", NULL));
 }
 
-/* Runs a QOM QMP command; returns its reply as JSON text or "ERR: msg". */
-static char *qmp(JsonNode *(*fn)(JsonObject *, Error **), const char *args)
+/*
+ * Runs a QOM QMP command through the generated dispatch; returns its
+ * reply as JSON text or "ERR: msg".
+ */
+static char *qmp(const char *cmd, const char *args)
 {
     g_autoptr(JsonNode) node = json_from_string(args, NULL);
     g_autoptr(JsonNode) ret = NULL;
@@ -345,60 +348,60 @@ static char *qmp(JsonNode *(*fn)(JsonObject *, Error **), const char *args)
     char *text;
 
     g_assert_nonnull(node);
-    ret = fn(json_node_get_object(node), &err);
+    ret = qmp_dispatch_command(cmd, json_node_get_object(node), &err);
     if (err) {
         text = g_strdup_printf("ERR: %s", error_get_pretty(err));
         error_free(err);
         return text;
     }
-    return ret ? json_to_string(ret, false) : g_strdup("{}");
+    return json_to_string(ret, false);
 }
 
 static void test_qmp_commands(void)
 {
-    assert_err(qmp(qmp_object_add,
+    assert_err(qmp("object-add",
                    "{\"qom-type\": \"test-uc\", \"id\": \"q0\", "
                    "\"size\": 512}"), "{}");
-    assert_err(qmp(qmp_qom_get,
+    assert_err(qmp("qom-get",
                    "{\"path\": \"/objects/q0\", \"property\": \"size\"}"),
                "512");
-    assert_err(qmp(qmp_qom_get, "{\"path\": \"q0\", \"property\": \"mode\"}"),
+    assert_err(qmp("qom-get", "{\"path\": \"q0\", \"property\": \"mode\"}"),
                "\"auto\"");
-    assert_err(qmp(qmp_qom_set, "{\"path\": \"q0\", \"property\": \"mode\", "
+    assert_err(qmp("qom-set", "{\"path\": \"q0\", \"property\": \"mode\", "
                    "\"value\": \"off\"}"), "{}");
-    assert_err(qmp(qmp_qom_get, "{\"path\": \"q0\", \"property\": \"mode\"}"),
+    assert_err(qmp("qom-get", "{\"path\": \"q0\", \"property\": \"mode\"}"),
                "\"off\"");
-    assert_err(qmp(qmp_qom_set, "{\"path\": \"q0\", \"property\": \"size\", "
+    assert_err(qmp("qom-set", "{\"path\": \"q0\", \"property\": \"size\", "
                    "\"value\": \"1k\"}"),
                "ERR: Invalid parameter type for 'size', expected: integer");
-    assert_err(qmp(qmp_qom_get, "{\"path\": \"/nowhere\", "
+    assert_err(qmp("qom-get", "{\"path\": \"/nowhere\", "
                    "\"property\": \"size\"}"),
                "ERR: Device '/nowhere' not found");
-    assert_err(qmp(qmp_qom_get, "{\"path\": \"q0\"}"),
+    assert_err(qmp("qom-get", "{\"path\": \"q0\"}"),
                "ERR: Parameter 'property' is missing");
-    assert_err(qmp(qmp_qom_get, "{\"path\": 1, \"property\": \"x\"}"),
+    assert_err(qmp("qom-get", "{\"path\": 1, \"property\": \"x\"}"),
                "ERR: Invalid parameter type for 'path', expected: string");
-    assert_err(qmp(qmp_qom_get, "{\"path\": \"q0\", \"property\": \"x\", "
+    assert_err(qmp("qom-get", "{\"path\": \"q0\", \"property\": \"x\", "
                    "\"extra\": 1}"),
                "ERR: Parameter 'extra' is unexpected");
-    assert_err(qmp(qmp_qom_list, "{\"path\": \"/objects\"}"),
+    assert_err(qmp("qom-list", "{\"path\": \"/objects\"}"),
                "[{\"name\":\"q0\",\"type\":\"child<test-uc>\"}]");
-    assert_err(qmp(qmp_qom_list_types, "{\"implements\": \"test-uc\"}"),
+    assert_err(qmp("qom-list-types", "{\"implements\": \"test-uc\"}"),
                "[{\"name\":\"test-uc\",\"parent\":\"object\"},"
                "{\"name\":\"test-uc-child\",\"parent\":\"test-uc\"}]");
-    assert_err(qmp(qmp_qom_list_properties, "{\"typename\": \"test-uc\"}"),
+    assert_err(qmp("qom-list-properties", "{\"typename\": \"test-uc\"}"),
                "[{\"name\":\"fail-complete\",\"type\":\"bool\"},"
                "{\"name\":\"mode\",\"type\":\"OnOffAuto\","
                "\"default-value\":\"auto\"},"
                "{\"name\":\"size\",\"type\":\"size\","
                "\"description\":\"Size in bytes\"}]");
-    assert_err(qmp(qmp_qom_list_properties, "{\"typename\": \"nope\"}"),
+    assert_err(qmp("qom-list-properties", "{\"typename\": \"nope\"}"),
                "ERR: Class 'nope' not found");
-    assert_err(qmp(qmp_object_add, "{\"qom-type\": \"test-uc\", \"id\": \"q0\"}"),
+    assert_err(qmp("object-add", "{\"qom-type\": \"test-uc\", \"id\": \"q0\"}"),
                "ERR: attempt to add duplicate property 'q0' to object "
                "(type 'container')");
-    assert_err(qmp(qmp_object_del, "{\"id\": \"q0\"}"), "{}");
-    assert_err(qmp(qmp_object_del, "{\"id\": \"q0\"}"),
+    assert_err(qmp("object-del", "{\"id\": \"q0\"}"), "{}");
+    assert_err(qmp("object-del", "{\"id\": \"q0\"}"),
                "ERR: object 'q0' not found");
 }
 
