@@ -10,10 +10,11 @@ static const QemuOption options[] = {
     { "help", false, QEMU_OPTION_h, "", "display this help and exit" },
     { "version", false, QEMU_OPTION_version, "",
       "display version information and exit" },
-    { "machine", true, QEMU_OPTION_machine, "[type=]q35[,prop=value...]",
-      "select the machine (q35) and set usb, dump-guest-core, acpi, "
-      "memory-backend" },
-    { "M", true, QEMU_OPTION_machine, "q35[,prop=value...]",
+    { "machine", true, QEMU_OPTION_machine,
+      "[type=]q35|none[,accel=A[:B...]][,prop=value...]",
+      "select the machine (q35, or none: no devices) and set usb, "
+      "dump-guest-core, acpi, memory-backend" },
+    { "M", true, QEMU_OPTION_machine, "q35|none[,prop=value...]",
       "same as -machine" },
     { "m", true, QEMU_OPTION_m, "[size=]MEGS[kMGT]", "guest RAM size" },
     { "object", true, QEMU_OPTION_object, "TYPE,id=ID[,...] | JSON",
@@ -74,7 +75,9 @@ static const QemuOption options[] = {
     { "trace", true, QEMU_OPTION_trace,
       "[enable=]PATTERN[,events=FILE][,file=FILE]", "enable trace events" },
     { "daemonize", false, QEMU_OPTION_daemonize, "",
-      "rejected: run under a supervisor instead" },
+      "run in the background once started up (see -pidfile)" },
+    { "pidfile", true, QEMU_OPTION_pidfile, "FILE",
+      "write the process id to FILE once started up" },
 };
 
 const QemuOption *qemu_find_option(const char *name)

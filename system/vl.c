@@ -22,6 +22,8 @@
 #include "qom/object.h"
 #include "qom/object_interfaces.h"
 #include "system/qtest.h"
+#include "system/accel-info.h"
+#include "system/daemonize.h"
 #include "system/runstate.h"
 #include "system/sysemu.h"
 #include "system/vl.h"
@@ -37,6 +39,9 @@ typedef struct Config {
     const char *qtest_spec;
     const char *qtest_log;
     bool accel_qtest;
+    char *machine_accel;            /* -machine accel=A[:B...] */
+    bool daemonize;
+    const char *pidfile;
     bool autostart;
     const char *kernel;
     const char *initrd;
@@ -214,12 +219,8 @@ static void parse_machine(const char *arg)
         optdict_remove(opts, "type");
     }
     if (optdict_has(opts, "accel")) {
-        const char *accel = opt_str(opts, "accel");
-
-        if (strcmp(accel, "qtest")) {
-            fail_msg("invalid accelerator %s", accel);
-        }
-        config.accel_qtest = true;
+        g_free(config.machine_accel);
+        config.machine_accel = g_strdup(opt_str(opts, "accel"));
         optdict_remove(opts, "accel");
     }
     g_ptr_array_add(config.machine_props, json_object_ref(opts));
@@ -683,6 +684,37 @@ static void start_qtest(void)
     loc_set_none();
 }
 
+/* ---- accelerator list, daemon ----------------------------------------- */
+
+/*
+ * -machine accel=A[:B...] (libvirt's probe passes kvm:tcg): the first
+ * that initialises is used; each failure is reported on the way.
+ */
+static void select_machine_accel(void)
+{
+    if (!config.machine_accel) {
+        return;
+    }
+    if (!accel_select(config.machine_accel)) {
+        exit(1);
+    }
+    if (!strcmp(accel_current(), "qtest")) {
+        config.accel_qtest = true;
+    }
+}
+
+/* Start-up is complete: the pid file, then release a -daemonize parent. */
+static void finish_startup(void)
+{
+    Error *err = NULL;
+
+    if (!os_write_pidfile(config.pidfile, &err)) {
+        error_prepend(&err, "cannot create PID file: ");
+        fail(err);
+    }
+    os_daemonize_finish();
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static void handle_immediate(const QemuOption *opt, const char *arg,
@@ -784,8 +816,11 @@ static void handle_immediate(const QemuOption *opt, const char *arg,
         config.nographic = true;
         break;
     case QEMU_OPTION_daemonize:
-        fail_msg("daemonizing is not supported: run under a supervisor "
-                 "(libvirt, systemd) instead");
+        config.daemonize = true;
+        break;
+    case QEMU_OPTION_pidfile:
+        config.pidfile = arg;
+        break;
     default:
         defer(opt, arg, index);
         break;
@@ -836,6 +871,10 @@ int main(int argc, char **argv)
         (GDestroyNotify)json_object_unref);
 
     parse_command_line(argc, argv);
+    if (config.daemonize) {
+        os_daemonize_start();
+    }
+    select_machine_accel();
 
     if (config.qtest_spec || config.accel_qtest) {
         qtest_set_enabled();
@@ -855,6 +894,7 @@ int main(int argc, char **argv)
     if (config.autostart) {
         vm_start();
     }
+    finish_startup();
 
     status = qemu_main_loop();
     qemu_chr_flush_all();       /* e.g. the reply to "quit" */

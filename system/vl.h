@@ -42,6 +42,7 @@ enum {
     QEMU_OPTION_initrd,
     QEMU_OPTION_append,
     QEMU_OPTION_serial,
+    QEMU_OPTION_pidfile,
     QEMU_OPTION_nographic,
 };
 
