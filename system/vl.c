@@ -560,14 +560,15 @@ static void apply_qmp(const char *arg)
 /*
  * -serial: "none" (no COM1), else a short chardev spec.  Without it COM1
  * exists (discarding output) unless -nodefaults; -nographic makes the
- * default stdio.
+ * default stdio.  With -nodefaults there is no default to redirect (as
+ * in QEMU): libvirt's probe passes -nographic -nodefaults -daemonize.
  */
 static void apply_serial(MachineState *ms)
 {
     Error *err = NULL;
     const char *spec = config.serial;
 
-    if (!spec && config.nographic) {
+    if (!spec && config.nographic && !qemu_nodefaults) {
         spec = "stdio";
     }
     if (!spec) {
