@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "qemu/error-report.h"
 #include "system/daemonize.h"
 
 static int ready_fd = -1;       /* the daemon's end of the status pipe */
@@ -24,36 +25,37 @@ static G_NORETURN void wait_for_daemon(int fd)
     _exit(n == 1 ? status : 1);
 }
 
+static G_NORETURN void daemonize_fail(const char *what)
+{
+    error_report("-daemonize: %s: %s", what, strerror(errno));
+    exit(1);
+}
+
+static pid_t daemonize_fork(void)
+{
+    pid_t pid = fork();
+
+    if (pid < 0) {
+        daemonize_fail("fork");
+    }
+    return pid;
+}
+
 void os_daemonize_start(void)
 {
     int fds[2];
-    pid_t pid;
 
     if (pipe2(fds, O_CLOEXEC) < 0) {
-        fprintf(stderr, "%s: -daemonize: pipe: %s\n", g_get_prgname(),
-                strerror(errno));
-        exit(1);
+        daemonize_fail("pipe");
     }
-    pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "%s: -daemonize: fork: %s\n", g_get_prgname(),
-                strerror(errno));
-        exit(1);
-    }
-    if (pid > 0) {
+    if (daemonize_fork() > 0) {
         close(fds[1]);
         wait_for_daemon(fds[0]);
     }
     close(fds[0]);
     /* A new session, then a second fork so we never reacquire a tty. */
     setsid();
-    pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "%s: -daemonize: fork: %s\n", g_get_prgname(),
-                strerror(errno));
-        exit(1);
-    }
-    if (pid > 0) {
+    if (daemonize_fork() > 0) {
         _exit(0);
     }
     umask(027);
