@@ -9,6 +9,7 @@
 #include <termios.h>
 #include "chardev/char.h"
 #include "qemu/keyval.h"
+#include "system/daemonize.h"
 
 static bool stdio_in_use;
 static guint stdin_watch;
@@ -85,6 +86,11 @@ static bool stdio_open(Chardev *chr, JsonObject *opts, Error **errp)
     }
     optdict_remove(opts, "signal");
     if (!optdict_check_empty(opts, errp)) {
+        return false;
+    }
+    /* A daemon's stdio is /dev/null once it has started. */
+    if (os_is_daemonized()) {
+        error_setg(errp, "cannot use stdio with -daemonize");
         return false;
     }
     if (stdio_in_use) {

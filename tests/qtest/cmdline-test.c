@@ -40,6 +40,8 @@ static const ErrorCase error_cases[] = {
     { "-m 1G,foo=1", P "-m 1G,foo=1: Invalid parameter 'foo'" },
     { "-display gtk", P "-display gtk: Parameter 'type' does not accept "
                       "value 'gtk'" },
+    { "-qmp stdio -daemonize", P "-qmp stdio: cannot use stdio with "
+                              "-daemonize" },
     { "-pidfile /nonexistent/q.pid", P "cannot create PID file: Cannot "
                                     "open pid file: No such file or "
                                     "directory" },
