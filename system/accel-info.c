@@ -21,14 +21,24 @@ static bool qtest_accel_init(Error **errp)
     return true;
 }
 
-static const Accel *accel_find(const char *name)
+/* The table, with qtest (no host support needed) always in it. */
+static GArray *accel_table(void)
 {
     if (!accels) {
-        /* qtest needs no host support and is always there. */
-        accel_register("qtest", qtest_accel_init);
+        static const Accel qtest = { "qtest", qtest_accel_init };
+
+        accels = g_array_new(false, false, sizeof(Accel));
+        g_array_append_val(accels, qtest);
     }
-    for (guint i = 0; i < accels->len; i++) {
-        Accel *a = &g_array_index(accels, Accel, i);
+    return accels;
+}
+
+static const Accel *accel_find(const char *name)
+{
+    GArray *table = accel_table();
+
+    for (guint i = 0; i < table->len; i++) {
+        Accel *a = &g_array_index(table, Accel, i);
 
         if (!strcmp(a->name, name)) {
             return a;
@@ -41,14 +51,8 @@ void accel_register(const char *name, AccelInitFunc *init)
 {
     Accel a = { name, init };
 
-    if (!accels) {
-        accels = g_array_new(false, false, sizeof(Accel));
-        if (strcmp(name, "qtest")) {
-            accel_register("qtest", qtest_accel_init);
-        }
-    }
     g_assert(!accel_find(name));
-    g_array_append_val(accels, a);
+    g_array_append_val(accel_table(), a);
 }
 
 bool accel_exists(const char *name)

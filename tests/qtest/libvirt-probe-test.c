@@ -430,6 +430,16 @@ static void check_command_line_and_missing(Probe *p)
     }
 }
 
+/* -machine none: no devices, no RAM. */
+static void check_empty_machine(Probe *p)
+{
+    g_autoptr(JsonObject) pci = probe_cmd(p, "query-pci", NULL);
+    g_autoptr(JsonObject) mem = probe_cmd(p, "x-query-flatview", NULL);
+
+    g_assert_cmpint(json_array_get_length(ret_array(pci)), ==, 0);
+    g_assert_cmpint(json_array_get_length(ret_array(mem)), ==, 0);
+}
+
 static void probe_quit(Probe *p)
 {
     g_autoptr(JsonObject) rsp = probe_cmd(p, "quit", NULL);
@@ -469,6 +479,7 @@ static void test_probe(void)
     check_types_and_properties(&p);
     check_machines_and_cpus(&p);
     check_command_line_and_missing(&p);
+    check_empty_machine(&p);
     probe_quit(&p);
     g_string_free(p.buf, true);
     rmdir(p.dir);
