@@ -35,10 +35,12 @@ def main():
     ap.add_argument('-o', '--output-dir', default='.')
     ap.add_argument('-p', '--prefix', default='qapi')
     ap.add_argument('--depfile')
+    ap.add_argument('-D', '--define', action='append', default=[],
+                    help='a build condition that holds (CONFIG_X)')
     args = ap.parse_args()
     seen = set()
     try:
-        schema = Schema(parse_file(args.schema, seen))
+        schema = Schema(parse_file(args.schema, seen), args.define)
         files = {}
         files['types.h'], files['types.c'] = \
             gen_types.generate(schema, args.prefix)

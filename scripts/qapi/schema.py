@@ -9,6 +9,8 @@ Definitions (see docs/devel/qapi.rst for the language):
   {"command": N, "data": {members}?, "returns": T?, "gen": false?,
    "features": [..]?}
   {"event": N, "data": {members}?}
+An enum value is "value" or {"name": "value", "if": "CONFIG_X"}: present
+only when the build defines CONFIG_X (qapi-gen.py --define).
 A member is "name": TYPE or "*name": TYPE (optional); TYPE is a builtin
 (str, int, bool, number, any), a defined name, or [TYPE] (a list).
 """
@@ -140,7 +142,8 @@ _ALLOWED_KEYS = {
 
 
 class Schema:
-    def __init__(self, defs):
+    def __init__(self, defs, defines=()):
+        self.defines = set(defines)
         self.types = {}
         self.commands = []
         self.events = []
@@ -197,7 +200,8 @@ class Schema:
             self._fail(d, "unknown key(s) %s in %s" % (sorted(extra), kind))
         name = e[kind]
         if kind == 'enum':
-            self._add_type(d, EnumType(name, d, e['data'], e.get('external')))
+            self._add_type(d, EnumType(name, d, self._enum_values(d, e),
+                                       e.get('external')))
         elif kind == 'struct':
             self._add_type(d, ObjectType(name, d, self._members(d, e['data']),
                                          e.get('features', [])))
@@ -215,6 +219,21 @@ class Schema:
         elif kind == 'event':
             arg = self._implicit(d, 'q_obj_%s-arg' % name, e.get('data'))
             self.events.append(Event(name, d, arg))
+
+    def _enum_values(self, d, e):
+        values = []
+        for v in e['data']:
+            if isinstance(v, dict):
+                if set(v) - {'name', 'if'} or 'name' not in v:
+                    self._fail(d, 'an enum value is "name" or '
+                               '{"name": ..., "if": ...}')
+                if v.get('if') and v['if'] not in self.defines:
+                    continue
+                v = v['name']
+            values.append(v)
+        if e.get('external') and len(values) != len(e['data']):
+            self._fail(d, 'an external enum cannot have conditional values')
+        return values
 
     def _implicit(self, d, name, data):
         if data is None or data == {}:

@@ -116,7 +116,22 @@ def test_good_schema(tmp):
     assert schema['ITEM_ADDED']['meta-type'] == 'event'
 
 
-TESTS = [test_undefined_type, test_duplicate, test_unknown_key,
+def test_conditional_value(tmp):
+    text = ('{ "enum": "K", "data": ["a", { "name": "b", "if": "CONFIG_B" }] }\n'
+            '{ "command": "x", "data": { "k": "K" } }\n')
+    for defines, values in (([], ['a']), (['-D', 'CONFIG_B'], ['a', 'b'])):
+        path = os.path.join(tmp, 'schema.json')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(text)
+        out = os.path.join(tmp, 'out')
+        subprocess.run([sys.executable, GEN, path, '-o', out] + defines,
+                       check=True)
+        with open(os.path.join(out, 'qapi-types.h'), encoding='utf-8') as f:
+            t = f.read()
+        assert ('K_B,' in t) == ('b' in values), t
+
+
+TESTS = [test_conditional_value, test_undefined_type, test_duplicate, test_unknown_key,
          test_bad_member_name, test_union_tag, test_unsupported_list,
          test_good_schema]
 
