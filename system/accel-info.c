@@ -85,12 +85,17 @@ bool accel_select(const char *list)
     g_auto(GStrv) names = g_strsplit(list, ":", -1);
     bool failed = false;
 
+    /* As QEMU: every unknown name is reported before any is tried. */
+    for (int i = 0; names[i]; i++) {
+        if (!accel_exists(names[i])) {
+            error_report("invalid accelerator %s", names[i]);
+            failed = true;
+        }
+    }
     for (int i = 0; names[i]; i++) {
         Error *err = NULL;
 
         if (!accel_exists(names[i])) {
-            error_report("invalid accelerator %s", names[i]);
-            failed = true;
             continue;
         }
         if (accel_init_by_name(names[i], &err)) {

@@ -29,9 +29,10 @@ const char *accel_current(void);
  */
 bool accel_init_by_name(const char *name, Error **errp);
 /*
- * "-machine accel=A:B...": tries each in order, reporting a failure
- * (QEMU's "invalid accelerator NAME", "failed to initialize NAME: ...")
- * and keeping the first that works.  False if none does.
+ * "-machine accel=A:B...", as QEMU: reports every unknown name ("invalid
+ * accelerator NAME"), then tries the others in order ("failed to
+ * initialize NAME: ..."), keeping the first that works ("falling back to
+ * NAME" if anything failed before it).  False if none does.
  */
 bool accel_select(const char *list);
 

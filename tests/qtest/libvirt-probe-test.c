@@ -466,10 +466,14 @@ static void test_probe(void)
     p.sock = g_build_filename(p.dir, "qmp.monitor", NULL);
     p.pidfile = g_build_filename(p.dir, "qmp.pid", NULL);
     if (!probe_start(&p, "kvm:tcg", &err)) {
-        /* No KVM here: QEMU's messages, one per accelerator tried. */
-        g_assert_true(g_str_has_prefix(err, P "invalid accelerator kvm\n") ||
-                      g_str_has_prefix(err, P "failed to initialize kvm: "));
-        g_assert_nonnull(strstr(err, P "invalid accelerator tcg\n"));
+        /*
+         * No KVM here: QEMU's messages, the unknown names first (there is
+         * no TCG), then the accelerators that failed.
+         */
+        g_assert_true(g_str_has_prefix(err, P "invalid accelerator kvm\n" P
+                                       "invalid accelerator tcg\n") ||
+                      g_str_has_prefix(err, P "invalid accelerator tcg\n" P
+                                       "failed to initialize kvm: "));
         g_assert_false(g_file_test(p.pidfile, G_FILE_TEST_EXISTS));
         g_test_message("no KVM: probing with accel=qtest");
         g_clear_pointer(&err, g_free);
