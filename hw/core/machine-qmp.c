@@ -27,6 +27,10 @@ GPtrArray *qmp_query_machines(bool has_compat_props, bool compat_props,
         info->hotpluggable_cpus = false;
         info->numa_mem_supported = false;
         info->deprecated = false;
+        if (mc->default_cpu_type &&
+            object_class_by_name(mc->default_cpu_type)) {
+            info->default_cpu_type = g_strdup(mc->default_cpu_type);
+        }
         info->default_ram_id = g_strdup(mc->default_ram_id);
         info->acpi = mc->has_acpi;
         /* No machine has compatibility properties (there are no versions). */

@@ -244,6 +244,7 @@ static void q35_machine_class_init(ObjectClass *oc, const void *data)
     mc->default_ram_size = 128 * 1024 * 1024;
     /* xAPIC IDs: 8 bits, 255 is the broadcast ID. */
     mc->max_cpus = 255;
+    mc->default_cpu_type = "qemu64-x86_64-cpu";
     /* The RAM region's name; libvirt names its memory backend after it. */
     mc->default_ram_id = "pc.ram";
     mc->has_acpi = true;

@@ -38,8 +38,12 @@ struct MachineClass {
     const char *desc;
     bool is_default;
     uint64_t default_ram_size;
-    /* query-machines: most vCPUs, the RAM id, ACPI tables built. */
+    /*
+     * query-machines: most vCPUs, the QOM type of -cpu's default (listed
+     * only once such a type exists), the RAM id, ACPI tables built.
+     */
     unsigned max_cpus;
+    const char *default_cpu_type;
     const char *default_ram_id;
     bool has_acpi;
     /* Builds the board: RAM, buses, onboard devices.  errors via errp. */

@@ -376,6 +376,15 @@ static void check_machines_and_cpus(Probe *p)
             json_object_get_string_member(m, "name"), "-machine", NULL);
 
         g_assert_nonnull(find_by(mtypes, "name", type));
+        /* A default CPU type is one the binary has. */
+        if (json_object_has_member(m, "default-cpu-type")) {
+            g_autofree char *args = g_strdup_printf(
+                "{\"implements\":\"%s\"}",
+                json_object_get_string_member(m, "default-cpu-type"));
+            g_autoptr(JsonObject) rsp = probe_cmd(p, "qom-list-types", args);
+
+            g_assert_cmpint(json_array_get_length(ret_array(rsp)), ==, 1);
+        }
         g_assert_cmpint(json_object_get_int_member(m, "cpu-max"), >=, 1);
         defaults += json_object_get_boolean_member_with_default(
             m, "is-default", false);
