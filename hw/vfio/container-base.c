@@ -8,10 +8,10 @@
  */
 #include "qemu/osdep.h"
 
-#include "hw/vfio/vfio-container.h"
+#include "vfio-container.h"
 #include "hw/vfio/vfio-device.h"
-#include "hw/vfio/vfio-dma-map.h"
-#include "hw/vfio/vfio-listener.h"
+#include "vfio-dma-map.h"
+#include "vfio-listener.h"
 #include "qemu/error-report.h"
 #include "hw/vfio/trace.h"
 
@@ -52,131 +52,6 @@ void vfio_address_space_put(VFIOAddressSpace *space)
     g_hash_table_remove(vfio_address_spaces, space->as);
     g_ptr_array_free(space->containers, true);
     g_free(space);
-}
-
-/* ---- Peer-to-peer policy --------------------------------------------------- */
-
-static GHashTable *vfio_p2p_excluded;
-
-void vfio_p2p_set_excluded(Object *owner, bool excluded)
-{
-    if (!vfio_p2p_excluded) {
-        vfio_p2p_excluded = g_hash_table_new(NULL, NULL);
-    }
-    if (excluded) {
-        g_hash_table_add(vfio_p2p_excluded, owner);
-    } else {
-        g_hash_table_remove(vfio_p2p_excluded, owner);
-    }
-}
-
-bool vfio_p2p_is_excluded(Object *owner)
-{
-    return vfio_p2p_excluded && g_hash_table_contains(vfio_p2p_excluded,
-                                                      owner);
-}
-
-/* Owners already warned about, across all containers. */
-static GHashTable *vfio_p2p_warned;
-
-bool vfio_p2p_warn_once(Object *owner)
-{
-    if (!vfio_p2p_warned) {
-        vfio_p2p_warned = g_hash_table_new(NULL, NULL);
-    }
-    return g_hash_table_add(vfio_p2p_warned, owner);
-}
-
-/* Forgets @region, or every region of @owner, in every container. */
-static void vfio_containers_forget(const void *region, Object *owner)
-{
-    GHashTableIter it;
-    gpointer value;
-
-    if (!vfio_address_spaces) {
-        return;
-    }
-    g_hash_table_iter_init(&it, vfio_address_spaces);
-    while (g_hash_table_iter_next(&it, NULL, &value)) {
-        VFIOAddressSpace *space = value;
-
-        for (guint i = 0; i < space->containers->len; i++) {
-            vfio_dma_forget_unmappable(
-                g_ptr_array_index(space->containers, i), region, owner);
-        }
-    }
-}
-
-void vfio_p2p_forget(Object *owner)
-{
-    vfio_p2p_set_excluded(owner, false);
-    if (vfio_p2p_warned) {
-        g_hash_table_remove(vfio_p2p_warned, owner);
-    }
-    vfio_containers_forget(NULL, owner);
-}
-
-void vfio_container_forget_region(const void *region)
-{
-    if (region) {
-        vfio_containers_forget(region, NULL);
-    }
-}
-
-/* ---- Helpers for the backends ------------------------------------------ */
-
-uint64_t vfio_container_min_page_size(const VFIOContainer *container)
-{
-    uint64_t host = getpagesize();
-    uint64_t iommu = container->pgsizes ?
-                     1ULL << __builtin_ctzll(container->pgsizes) : 4096;
-
-    return MAX(host, iommu);
-}
-
-static gint vfio_iova_range_cmp(gconstpointer a, gconstpointer b)
-{
-    const VFIOIovaRange *x = a, *y = b;
-
-    return x->start < y->start ? -1 : x->start > y->start;
-}
-
-void vfio_container_set_iova_ranges(VFIOContainer *container,
-                                    const VFIOIovaRange *ranges, guint n)
-{
-    g_array_set_size(container->iova_ranges, 0);
-    for (guint i = 0; i < n; i++) {
-        if (ranges[i].start <= ranges[i].last) {
-            g_array_append_val(container->iova_ranges, ranges[i]);
-        }
-    }
-    g_array_sort(container->iova_ranges, vfio_iova_range_cmp);
-}
-
-bool vfio_container_iova_usable(const VFIOContainer *container, hwaddr iova,
-                                uint64_t size)
-{
-    GArray *r = container->iova_ranges;
-    hwaddr last = iova + size - 1;
-    guint lo = 0, hi = r->len;
-
-    if (!size || last < iova) {
-        return false;
-    }
-    if (!r->len) {
-        return true;
-    }
-    /* The last range starting at or below iova. */
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-
-        if (g_array_index(r, VFIOIovaRange, mid).start <= iova) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo > 0 && last <= g_array_index(r, VFIOIovaRange, lo - 1).last;
 }
 
 /* ---- Attach and detach -------------------------------------------------- */
@@ -336,7 +211,7 @@ bool vfio_container_attach_device(const char *container_type,
             continue;
         }
         donor = donor ? donor : container;
-        if (vbasedev->force_separate_container) {
+        if (vbasedev->force_separate_ioas) {
             continue;
         }
         ret = k->attach_device(container, vbasedev, &local_err);
@@ -385,7 +260,7 @@ bool vfio_container_attach_device(const char *container_type,
     }
     /* x-ioas-copy=off: pin and map everything again, for comparison. */
     vfio_dma_replay(container, vfio_listener_sections(space->listener),
-                    vbasedev->no_dma_copy ? NULL : donor);
+                    vbasedev->ioas_copy ? donor : NULL);
     if (container->map_error) {
         error_propagate_prepend(errp, g_steal_pointer(&container->map_error),
                                 "vfio %s: ", vbasedev->name);
@@ -426,9 +301,7 @@ static void vfio_container_instance_init(Object *obj)
     VFIOContainer *container = VFIO_CONTAINER(obj);
 
     container->devices = g_ptr_array_new();
-    container->iova_ranges = g_array_new(false, false, sizeof(VFIOIovaRange));
-    container->mappings = vfio_dma_mappings_new();
-    container->unmappable = g_hash_table_new(NULL, NULL);
+    vfio_dma_init(container);
 }
 
 static void vfio_container_instance_finalize(Object *obj)
@@ -437,12 +310,7 @@ static void vfio_container_instance_finalize(Object *obj)
 
     g_assert(!container->devices->len);
     g_ptr_array_free(container->devices, true);
-    g_array_free(container->iova_ranges, true);
-    g_tree_destroy(container->mappings);
-    g_hash_table_destroy(container->unmappable);
-    if (container->map_error) {
-        error_free(container->map_error);
-    }
+    vfio_dma_finalize(container);
 }
 
 static const TypeInfo vfio_container_info = {

@@ -12,9 +12,9 @@
 
 #include <linux/iommufd.h>
 
-#include "hw/vfio/vfio-container.h"
+#include "vfio-dma-map.h"
 #include "hw/vfio/vfio-device.h"
-#include "hw/vfio/vfio-ioctl.h"
+#include "vfio-ioctl.h"
 #include "qemu/error-report.h"
 #include "system/iommufd.h"
 
@@ -116,7 +116,7 @@ static bool vfio_iommufd_get_iova_ranges(VFIOContainer *container,
         out[i].start = r->start;
         out[i].last = r->last;
     }
-    vfio_container_set_iova_ranges(container, out, ranges->len);
+    vfio_dma_set_iova_ranges(container, out, ranges->len);
     /* Any page size from the required alignment up can be mapped. */
     container->pgsizes = align ? ~(align - 1) : ~(uint64_t)(getpagesize() - 1);
     return true;

@@ -9,9 +9,9 @@
  */
 #include "qemu/osdep.h"
 
-#include "hw/vfio/vfio-container.h"
+#include "vfio-dma-map.h"
 #include "hw/vfio/vfio-device.h"
-#include "hw/vfio/vfio-ioctl.h"
+#include "vfio-ioctl.h"
 #include "qemu/error-report.h"
 #include "system/memory.h"
 
@@ -253,7 +253,7 @@ static bool vfio_legacy_get_iova_ranges(VFIOContainer *container,
     container->pgsizes = (info->flags & VFIO_IOMMU_INFO_PGSIZES) ?
                          info->iova_pgsizes : 4096;
     if (!(info->flags & VFIO_IOMMU_INFO_CAPS)) {
-        vfio_container_set_iova_ranges(container, NULL, 0);
+        vfio_dma_set_iova_ranges(container, NULL, 0);
         return true;
     }
     hdr = vfio_info_find_cap(info, info->argsz, info->cap_offset,
@@ -268,7 +268,7 @@ static bool vfio_legacy_get_iova_ranges(VFIOContainer *container,
             ranges[i].start = cap->iova_ranges[i].start;
             ranges[i].last = cap->iova_ranges[i].end;
         }
-        vfio_container_set_iova_ranges(container, ranges, n);
+        vfio_dma_set_iova_ranges(container, ranges, n);
     }
     hdr = vfio_info_find_cap(info, info->argsz, info->cap_offset,
                              VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
@@ -348,15 +348,6 @@ static int vfio_legacy_pci_hot_reset(VFIOContainer *container,
     return ret;
 }
 
-static int vfio_legacy_dma_copy(VFIOContainer *src, VFIOContainer *dst,
-                                hwaddr iova, uint64_t size, bool readonly,
-                                Error **errp)
-{
-    error_setg(errp, "IOAS copy is not supported by the legacy VFIO "
-               "container");
-    return -EOPNOTSUPP;
-}
-
 static void vfio_legacy_init(Object *obj)
 {
     VFIO_CONTAINER_LEGACY(obj)->fd = -1;
@@ -381,8 +372,7 @@ static void vfio_legacy_class_init(ObjectClass *oc, const void *data)
     k->get_iova_ranges = vfio_legacy_get_iova_ranges;
     k->dma_map = vfio_legacy_dma_map;
     k->dma_unmap = vfio_legacy_dma_unmap;
-    /* The type1 IOMMU cannot share pinned pages between containers. */
-    k->dma_copy = vfio_legacy_dma_copy;
+    /* No dma_copy: type1 cannot share pinned pages between containers. */
     k->pci_hot_reset = vfio_legacy_pci_hot_reset;
 }
 

@@ -7,7 +7,7 @@
 
 #include <sys/ioctl.h>
 
-#include "hw/vfio/vfio-ioctl.h"
+#include "vfio-ioctl.h"
 
 struct vfio_info_cap_header *vfio_info_find_cap(void *info, size_t info_size,
                                                 uint32_t cap_offset,

@@ -8,7 +8,9 @@
 #include <sys/mman.h>
 
 #include "hw/vfio/vfio-device.h"
-#include "hw/vfio/vfio-ioctl.h"
+#include "vfio-container.h"
+#include "vfio-dma-map.h"
+#include "vfio-ioctl.h"
 #include "qemu/error-report.h"
 #include "hw/vfio/trace.h"
 #include "system/iommufd.h"
@@ -20,18 +22,7 @@ void vfio_device_init(VFIODevice *vbasedev, Object *owner)
     vbasedev->fd = -1;
     vbasedev->preset_fd = -1;
     vbasedev->groupid = -1;
-}
-
-const char *vfio_device_backend_name(const VFIODevice *vbasedev)
-{
-    switch (vbasedev->backend) {
-    case VFIO_BACKEND_LEGACY:
-        return "legacy";
-    case VFIO_BACKEND_IOMMUFD:
-        return "iommufd";
-    default:
-        return "none";
-    }
+    vbasedev->ioas_copy = true;
 }
 
 /* Drops what vfio_device_select_backend() took. */
@@ -304,7 +295,7 @@ void vfio_region_finalize(VFIORegion *region)
 
         if (m->mmap) {
             /* Another region may take this address: start it afresh. */
-            vfio_container_forget_region(&m->mem);
+            vfio_dma_forget_unmappable(&m->mem, NULL);
             memory_region_del_subregion(region->mem, &m->mem);
             memory_region_finalize(&m->mem);
             munmap(m->mmap, m->size);

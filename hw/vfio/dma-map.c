@@ -8,7 +8,7 @@
  */
 #include "qemu/osdep.h"
 
-#include "hw/vfio/vfio-dma-map.h"
+#include "vfio-dma-map.h"
 #include "qemu/error-report.h"
 #include "hw/vfio/trace.h"
 
@@ -20,12 +20,6 @@ typedef struct VFIODMAPending {
     const char *name;
 } VFIODMAPending;
 
-/* An inclusive IOVA interval. */
-typedef struct VFIODMACut {
-    hwaddr start;
-    hwaddr last;
-} VFIODMACut;
-
 static gint vfio_dma_key_cmp(gconstpointer a, gconstpointer b,
                              gpointer unused)
 {
@@ -34,11 +28,156 @@ static gint vfio_dma_key_cmp(gconstpointer a, gconstpointer b,
     return x < y ? -1 : x > y;
 }
 
-GTree *vfio_dma_mappings_new(void)
+/* Every container with engine state, for forgetting across all of them. */
+static GPtrArray *vfio_dma_containers;
+
+void vfio_dma_init(VFIOContainer *container)
 {
+    if (!vfio_dma_containers) {
+        vfio_dma_containers = g_ptr_array_new();
+    }
+    g_ptr_array_add(vfio_dma_containers, container);
+    container->iova_ranges = g_array_new(false, false, sizeof(VFIOIovaRange));
     /* Keys point into the values, so only values are freed. */
-    return g_tree_new_full(vfio_dma_key_cmp, NULL, NULL, g_free);
+    container->mappings = g_tree_new_full(vfio_dma_key_cmp, NULL, NULL,
+                                          g_free);
+    container->unmappable = g_hash_table_new(NULL, NULL);
 }
+
+void vfio_dma_finalize(VFIOContainer *container)
+{
+    g_ptr_array_remove(vfio_dma_containers, container);
+    g_array_free(container->iova_ranges, true);
+    g_tree_destroy(container->mappings);
+    g_hash_table_destroy(container->unmappable);
+    if (container->map_error) {
+        error_free(container->map_error);
+    }
+}
+
+/* ---- What the engine decides with -------------------------------------- */
+
+/* The smallest page in container->pgsizes (4 KiB if none was reported). */
+static uint64_t vfio_dma_page_size(const VFIOContainer *container)
+{
+    uint64_t host = getpagesize();
+    uint64_t iommu = container->pgsizes ?
+                     1ULL << __builtin_ctzll(container->pgsizes) : 4096;
+
+    return MAX(host, iommu);
+}
+
+static gint vfio_iova_range_cmp(gconstpointer a, gconstpointer b)
+{
+    const VFIOIovaRange *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void vfio_dma_set_iova_ranges(VFIOContainer *container,
+                              const VFIOIovaRange *ranges, guint n)
+{
+    g_array_set_size(container->iova_ranges, 0);
+    for (guint i = 0; i < n; i++) {
+        if (ranges[i].start <= ranges[i].last) {
+            g_array_append_val(container->iova_ranges, ranges[i]);
+        }
+    }
+    g_array_sort(container->iova_ranges, vfio_iova_range_cmp);
+}
+
+bool vfio_dma_iova_usable(const VFIOContainer *container, hwaddr iova,
+                          uint64_t size)
+{
+    GArray *r = container->iova_ranges;
+    hwaddr last = iova + size - 1;
+    guint lo = 0, hi = r->len;
+
+    if (!size || last < iova) {
+        return false;
+    }
+    if (!r->len) {
+        return true;
+    }
+    /* The last range starting at or below iova. */
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+
+        if (g_array_index(r, VFIOIovaRange, mid).start <= iova) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo > 0 && last <= g_array_index(r, VFIOIovaRange, lo - 1).last;
+}
+
+/* Owners with x-p2p=off: their ram_device regions are never mapped. */
+static GHashTable *vfio_p2p_excluded;
+/* Owners already warned about, across all containers. */
+static GHashTable *vfio_p2p_warned;
+
+void vfio_p2p_set_excluded(Object *owner, bool excluded)
+{
+    if (!vfio_p2p_excluded) {
+        vfio_p2p_excluded = g_hash_table_new(NULL, NULL);
+    }
+    if (excluded) {
+        g_hash_table_add(vfio_p2p_excluded, owner);
+    } else {
+        g_hash_table_remove(vfio_p2p_excluded, owner);
+    }
+}
+
+bool vfio_p2p_is_excluded(Object *owner)
+{
+    return vfio_p2p_excluded && g_hash_table_contains(vfio_p2p_excluded,
+                                                      owner);
+}
+
+/*
+ * True the first time it is asked about @owner: a failed BAR mapping is
+ * reported once per device, however many containers and BAR moves try it.
+ */
+static bool vfio_p2p_warn_once(Object *owner)
+{
+    if (!vfio_p2p_warned) {
+        vfio_p2p_warned = g_hash_table_new(NULL, NULL);
+    }
+    return g_hash_table_add(vfio_p2p_warned, owner);
+}
+
+static gboolean vfio_dma_owned_by(gpointer region, gpointer owner,
+                                  gpointer wanted)
+{
+    return owner == wanted;
+}
+
+void vfio_dma_forget_unmappable(const void *region, Object *owner)
+{
+    for (guint i = 0; vfio_dma_containers && i < vfio_dma_containers->len;
+         i++) {
+        VFIOContainer *c = g_ptr_array_index(vfio_dma_containers, i);
+
+        if (region) {
+            g_hash_table_remove(c->unmappable, region);
+        } else {
+            g_hash_table_foreach_remove(c->unmappable, vfio_dma_owned_by,
+                                        owner);
+        }
+    }
+}
+
+void vfio_p2p_forget(Object *owner)
+{
+    vfio_p2p_set_excluded(owner, false);
+    if (vfio_p2p_warned) {
+        g_hash_table_remove(vfio_p2p_warned, owner);
+    }
+    vfio_dma_forget_unmappable(NULL, owner);
+}
+
+/* ---- The mapping tree ------------------------------------------------- */
 
 /* The node of the last mapping starting at or below iova, or NULL. */
 static GTreeNode *vfio_dma_floor(GTree *tree, hwaddr iova)
@@ -100,22 +239,15 @@ static bool vfio_dma_trim(const VFIOSection *s, uint64_t pg,
 }
 
 /* The pages a section touches at all (rounded outward). */
-static VFIODMACut vfio_dma_cut_of(const VFIOSection *s, uint64_t pg)
+static VFIOIovaRange vfio_dma_cut_of(const VFIOSection *s, uint64_t pg)
 {
     u128 last = (u128)s->iova + s->size - 1;
 
     last |= pg - 1;
-    return (VFIODMACut) {
+    return (VFIOIovaRange) {
         .start = s->iova & ~(pg - 1),
         .last = last > UINT64_MAX ? UINT64_MAX : (hwaddr)last,
     };
-}
-
-static gint vfio_dma_cut_cmp(gconstpointer a, gconstpointer b)
-{
-    const VFIODMACut *x = a, *y = b;
-
-    return x->start < y->start ? -1 : x->start > y->start;
 }
 
 static gint vfio_dma_pending_cmp(gconstpointer a, gconstpointer b)
@@ -231,7 +363,7 @@ static void vfio_dma_map_one(VFIOContainer *container,
         trace_vfio_dma_map_skipped(p->m.iova, p->m.size);
         return;
     }
-    if (!vfio_container_iova_usable(container, p->m.iova, p->m.size)) {
+    if (!vfio_dma_iova_usable(container, p->m.iova, p->m.size)) {
         error_setg(&err, "the range is outside the host IOMMU's usable "
                    "IOVA ranges");
         vfio_dma_map_failed(container, p, false, err);
@@ -295,17 +427,17 @@ static void vfio_dma_merge_cuts(GArray *cuts)
 {
     guint out = 0;
 
-    g_array_sort(cuts, vfio_dma_cut_cmp);
+    g_array_sort(cuts, vfio_iova_range_cmp);
     for (guint i = 0; i < cuts->len; i++) {
-        VFIODMACut *c = &g_array_index(cuts, VFIODMACut, i);
-        VFIODMACut *prev = out ? &g_array_index(cuts, VFIODMACut, out - 1)
+        VFIOIovaRange *c = &g_array_index(cuts, VFIOIovaRange, i);
+        VFIOIovaRange *prev = out ? &g_array_index(cuts, VFIOIovaRange, out - 1)
                                : NULL;
 
         if (prev && (c->start <= prev->last ||
                      (prev->last != UINT64_MAX && c->start == prev->last + 1))) {
             prev->last = MAX(prev->last, c->last);
         } else {
-            g_array_index(cuts, VFIODMACut, out++) = *c;
+            g_array_index(cuts, VFIOIovaRange, out++) = *c;
         }
     }
     g_array_set_size(cuts, out);
@@ -319,7 +451,7 @@ static guint vfio_dma_first_cut(GArray *cuts, hwaddr iova)
     while (lo < hi) {
         guint mid = lo + (hi - lo) / 2;
 
-        if (g_array_index(cuts, VFIODMACut, mid).last < iova) {
+        if (g_array_index(cuts, VFIOIovaRange, mid).last < iova) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -338,7 +470,7 @@ static void vfio_dma_remainders(const VFIODMAPending *src, GArray *cuts,
 
     for (guint i = vfio_dma_first_cut(cuts, m->iova);
          i < cuts->len && !done; i++) {
-        const VFIODMACut *c = &g_array_index(cuts, VFIODMACut, i);
+        const VFIOIovaRange *c = &g_array_index(cuts, VFIOIovaRange, i);
 
         if (c->start > last) {
             break;
@@ -419,7 +551,7 @@ static bool vfio_dma_unchanged(const VFIODMAMapping *m, GArray *cuts,
     hwaddr last = vfio_dma_last(m);
 
     for (guint i = vfio_dma_first_cut(cuts, m->iova); i < cuts->len; i++) {
-        const VFIODMACut *c = &g_array_index(cuts, VFIODMACut, i);
+        const VFIOIovaRange *c = &g_array_index(cuts, VFIOIovaRange, i);
 
         if (c->start > last) {
             break;
@@ -453,26 +585,26 @@ void vfio_dma_commit(VFIOContainer *container,
                      const VFIOSection *removed, guint n_removed,
                      const VFIOSection *added, guint n_added)
 {
-    uint64_t pg = vfio_container_min_page_size(container);
-    g_autoptr(GArray) cuts = g_array_new(false, false, sizeof(VFIODMACut));
+    uint64_t pg = vfio_dma_page_size(container);
+    g_autoptr(GArray) cuts = g_array_new(false, false, sizeof(VFIOIovaRange));
     g_autoptr(GArray) pending = g_array_new(false, false,
                                             sizeof(VFIODMAPending));
     g_autoptr(GArray) chunks = g_array_new(false, false,
                                            sizeof(VFIODMAPending));
     g_autoptr(GArray) survivors = g_array_new(false, false,
-                                              sizeof(VFIODMACut));
+                                              sizeof(VFIOIovaRange));
     g_autoptr(GPtrArray) affected = g_ptr_array_new();
 
     for (guint i = 0; i < n_removed; i++) {
         if (removed[i].size) {
-            VFIODMACut c = vfio_dma_cut_of(&removed[i], pg);
+            VFIOIovaRange c = vfio_dma_cut_of(&removed[i], pg);
             g_array_append_val(cuts, c);
         }
     }
     /* An addition over a stale mapping must displace it, too. */
     for (guint i = 0; i < n_added; i++) {
         if (added[i].size) {
-            VFIODMACut c = vfio_dma_cut_of(&added[i], pg);
+            VFIOIovaRange c = vfio_dma_cut_of(&added[i], pg);
             g_array_append_val(cuts, c);
         }
     }
@@ -480,7 +612,7 @@ void vfio_dma_commit(VFIOContainer *container,
 
     /* Cuts are sorted and disjoint, so each mapping is met in order. */
     for (guint i = 0; i < cuts->len; i++) {
-        const VFIODMACut *c = &g_array_index(cuts, VFIODMACut, i);
+        const VFIOIovaRange *c = &g_array_index(cuts, VFIOIovaRange, i);
         GTreeNode *node = vfio_dma_floor(container->mappings, c->start);
 
         if (!node) {
@@ -521,13 +653,13 @@ void vfio_dma_commit(VFIOContainer *container,
         VFIODMAPending copy = { .m = *m };
 
         if (vfio_dma_unchanged(m, cuts, chunks)) {
-            VFIODMACut keep = { m->iova, vfio_dma_last(m) };
+            VFIOIovaRange keep = { m->iova, vfio_dma_last(m) };
             g_array_append_val(survivors, keep);
         } else if (vfio_dma_unmap_one(container, m)) {
             vfio_dma_remainders(&copy, cuts, pending);
         } else {
             /* Still in the kernel: do not map over it. */
-            VFIODMACut keep = { copy.m.iova, vfio_dma_last(&copy.m) };
+            VFIOIovaRange keep = { copy.m.iova, vfio_dma_last(&copy.m) };
             g_array_append_val(survivors, keep);
         }
     }
@@ -555,30 +687,13 @@ static gboolean vfio_dma_collect_section(gpointer key, gpointer value,
 void vfio_dma_replay(VFIOContainer *container, GTree *sections,
                      VFIOContainer *donor)
 {
-    uint64_t pg = vfio_container_min_page_size(container);
+    uint64_t pg = vfio_dma_page_size(container);
     g_autoptr(GArray) pending = g_array_new(false, false,
                                             sizeof(VFIODMAPending));
     void *ctx[2] = { pending, &pg };
 
     g_tree_foreach(sections, vfio_dma_collect_section, ctx);
     vfio_dma_map_pending(container, pending, donor);
-}
-
-static gboolean vfio_dma_owned_by(gpointer region, gpointer owner,
-                                  gpointer wanted)
-{
-    return owner == wanted;
-}
-
-void vfio_dma_forget_unmappable(VFIOContainer *container, const void *region,
-                                Object *owner)
-{
-    if (region) {
-        g_hash_table_remove(container->unmappable, region);
-    } else {
-        g_hash_table_foreach_remove(container->unmappable, vfio_dma_owned_by,
-                                    owner);
-    }
 }
 
 void vfio_dma_unmap_all(VFIOContainer *container)

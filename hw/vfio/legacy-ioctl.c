@@ -6,7 +6,7 @@
 
 #include <sys/ioctl.h>
 
-#include "hw/vfio/vfio-ioctl.h"
+#include "vfio-ioctl.h"
 
 int vfio_ioctl_get_api_version(int container_fd, Error **errp)
 {

@@ -4,8 +4,8 @@
  */
 #include "qemu/osdep.h"
 
-#include "hw/vfio/vfio-dma-map.h"
-#include "hw/vfio/vfio-listener.h"
+#include "vfio-dma-map.h"
+#include "vfio-listener.h"
 #include "qemu/error-report.h"
 #include "system/memory.h"
 

@@ -9,6 +9,7 @@
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
 #include "hw/vfio/vfio-pci.h"
+#include "vfio-dma-map.h"
 #include "qemu/error-report.h"
 #include "hw/vfio/trace.h"
 
@@ -88,8 +89,8 @@ static void vfio_pci_realize(PCIDevice *pdev, Error **errp)
     bool skip = false;
 
     vbasedev->iommufd_opt = g_strdup(vdev->iommufd);
-    vbasedev->force_separate_container = vdev->force_separate_ioas;
-    vbasedev->no_dma_copy = !vdev->ioas_copy;
+    vbasedev->force_separate_ioas = vdev->force_separate_ioas;
+    vbasedev->ioas_copy = vdev->ioas_copy;
     if (vdev->fd && !vfio_device_set_fd(vbasedev, vdev->fd, errp)) {
         goto fail;
     }

@@ -298,11 +298,11 @@ static void test_iova_ranges(void)
     VFIOSection in = sec(0x1000, PG, 0x100000);
     VFIOSection out = sec(0xff000, 2 * PG, 0x200000);
 
-    vfio_container_set_iova_ranges(c, r, 2);
-    g_assert_true(vfio_container_iova_usable(c, 0, 0x100000));
-    g_assert_false(vfio_container_iova_usable(c, 0xff000, 0x2000));
-    g_assert_true(vfio_container_iova_usable(c, 0x2ff000, 0x1000));
-    g_assert_false(vfio_container_iova_usable(c, 0x300000, 0x1000));
+    vfio_dma_set_iova_ranges(c, r, 2);
+    g_assert_true(vfio_dma_iova_usable(c, 0, 0x100000));
+    g_assert_false(vfio_dma_iova_usable(c, 0xff000, 0x2000));
+    g_assert_true(vfio_dma_iova_usable(c, 0x2ff000, 0x1000));
+    g_assert_false(vfio_dma_iova_usable(c, 0x300000, 0x1000));
 
     vfio_dma_commit(c, NULL, 0, &in, 1);
     g_assert_null(c->map_error);
@@ -406,18 +406,18 @@ static void test_bar_efault_remembered(void)
     g_assert_cmpuint(messages->len, ==, 1);
 
     /* Tearing the region down forgets it: a new region there is tried. */
-    vfio_dma_forget_unmappable(c, &region_a, NULL);
+    vfio_dma_forget_unmappable(&region_a, NULL);
     move_bar(c, &a, 0xfe000000);
     g_assert_cmpuint(f->map_calls, ==, 3);
     move_bar(c, &b, 0xfd200000);
     g_assert_cmpuint(f->map_calls, ==, 3);
 
     /* So does the owner's teardown, for all its regions. */
-    vfio_dma_forget_unmappable(c, NULL, dev);
+    vfio_dma_forget_unmappable(NULL, dev);
     move_bar(c, &a, 0xfe100000);
     move_bar(c, &b, 0xfd300000);
     g_assert_cmpuint(f->map_calls, ==, 5);
-    vfio_dma_forget_unmappable(c, NULL, dev);
+    vfio_dma_forget_unmappable(NULL, dev);
 
     /* Other errors may be transient: every move tries again. */
     f->fail_errno = ENOMEM;
@@ -648,7 +648,7 @@ static void test_listener_second_container_copies(void)
 
     vfio_device_init(&dev2, NULL);
     dev2.name = g_strdup("fake2");
-    dev2.force_separate_container = true;
+    dev2.force_separate_ioas = true;
     g_assert_true(vfio_container_attach_device(TYPE_VFIO_CONTAINER_FAKE,
                                                &dev2, &r.as, &error_abort));
     second = FAKE(dev2.container);
@@ -659,8 +659,8 @@ static void test_listener_second_container_copies(void)
     /* x-ioas-copy=off: a third container maps instead of copying. */
     vfio_device_init(&dev3, NULL);
     dev3.name = g_strdup("fake3");
-    dev3.force_separate_container = true;
-    dev3.no_dma_copy = true;
+    dev3.force_separate_ioas = true;
+    dev3.ioas_copy = false;
     g_assert_true(vfio_container_attach_device(TYPE_VFIO_CONTAINER_FAKE,
                                                &dev3, &r.as, &error_abort));
     third = FAKE(dev3.container);
@@ -685,7 +685,7 @@ static void test_listener_second_container_copies(void)
 /*
  * Through the listener: a BAR mmap the host refused is not tried again
  * when the guest moves it, and a region freed and allocated again at the
- * same address (vfio_container_forget_region() on teardown) is tried.
+ * same address (vfio_dma_forget_unmappable() on teardown) is tried.
  */
 static void test_listener_bar_refused_once(void)
 {
@@ -712,7 +712,7 @@ static void test_listener_bar_refused_once(void)
     g_assert_cmpuint(r.f->map_calls, ==, 2);
 
     /* Teardown, then a new region in the same memory: tried again. */
-    vfio_container_forget_region(bar);
+    vfio_dma_forget_unmappable(bar, NULL);
     memory_region_del_subregion(&r.root, bar);
     memory_region_finalize(bar);
     memory_region_init_ram_device_ptr(bar, NULL, "bar", PG, devmem);

@@ -26,10 +26,11 @@
 
 #include <linux/vfio.h>
 
-#include "hw/vfio/vfio-container.h"
 #include "system/memory.h"
 
 typedef struct IOMMUFDBackend IOMMUFDBackend;
+typedef struct VFIOContainer VFIOContainer;   /* hw/vfio/vfio-container.h */
+typedef struct VFIODevice VFIODevice;
 typedef struct VFIOGroup VFIOGroup;
 
 typedef enum VFIOBackendKind {
@@ -43,12 +44,14 @@ struct VFIODevice {
     Object *owner;          /* owner of the region MemoryRegions */
     char *iommufd_opt;      /* the iommufd property; NULL means "auto" */
     int preset_fd;          /* fd= (an open VFIO cdev), -1 if none; owned */
-    bool force_separate_container;  /* x-force-separate-ioas / testing */
+    /* x-force-separate-ioas: never join an existing container. */
+    bool force_separate_ioas;
     /*
-     * x-ioas-copy=off: a new container made for this device is filled by
-     * dma_map of every section, not by dma_copy from an existing one.
+     * x-ioas-copy (on after vfio_device_init()): a new container made for
+     * this device is filled by dma_copy from an existing one where the
+     * backend can; off, by dma_map of every section.
      */
-    bool no_dma_copy;
+    bool ioas_copy;
 
     /* ---- set by vfio_device_set_host() ---- */
     char *name;             /* "0000:00:05.0", or "VFIO_FD<n>" with fd= */

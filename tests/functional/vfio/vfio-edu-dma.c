@@ -103,7 +103,7 @@ static bool edu_open(Edu *e, const char *bdf, const char *backend,
     e->dev.iommufd_opt = g_strdup(!strcmp(backend, "legacy") ? "off" :
                                   !strcmp(backend, "iommufd") ? "on" :
                                   "auto");
-    e->dev.force_separate_container = separate;
+    e->dev.force_separate_ioas = separate;
     e->bar_gpa = bar_gpa;
     if (!vfio_device_set_host(&e->dev, bdf, NULL, &err) ||
         !vfio_device_attach(&e->dev, &as, &err)) {

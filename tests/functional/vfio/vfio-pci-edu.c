@@ -17,6 +17,7 @@
 
 #include "hw/pci/pci.h"
 #include "hw/vfio/vfio-pci.h"
+#include "hw/vfio/vfio-container.h"   /* internal: checks teardown */
 #include "qemu/error-report.h"
 #include "system/memory.h"
 

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 
 #include "hw/vfio/vfio-device.h"
+#include "vfio-container.h"
 #include "qemu/cutils.h"
 #include "qom/object_interfaces.h"
 #include "system/iommufd.h"
@@ -256,6 +257,18 @@ static int vfio_device_prepare_iommufd(VFIODevice *vbasedev,
 }
 
 #endif
+
+const char *vfio_device_backend_name(const VFIODevice *vbasedev)
+{
+    switch (vbasedev->backend) {
+    case VFIO_BACKEND_LEGACY:
+        return "legacy";
+    case VFIO_BACKEND_IOMMUFD:
+        return "iommufd";
+    default:
+        return "none";
+    }
+}
 
 const char *vfio_device_select_backend(VFIODevice *vbasedev, Error **errp)
 {

@@ -23,7 +23,8 @@
 #ifndef HW_VFIO_VFIO_DMA_MAP_H
 #define HW_VFIO_VFIO_DMA_MAP_H
 
-#include "hw/vfio/vfio-container.h"
+#include "vfio-container.h"
+#include "qom/object.h"
 
 /* A piece of an address space that VFIO should map.  Plain data. */
 typedef struct VFIOSection {
@@ -38,8 +39,37 @@ typedef struct VFIOSection {
     const char *name;       /* the region's name, for messages; not owned */
 } VFIOSection;
 
-/* Creates the (empty) mapping tree of a new container. */
-GTree *vfio_dma_mappings_new(void);
+/*
+ * Creates a new container's engine state (empty mapping tree, usable
+ * ranges, unmappable set); vfio_dma_finalize() frees it.  Called by the
+ * container base for every container, whatever its class.
+ */
+void vfio_dma_init(VFIOContainer *container);
+void vfio_dma_finalize(VFIOContainer *container);
+
+/*
+ * Replaces the usable IOVA ranges (the backend's get_iova_ranges()
+ * reports them here).  ranges may be NULL/empty for "the whole 64-bit
+ * space".  The engine takes a copy.
+ */
+void vfio_dma_set_iova_ranges(VFIOContainer *container,
+                              const VFIOIovaRange *ranges, guint n);
+/* True if [iova, iova + size - 1] lies in one usable range. */
+bool vfio_dma_iova_usable(const VFIOContainer *container, hwaddr iova,
+                          uint64_t size);
+
+/*
+ * Peer-to-peer policy: ram_device regions owned by an excluded owner (a
+ * device with x-p2p=off) are never DMA-mapped.  Takes effect for sections
+ * added afterwards.
+ */
+void vfio_p2p_set_excluded(Object *owner, bool excluded);
+bool vfio_p2p_is_excluded(Object *owner);
+/*
+ * Forgets @owner when the device goes: its exclusion, its warning, and
+ * which of its regions could not be mapped.
+ */
+void vfio_p2p_forget(Object *owner);
 
 /*
  * Applies one transaction: @removed sections left the address space,
@@ -71,11 +101,12 @@ void vfio_dma_replay(VFIOContainer *container, GTree *sections,
 void vfio_dma_unmap_all(VFIOContainer *container);
 
 /*
- * Forgets that @region, or (with @region NULL) every region of @owner,
- * could not be mapped into @container: its next section is tried again.
+ * Forgets, in every container, that @region (a MemoryRegion), or with
+ * @region NULL every region of @owner, could not be mapped: its next
+ * section is tried again.  Call before a ram_device region is freed, so
+ * that another region allocated at the same address starts afresh.
  */
-void vfio_dma_forget_unmappable(VFIOContainer *container, const void *region,
-                                Object *owner);
+void vfio_dma_forget_unmappable(const void *region, Object *owner);
 
 /* The mapping containing iova, or NULL.  O(log n). */
 const VFIODMAMapping *vfio_dma_lookup(VFIOContainer *container, hwaddr iova);

@@ -81,8 +81,8 @@ struct VFIOContainer {
      * ram_device regions the kernel refused for good (see
      * ram_device_efault_final): region -> owner, neither owned nor
      * dereferenced.  Managed by dma-map.c; an entry goes when its region
-     * or owner is torn down (vfio_container_forget_region(),
-     * vfio_p2p_forget()) or with the container.
+     * or owner is torn down (vfio_dma_forget_unmappable()) or with the
+     * container.
      */
     GHashTable *unmappable;
 };
@@ -95,6 +95,16 @@ struct VFIOContainer {
  */
 struct VFIOContainerClass {
     ObjectClass parent_class;
+
+    /*
+     * True if dma_map's -EFAULT for a ram_device range is final: the
+     * kernel cannot pin such memory at all (iommufd and VM_PFNMAP BAR
+     * mmaps), so the engine remembers the region and never asks again for
+     * it in this container, however often the guest moves the BAR.
+     */
+    bool ram_device_efault_final;
+
+    /* ---- Callbacks ---- */
 
     /*
      * Called once, right after the base created the container and set
@@ -149,14 +159,6 @@ struct VFIOContainerClass {
                    void *vaddr, bool readonly, Error **errp);
 
     /*
-     * True if dma_map's -EFAULT for a ram_device range is final: the
-     * kernel cannot pin such memory at all (iommufd and VM_PFNMAP BAR
-     * mmaps), so the base remembers the region and never asks again for
-     * it in this container, however often the guest moves the BAR.
-     */
-    bool ram_device_efault_final;
-
-    /*
      * Unmaps exactly one earlier dma_map/dma_copy range (the base never
      * splits one).  Returns 0 or -errno.
      */
@@ -168,19 +170,11 @@ struct VFIOContainerClass {
      * @src already maps there, without pinning them again; used to
      * populate a new container from an existing one of the same class in
      * the same address space.  Same guarantees as dma_map on dst.  A
-     * backend whose kernel cannot do it (legacy) returns -EOPNOTSUPP with
-     * "IOAS copy is not supported by the legacy VFIO container"; on any
-     * failure the base falls back to dma_map.  Returns 0 or -errno.
+     * backend whose kernel cannot do it (legacy) leaves it NULL; on any
+     * failure the engine falls back to dma_map.  Returns 0 or -errno.
      */
     int (*dma_copy)(VFIOContainer *src, VFIOContainer *dst, hwaddr iova,
                     uint64_t size, bool readonly, Error **errp);
-
-    /*
-     * Optional.  Resets the devices of the container that need a
-     * container-level step after a system reset (e.g. re-attaching a
-     * device after a hot reset).  Returns 0 or -errno.
-     */
-    int (*reset)(VFIOContainer *container, Error **errp);
 
     /*
      * Optional.  PCI bus/slot (hot) reset of @vbasedev's bus, for devices
@@ -193,19 +187,6 @@ struct VFIOContainerClass {
      */
     int (*pci_hot_reset)(VFIOContainer *container, VFIODevice *vbasedev,
                          bool single, Error **errp);
-
-    /*
-     * Dirty tracking for migration.  Reserved, unimplemented by both
-     * backends for now: the base never calls them and they stay NULL.
-     * set_dirty_tracking starts/stops logging on all mappings;
-     * query_dirty_bitmap fills @bitmap (one bit per smallest page of
-     * [iova, iova + size)) with pages written since the last query.
-     */
-    int (*set_dirty_tracking)(VFIOContainer *container, bool start,
-                              Error **errp);
-    int (*query_dirty_bitmap)(VFIOContainer *container, hwaddr iova,
-                              uint64_t size, unsigned long *bitmap,
-                              Error **errp);
 };
 
 /* ---- Used by device.c ------------------------------------------------ */
@@ -213,7 +194,7 @@ struct VFIOContainerClass {
 /*
  * Attaches vbasedev, whose backend class is container_type, to a
  * container in the VFIOAddressSpace of @as: the first existing container
- * of that class that accepts it (unless vbasedev->force_separate_container),
+ * of that class that accepts it (unless vbasedev->force_separate_ioas),
  * otherwise a new one, which is populated with the address space's
  * current mappings (by dma_copy from an existing container of the same
  * class when the backend has it, by dma_map otherwise).  Sets
@@ -224,45 +205,6 @@ bool vfio_container_attach_device(const char *container_type,
                                   Error **errp);
 /* Undoes vfio_container_attach_device(); NULL container is a no-op. */
 void vfio_container_detach_device(VFIODevice *vbasedev);
-
-/* ---- Helpers for the backends ---------------------------------------- */
-
-/* The smallest page in container->pgsizes (4 KiB if none was reported). */
-uint64_t vfio_container_min_page_size(const VFIOContainer *container);
-/*
- * Replaces the usable IOVA ranges.  ranges may be NULL/empty for "the
- * whole 64-bit space".  The container takes a copy.
- */
-void vfio_container_set_iova_ranges(VFIOContainer *container,
-                                    const VFIOIovaRange *ranges, guint n);
-/* True if [iova, iova + size - 1] lies in one usable range. */
-bool vfio_container_iova_usable(const VFIOContainer *container, hwaddr iova,
-                                uint64_t size);
-
-/*
- * Peer-to-peer policy: ram_device regions owned by an excluded owner (a
- * device with x-p2p=off) are never DMA-mapped.  Takes effect for sections
- * added afterwards.
- */
-void vfio_p2p_set_excluded(Object *owner, bool excluded);
-bool vfio_p2p_is_excluded(Object *owner);
-/*
- * True the first time it is asked about @owner, across all containers:
- * a failed BAR mapping is reported once per device, however many
- * containers (IOAS) and BAR moves try it.
- */
-bool vfio_p2p_warn_once(Object *owner);
-/*
- * Forgets @owner (exclusion, warning, and which of its regions could not
- * be mapped): call when the device goes.
- */
-void vfio_p2p_forget(Object *owner);
-/*
- * Forgets, in every container, that @region (a MemoryRegion) could not
- * be mapped: call before a ram_device region is freed, so that another
- * region allocated at the same address starts afresh.
- */
-void vfio_container_forget_region(const void *region);
 
 /* ---- The address-space registry ------------------------------------- */
 

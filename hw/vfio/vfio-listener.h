@@ -11,7 +11,7 @@
 #ifndef HW_VFIO_VFIO_LISTENER_H
 #define HW_VFIO_VFIO_LISTENER_H
 
-#include "hw/vfio/vfio-container.h"
+#include "vfio-container.h"
 
 typedef struct VFIOListener VFIOListener;
 
