@@ -289,42 +289,53 @@ int iommufd_backend_copy_dma(IOMMUFDBackend *be, uint32_t src_ioas_id,
 
 /*
  * Room for the usual few ranges, so that one call does; EMSGSIZE says how
- * many there are otherwise.
+ * many there are otherwise.  The ranges follow the query in one buffer.
  */
 #define IOMMUFD_IOVA_RANGES_PRESIZE 8
+
+static void iommufd_iova_ranges_prepare(void *buf, size_t size,
+                                        const void *opaque)
+{
+    struct iommu_ioas_iova_ranges *query = buf;
+
+    query->size = sizeof(*query);
+    query->ioas_id = *(const uint32_t *)opaque;
+    query->num_iovas = (size - sizeof(*query)) /
+                       sizeof(struct iommu_iova_range);
+    query->allowed_iovas = (uintptr_t)(query + 1);
+}
+
+static size_t iommufd_iova_ranges_needs(const void *buf, size_t size,
+                                        int ret)
+{
+    const struct iommu_ioas_iova_ranges *query = buf;
+
+    if (ret != -EMSGSIZE) {
+        return 0;
+    }
+    return sizeof(*query) + query->num_iovas * sizeof(struct iommu_iova_range);
+}
 
 int iommufd_backend_get_iova_ranges(IOMMUFDBackend *be, uint32_t ioas_id,
                                     GArray **ranges, uint64_t *alignment,
                                     Error **errp)
 {
-    struct iommu_ioas_iova_ranges query = {
-        .size = sizeof(query),
-        .ioas_id = ioas_id,
-        .num_iovas = IOMMUFD_IOVA_RANGES_PRESIZE,
-    };
-    g_autoptr(GArray) out = g_array_new(false, true,
-                                        sizeof(struct iommu_iova_range));
+    g_autofree struct iommu_ioas_iova_ranges *query = NULL;
     int ret;
 
-    for (int tries = 0; tries < 4; tries++) {
-        Error *local_err = NULL;
-
-        g_array_set_size(out, query.num_iovas);
-        query.allowed_iovas = (uintptr_t)out->data;
-        ret = IOMMUFD_IOCTL(be, IOMMU_IOAS_IOVA_RANGES, &query, &local_err);
-        if (ret == -EMSGSIZE) {
-            error_free(local_err);
-            continue;
-        }
-        if (ret < 0) {
-            error_propagate(errp, local_err);
-            return ret;
-        }
-        g_array_set_size(out, query.num_iovas);
-        *alignment = query.out_iova_alignment;
-        *ranges = g_steal_pointer(&out);
-        return 0;
+    g_assert(be->fd >= 0);
+    ret = qemu_ioctl_grow(be->fd, IOMMU_IOAS_IOVA_RANGES,
+                          sizeof(*query) + IOMMUFD_IOVA_RANGES_PRESIZE *
+                          sizeof(struct iommu_iova_range),
+                          iommufd_iova_ranges_prepare,
+                          iommufd_iova_ranges_needs, &ioas_id,
+                          (void **)&query, "IOMMU_IOAS_IOVA_RANGES", errp);
+    if (ret < 0) {
+        return ret;
     }
-    error_setg(errp, "IOMMU_IOAS_IOVA_RANGES failed: answer keeps growing");
-    return -EOVERFLOW;
+    *ranges = g_array_sized_new(false, false, sizeof(struct iommu_iova_range),
+                                query->num_iovas);
+    g_array_append_vals(*ranges, query + 1, query->num_iovas);
+    *alignment = query->out_iova_alignment;
+    return 0;
 }

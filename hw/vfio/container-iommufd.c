@@ -181,13 +181,12 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
         struct vfio_pci_dependent_device *d = &info->devices[i];
         bool other = d->devid != vbasedev->devid;
 
-        if (d->devid == (uint32_t)VFIO_PCI_DEVID_NOT_OWNED ||
-            (single && other)) {
-            error_setg(errp, "vfio %s: a bus reset would also reset "
-                       "%04x:%02x:%02x.%x%s", vbasedev->name, d->segment,
-                       d->bus, (d->devfn >> 3) & 0x1f, d->devfn & 7,
-                       other && d->devid != (uint32_t)VFIO_PCI_DEVID_NOT_OWNED
-                       ? "" : ", which this iommufd does not own");
+        bool owned = d->devid != (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
+
+        if (!owned || (single && other)) {
+            vfio_hot_reset_refuse(errp, vbasedev->name, d,
+                                  other && owned ? NULL :
+                                  ", which this iommufd does not own");
             return single && other ? -EBUSY : -EPERM;
         }
     }

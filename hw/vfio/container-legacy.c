@@ -15,9 +15,6 @@
 #include "qemu/error-report.h"
 #include "system/memory.h"
 
-#define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
-#define PCI_FUNC(devfn) ((devfn) & 0x07)
-
 #define VFIO_CONTAINER_PATH "/dev/vfio/vfio"
 
 OBJECT_DECLARE_SIMPLE_TYPE(VFIOLegacyContainer, VFIO_CONTAINER_LEGACY)
@@ -320,16 +317,14 @@ static int vfio_legacy_pci_hot_reset(VFIOContainer *container,
         bool seen = false;
 
         if (!group) {
-            error_setg(errp, "vfio %s: a bus reset would also reset "
-                       "%04x:%02x:%02x.%x, whose group %u is not ours",
-                       vbasedev->name, d->segment, d->bus,
-                       PCI_SLOT(d->devfn), PCI_FUNC(d->devfn), d->group_id);
+            g_autofree char *why = g_strdup_printf(", whose group %u is "
+                                                   "not ours", d->group_id);
+
+            vfio_hot_reset_refuse(errp, vbasedev->name, d, why);
             return -EPERM;
         }
         if (single && group != vbasedev->group) {
-            error_setg(errp, "vfio %s: a bus reset would also reset "
-                       "%04x:%02x:%02x.%x", vbasedev->name, d->segment,
-                       d->bus, PCI_SLOT(d->devfn), PCI_FUNC(d->devfn));
+            vfio_hot_reset_refuse(errp, vbasedev->name, d, NULL);
             return -EBUSY;
         }
         for (guint j = 0; j < fds->len; j++) {

@@ -2,17 +2,15 @@
 /*
  * Thin wrappers of the VFIO ioctls: one function per ioctl
  *
- * No policy lives here.  Each wrapper issues one ioctl (retrying EINTR),
+ * No policy lives here.  Each wrapper issues one ioctl through
+ * qemu/ioctl.h (EINTR retried, every call traced as vfio_ioctl),
  * returns 0 (or the ioctl's non-negative result) on success and -errno on
  * failure with *errp set to "IOCTL_NAME failed: strerror", so callers can
  * prepend their context ("vfio 0000:00:05.0: ").  Variable-sized answers
- * are allocated here and owned by the caller (g_free).
- *
- * Container and group ioctls are in hw/vfio/legacy-ioctl.c, device ioctls
- * (including the iommufd bind/attach ones) and the walker of the
- * capability chains their answers carry in hw/vfio/device-ioctl.c.  The
- * iommufd object's own ioctls are in backends/iommufd.c; all go through
- * qemu_ioctl() (qemu/ioctl.h).
+ * are allocated here, grown until they fit (qemu_ioctl_grow()), and owned
+ * by the caller (g_free).  hw/vfio/ioctl.c holds them all, with the
+ * walkers of the answers; the iommufd object's own ioctls are in
+ * backends/iommufd.c.
  */
 #ifndef HW_VFIO_VFIO_IOCTL_H
 #define HW_VFIO_VFIO_IOCTL_H
@@ -31,6 +29,10 @@
 /* Same, for ioctls whose positive results mean nothing: 0 or -errno. */
 #define VFIO_IOCTL0(fd, req, arg, errp) \
     qemu_ioctl0((fd), (req), (arg), #req, (errp))
+/* qemu_ioctl_grow(), *out a pointer to the caller's struct pointer. */
+#define VFIO_IOCTL_GROW(fd, req, size, prepare, needs, opaque, out, errp) \
+    qemu_ioctl_grow((fd), (req), (size), (prepare), (needs), (opaque), \
+                    (void **)(out), #req, (errp))
 
 /* ---- Container (/dev/vfio/vfio) --------------------------------------- */
 
@@ -83,6 +85,14 @@ int vfio_ioctl_device_reset(int device_fd, Error **errp);
 /* *info is g_malloc'd and grown to hold every affected device. */
 int vfio_ioctl_device_get_pci_hot_reset_info(
     int device_fd, struct vfio_pci_hot_reset_info **info, Error **errp);
+/*
+ * The backends' refusal of a bus reset because of the affected device
+ * @d: "vfio NAME: a bus reset would also reset DDDD:BB:DD.F" then @why
+ * (NULL or a clause such as ", which this iommufd does not own").
+ */
+void vfio_hot_reset_refuse(Error **errp, const char *name,
+                           const struct vfio_pci_dependent_device *d,
+                           const char *why);
 
 /*
  * Resets the bus or slot of the device.  Legacy passes the fds of every
