@@ -4,8 +4,9 @@
  *
  * The guest programs vectors in a table the PCI core keeps (msix_init over
  * the BAR that holds it).  The table and PBA regions sit above the BAR's
- * mmaps (priority 1), so guest accesses to them never reach the device.  The host only ever sees
- * eventfds, through VFIO_DEVICE_SET_IRQS (pci-irq.c).
+ * mmaps (priority 1), so guest accesses to them never reach the device.
+ * The host only ever sees eventfds, through VFIO_DEVICE_SET_IRQS: each
+ * firing is msix_notify(), which handles masking and the PBA.
  */
 #include "qemu/osdep.h"
 
@@ -107,4 +108,169 @@ void vfio_pci_msix_teardown(VFIOPCIDevice *vdev)
                     vdev->bars[vdev->msix->pba_bar].region.mem);
     }
     g_clear_pointer(&vdev->msix, g_free);
+}
+
+/* ---- Routing: host eventfds to msix_notify() ---------------------------- */
+
+/* Masking and the PBA are the PCI core's: msix_notify() handles both. */
+static gboolean vfio_pci_msix_interrupt(gint fd, GIOCondition cond,
+                                        gpointer opaque)
+{
+    VFIOIrqVector *v = opaque;
+
+    if (vfio_irq_vector_drain(v)) {
+        msix_notify(PCI_DEVICE(v->vdev), v->vector);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+void vfio_pci_msix_disable(VFIOPCIDevice *vdev)
+{
+    Error *err = NULL;
+
+    if (vdev->irq_mode != VFIO_IRQ_MSIX) {
+        return;
+    }
+    msix_unset_vector_notifiers(PCI_DEVICE(vdev));
+    if (!vfio_device_irq_disable(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX,
+                                 &err)) {
+        warn_report_err(err);
+    }
+    for (unsigned i = 0; i < vdev->nr_msix; i++) {
+        vfio_irq_vector_close(&vdev->msix_vectors[i]);
+    }
+    g_clear_pointer(&vdev->msix_vectors, g_free);
+    vdev->nr_msix = 0;
+    vdev->irq_mode = VFIO_IRQ_NONE;
+}
+
+/*
+ * Gives vectors 0..@nr-1 eventfds on the host.  The host's MSI-X block
+ * does not resize (VFIO_IRQ_INFO_NORESIZE), so a larger block means
+ * disabling it and enabling it again with every eventfd.  Vectors keep
+ * their eventfd until MSI-X is disabled: a masked vector's firing then
+ * lands in the PBA (msix_notify) and goes out on unmask.
+ */
+static bool vfio_pci_msix_grow(VFIOPCIDevice *vdev, unsigned nr,
+                               Error **errp)
+{
+    unsigned old = vdev->nr_msix;
+    g_autofree int32_t *fds = NULL;
+    Error *err = NULL;
+
+    if (nr <= old) {
+        return true;
+    }
+    fds = g_new(int32_t, nr);
+    for (unsigned i = old; i < nr; i++) {
+        if (!vfio_irq_vector_open(&vdev->msix_vectors[i], vdev, i,
+                                  vfio_pci_msix_interrupt, errp)) {
+            goto undo;
+        }
+    }
+    for (unsigned i = 0; i < nr; i++) {
+        fds[i] = vdev->msix_vectors[i].fd;
+    }
+    if (old && !vfio_device_irq_disable(&vdev->vbasedev,
+                                        VFIO_PCI_MSIX_IRQ_INDEX, &err)) {
+        warn_report_err(err);
+        err = NULL;
+    }
+    if (vfio_device_irq_set_eventfds(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX,
+                                     VFIO_IRQ_SET_ACTION_TRIGGER, 0, nr, fds,
+                                     errp)) {
+        vdev->nr_msix = nr;
+        return true;
+    }
+    /* Put the previous block back, if there was one. */
+    if (old && !vfio_device_irq_set_eventfds(&vdev->vbasedev,
+                                             VFIO_PCI_MSIX_IRQ_INDEX,
+                                             VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+                                             old, fds, &err)) {
+        warn_report_err(err);
+    }
+undo:
+    for (unsigned i = old; i < nr; i++) {
+        vfio_irq_vector_close(&vdev->msix_vectors[i]);
+    }
+    return false;
+}
+
+/* The guest unmasked @vector (or the function): make sure it has an fd. */
+static int vfio_pci_msix_vector_use(PCIDevice *pdev, unsigned vector,
+                                    MSIMessage msg)
+{
+    VFIOPCIDevice *vdev = VFIO_PCI(pdev);
+    Error *err = NULL;
+
+    if (vdev->irq_mode != VFIO_IRQ_MSIX || vector >= vdev->msix->entries) {
+        return 0;
+    }
+    if (!vfio_pci_msix_grow(vdev, vector + 1, &err)) {
+        error_report_err(err);
+        return -1;
+    }
+    return 0;
+}
+
+static void vfio_pci_msix_vector_release(PCIDevice *pdev, unsigned vector)
+{
+    /* The eventfd stays: a masked vector's interrupts go to the PBA. */
+}
+
+/*
+ * The host block starts with vector 0 (enabling needs at least one) and
+ * grows to the highest vector the guest unmasks.
+ */
+static bool vfio_pci_msix_enable(VFIOPCIDevice *vdev, Error **errp)
+{
+    PCIDevice *pdev = PCI_DEVICE(vdev);
+    unsigned entries = msix_nr_vectors_allocated(pdev);
+
+    if (!entries || !vdev->msix) {
+        error_setg(errp, "vfio %s: MSI-X enabled with no vectors",
+                   vdev->vbasedev.name);
+        return false;
+    }
+    vdev->msix_vectors = g_new0(VFIOIrqVector, entries);
+    for (unsigned i = 0; i < entries; i++) {
+        vdev->msix_vectors[i].fd = -1;
+    }
+    vdev->nr_msix = 0;
+    if (!vfio_pci_msix_grow(vdev, 1, errp)) {
+        g_clear_pointer(&vdev->msix_vectors, g_free);
+        return false;
+    }
+    vdev->irq_mode = VFIO_IRQ_MSIX;
+    if (msix_set_vector_notifiers(pdev, vfio_pci_msix_vector_use,
+                                  vfio_pci_msix_vector_release, NULL) < 0) {
+        error_setg(errp, "vfio %s: cannot give the unmasked MSI-X vectors "
+                   "eventfds", vdev->vbasedev.name);
+        vfio_pci_msix_disable(vdev);
+        return false;
+    }
+    return true;
+}
+
+void vfio_pci_msix_update(VFIOPCIDevice *vdev)
+{
+    PCIDevice *pdev = PCI_DEVICE(vdev);
+    bool want = vdev->msix && msix_present(pdev) && msix_enabled(pdev);
+    Error *err = NULL;
+
+    if (want == (vdev->irq_mode == VFIO_IRQ_MSIX)) {
+        return;
+    }
+    if (want) {
+        vfio_pci_intx_disable(vdev);
+        vfio_pci_msi_disable(vdev);
+        if (vfio_pci_msix_enable(vdev, &err)) {
+            return;
+        }
+        error_report_err(err);
+    } else {
+        vfio_pci_msix_disable(vdev);
+    }
+    /* Back to MSI if the guest has it enabled, else INTx. */
+    vfio_pci_msi_update(vdev);
 }

@@ -129,6 +129,7 @@ static void vfio_pci_realize(PCIDevice *pdev, Error **errp)
     return;
 
 fail:
+    vfio_pci_msix_disable(vdev);
     vfio_pci_irq_teardown(vdev);
     vfio_pci_msix_teardown(vdev);
     vfio_pci_bars_teardown(vdev);
@@ -141,6 +142,7 @@ static void vfio_pci_exit(PCIDevice *pdev)
 {
     VFIOPCIDevice *vdev = VFIO_PCI(pdev);
 
+    vfio_pci_msix_disable(vdev);
     vfio_pci_irq_teardown(vdev);
     vfio_pci_msix_teardown(vdev);
     vfio_pci_bars_teardown(vdev);
@@ -173,6 +175,7 @@ static void vfio_pci_reset(DeviceState *dev)
     if (vbasedev->fd < 0) {
         return;
     }
+    vfio_pci_msix_disable(vdev);
     vfio_pci_irq_teardown(vdev);
     /* Stop DMA and decoding before the function reset. */
     vfio_region_write(&vdev->config, PCI_COMMAND, &cmd, 2);

@@ -22,6 +22,8 @@
 #ifndef HW_VFIO_VFIO_PCI_H
 #define HW_VFIO_VFIO_PCI_H
 
+#include <glib-unix.h>
+
 #include "hw/pci/pci.h"
 #include "hw/vfio/vfio-device.h"
 
@@ -106,13 +108,18 @@ bool vfio_pci_intx_enable(VFIOPCIDevice *vdev, Error **errp);
 void vfio_pci_intx_eoi(VFIODevice *vbasedev);
 /* Follows the guest's MSI enable bit after a config write. */
 void vfio_pci_msi_update(VFIOPCIDevice *vdev);
-/*
- * Follows the guest's MSI-X enable bit (idempotent; called after every
- * config write).  MSI-X wins over MSI; INTx is off while either is on.
- */
-void vfio_pci_msix_update(VFIOPCIDevice *vdev);
-/* Back to INTx (or nothing); used at reset and exit. */
+void vfio_pci_intx_disable(VFIOPCIDevice *vdev);
+void vfio_pci_msi_disable(VFIOPCIDevice *vdev);
+/* INTx and MSI off (MSI-X: vfio_pci_msix_disable()); reset and exit. */
 void vfio_pci_irq_teardown(VFIOPCIDevice *vdev);
+
+/* One eventfd vector, watched from the main loop (fn gets @v). */
+bool vfio_irq_vector_open(VFIOIrqVector *v, VFIOPCIDevice *vdev,
+                          unsigned vector, GUnixFDSourceFunc fn,
+                          Error **errp);
+void vfio_irq_vector_close(VFIOIrqVector *v);
+/* Reads the eventfd's count: true if it had fired. */
+bool vfio_irq_vector_drain(VFIOIrqVector *v);
 
 /* ---- pci-msix.c ---- */
 
@@ -126,5 +133,12 @@ void vfio_pci_msix_probe(VFIOPCIDevice *vdev, uint8_t pos);
 void vfio_pci_msix_setup(VFIOPCIDevice *vdev);
 /* Before the BARs go away. */
 void vfio_pci_msix_teardown(VFIOPCIDevice *vdev);
+/*
+ * Follows the guest's MSI-X enable bit (idempotent; called after every
+ * config write).  MSI-X wins over MSI; INTx is off while either is on.
+ */
+void vfio_pci_msix_update(VFIOPCIDevice *vdev);
+/* MSI-X routing off, back to no interrupt. */
+void vfio_pci_msix_disable(VFIOPCIDevice *vdev);
 
 #endif
