@@ -27,6 +27,15 @@ struct VFIOIOMMUFDContainer {
     bool has_ioas;
 };
 
+/*
+ * A device cdev is bound once, to one iommufd, for as long as it is open
+ * (it may try several IOAS meanwhile): the binding is per device, kept in
+ * vbasedev->backend_state until detach closes the cdev.
+ */
+typedef struct VFIOIOMMUFDBinding {
+    uint32_t devid;
+} VFIOIOMMUFDBinding;
+
 static bool vfio_iommufd_setup(VFIOContainer *container, VFIODevice *first,
                                Error **errp)
 {
@@ -50,7 +59,9 @@ static int vfio_iommufd_attach_device(VFIOContainer *container,
                                       VFIODevice *vbasedev, Error **errp)
 {
     VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
+    VFIOIOMMUFDBinding *binding = vbasedev->backend_state;
     uint32_t pt_id = ic->ioas_id;
+    uint32_t devid;
     int ret;
 
     if (vbasedev->iommufd != ic->be) {
@@ -59,15 +70,17 @@ static int vfio_iommufd_attach_device(VFIOContainer *container,
         return -EAGAIN;
     }
     g_assert(vbasedev->fd >= 0);
-    /* A cdev is bound once, to one iommufd, for as long as it is open. */
-    if (!vbasedev->iommufd_bound) {
+    if (!binding) {
         ret = vfio_ioctl_device_bind_iommufd(vbasedev->fd, ic->be->fd,
-                                             &vbasedev->devid, errp);
+                                             &devid, errp);
         if (ret < 0) {
             error_prepend(errp, "vfio %s: ", vbasedev->name);
             return ret == -EAGAIN ? -EIO : ret;
         }
-        vbasedev->iommufd_bound = true;
+        binding = g_new0(VFIOIOMMUFDBinding, 1);
+        binding->devid = devid;
+        vbasedev->backend_state = binding;
+        vbasedev->backend_state_free = g_free;
     }
     ret = vfio_ioctl_device_attach_iommufd_pt(vbasedev->fd, &pt_id, errp);
     if (ret < 0) {
@@ -93,7 +106,7 @@ static void vfio_iommufd_detach_device(VFIOContainer *container,
         close(vbasedev->fd);
         vbasedev->fd = -1;
     }
-    vbasedev->iommufd_bound = false;
+    g_clear_pointer(&vbasedev->backend_state, g_free);
 }
 
 static bool vfio_iommufd_get_iova_ranges(VFIOContainer *container,
@@ -164,6 +177,7 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
                                       Error **errp)
 {
     g_autofree struct vfio_pci_hot_reset_info *info = NULL;
+    VFIOIOMMUFDBinding *binding = vbasedev->backend_state;
     int ret = vfio_ioctl_device_get_pci_hot_reset_info(vbasedev->fd, &info,
                                                        errp);
 
@@ -179,7 +193,7 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
     }
     for (uint32_t i = 0; i < info->count; i++) {
         struct vfio_pci_dependent_device *d = &info->devices[i];
-        bool other = d->devid != vbasedev->devid;
+        bool other = d->devid != binding->devid;
 
         bool owned = d->devid != (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
 

@@ -26,12 +26,12 @@ struct VFIOLegacyContainer {
     guint nr_groups;
 };
 
-struct VFIOGroup {
+typedef struct VFIOGroup {
     int groupid;
     int fd;
     VFIOLegacyContainer *container;
     guint nr_devices;
-};
+} VFIOGroup;
 
 /* int groupid -> VFIOGroup * */
 static GHashTable *vfio_groups;
@@ -217,7 +217,7 @@ static int vfio_legacy_attach_device(VFIOContainer *container,
         return fd == -EAGAIN ? -EIO : fd;
     }
     vbasedev->fd = fd;
-    vbasedev->group = group;
+    vbasedev->groupid = groupid;    /* how detach finds the group again */
     group->nr_devices++;
     return 0;
 }
@@ -225,13 +225,12 @@ static int vfio_legacy_attach_device(VFIOContainer *container,
 static void vfio_legacy_detach_device(VFIOContainer *container,
                                       VFIODevice *vbasedev)
 {
-    VFIOGroup *group = vbasedev->group;
+    VFIOGroup *group = vfio_group_lookup(vbasedev->groupid);
 
     if (vbasedev->fd >= 0) {
         close(vbasedev->fd);
         vbasedev->fd = -1;
     }
-    vbasedev->group = NULL;
     if (group && --group->nr_devices == 0) {
         vfio_legacy_remove_group(group);
     }
@@ -323,7 +322,7 @@ static int vfio_legacy_pci_hot_reset(VFIOContainer *container,
             vfio_hot_reset_refuse(errp, vbasedev->name, d, why);
             return -EPERM;
         }
-        if (single && group != vbasedev->group) {
+        if (single && group->groupid != vbasedev->groupid) {
             vfio_hot_reset_refuse(errp, vbasedev->name, d, NULL);
             return -EBUSY;
         }

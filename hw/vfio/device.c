@@ -13,7 +13,6 @@
 #include "vfio-ioctl.h"
 #include "qemu/error-report.h"
 #include "hw/vfio/trace.h"
-#include "system/iommufd.h"
 
 void vfio_device_init(VFIODevice *vbasedev, Object *owner)
 {
@@ -23,23 +22,6 @@ void vfio_device_init(VFIODevice *vbasedev, Object *owner)
     vbasedev->preset_fd = -1;
     vbasedev->groupid = -1;
     vbasedev->ioas_copy = true;
-}
-
-/* Drops what vfio_device_select_backend() took. */
-static void vfio_device_release_backend(VFIODevice *vbasedev)
-{
-    if (vbasedev->fd >= 0) {
-        close(vbasedev->fd);
-        vbasedev->fd = -1;
-    }
-#ifdef CONFIG_IOMMUFD
-    if (vbasedev->iommufd) {
-        iommufd_backend_disconnect(vbasedev->iommufd);
-        object_unref(vbasedev->iommufd);
-        vbasedev->iommufd = NULL;
-    }
-#endif
-    vbasedev->backend = VFIO_BACKEND_NONE;
 }
 
 bool vfio_device_attach(VFIODevice *vbasedev, AddressSpace *as, Error **errp)

@@ -328,3 +328,23 @@ const char *vfio_device_select_backend(VFIODevice *vbasedev, Error **errp)
     vbasedev->backend = VFIO_BACKEND_LEGACY;
     return TYPE_VFIO_CONTAINER_LEGACY;
 }
+
+void vfio_device_release_backend(VFIODevice *vbasedev)
+{
+    if (vbasedev->fd >= 0) {
+        close(vbasedev->fd);
+        vbasedev->fd = -1;
+    }
+    if (vbasedev->backend_state) {
+        vbasedev->backend_state_free(vbasedev->backend_state);
+        vbasedev->backend_state = NULL;
+    }
+#ifdef CONFIG_IOMMUFD
+    if (vbasedev->iommufd) {
+        iommufd_backend_disconnect(vbasedev->iommufd);
+        object_unref(vbasedev->iommufd);
+        vbasedev->iommufd = NULL;
+    }
+#endif
+    vbasedev->backend = VFIO_BACKEND_NONE;
+}

@@ -31,7 +31,6 @@
 typedef struct IOMMUFDBackend IOMMUFDBackend;
 typedef struct VFIOContainer VFIOContainer;   /* hw/vfio/vfio-container.h */
 typedef struct VFIODevice VFIODevice;
-typedef struct VFIOGroup VFIOGroup;
 
 typedef enum VFIOBackendKind {
     VFIO_BACKEND_NONE,      /* not attached */
@@ -63,9 +62,13 @@ struct VFIODevice {
     IOMMUFDBackend *iommufd;    /* iommufd backend: the object (one use) */
     int fd;                     /* the device fd, -1 when detached */
     VFIOContainer *container;
-    VFIOGroup *group;           /* legacy only */
-    uint32_t devid;             /* iommufd only, once bound */
-    bool iommufd_bound;
+    /*
+     * The backend's own per-device state, opaque here (iommufd: the
+     * cdev's binding; legacy keeps its groups in a registry of its own),
+     * freed with backend_state_free when the backend is released.
+     */
+    void *backend_state;
+    GDestroyNotify backend_state_free;
     uint32_t flags;             /* VFIO_DEVICE_FLAGS_* */
     uint32_t num_regions;
     uint32_t num_irqs;
@@ -120,6 +123,8 @@ bool vfio_device_reset(VFIODevice *vbasedev, Error **errp);
  * Returns the container type to use, or NULL with *errp set.
  */
 const char *vfio_device_select_backend(VFIODevice *vbasedev, Error **errp);
+/* Drops what vfio_device_select_backend() took; the fd too. */
+void vfio_device_release_backend(VFIODevice *vbasedev);
 /* The IOMMU group number from sysfs, or -1 with *errp set. */
 int vfio_device_group_id(VFIODevice *vbasedev, Error **errp);
 
