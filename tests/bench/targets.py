@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The bench targets (issue 7), judged on run.py's rows; never enforced.
+"""The bench targets, judged on run.py's rows; never enforced.
 
 evaluate(rows, model) returns one verdict per target and backend:
     {"scenario", "backend", "what", "verdict": PASS|MISS|N/A, "detail"}

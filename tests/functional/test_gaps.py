@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Issue 8 on the real kernel: reset, groups, BAR p2p, hotplug, IOAS copy.
+"""Assignment gaps on the real kernel: reset, groups, BAR p2p, hotplug, IOAS copy.
 
 Boots the bench guest three times (see BOOTS) and runs our
 qemu-system-x86_64 in it with tests/scenarios/gaps/gaps_driver.py, which plays the guest over

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Listener batching on the simulated kernel (issue 7, item 3).
+"""Listener batching on the simulated kernel.
 
 Runs our qemu-system-x86_64 under LD_PRELOAD=libvfio-sim.so, once per
 backend (iommufd=on, iommufd=off), with one assigned device (the simulated

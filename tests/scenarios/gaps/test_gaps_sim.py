@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Issue 8 on the simulated kernel: reset, groups, p2p, hotplug, IOAS copy.
+"""Assignment gaps on the simulated kernel: reset, groups, p2p, hotplug, IOAS copy.
 
 Runs gaps_driver.py (next to this file) on the host with our
 qemu-system-x86_64 under LD_PRELOAD=libvfio-sim.so, one configuration of
