@@ -152,7 +152,8 @@ static void backend_class_init(ObjectClass *oc, const void *data)
     ucc->can_be_deleted = backend_can_be_deleted;
 
     host_memory_backend_class_add_size(oc, "size",
-        offsetof(HostMemoryBackend, size), "size of the memory region in bytes");
+        offsetof(HostMemoryBackend, size),
+        "size of the memory region in bytes");
     host_memory_backend_class_add_bool(oc, "share",
         offsetof(HostMemoryBackend, share),
         "map the memory shared with other processes");

@@ -433,8 +433,11 @@ static void vfio_dma_merge_cuts(GArray *cuts)
         VFIOIovaRange *prev = out ? &g_array_index(cuts, VFIOIovaRange, out - 1)
                                : NULL;
 
-        if (prev && (c->start <= prev->last ||
-                     (prev->last != UINT64_MAX && c->start == prev->last + 1))) {
+        bool touches = prev && (c->start <= prev->last ||
+                                (prev->last != UINT64_MAX &&
+                                 c->start == prev->last + 1));
+
+        if (touches) {
             prev->last = MAX(prev->last, c->last);
         } else {
             g_array_index(cuts, VFIOIovaRange, out++) = *c;

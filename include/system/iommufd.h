@@ -16,7 +16,8 @@
  * QOM tree.
  *
  * The ioctl wrappers follow hw/vfio/vfio-ioctl.h's rules: 0 or -errno,
- * with "IOMMU_IOAS_MAP failed: Bad address"-style errors, no policy.
+ * with "IOMMU_IOAS_MAP failed: Bad address"-style errors, no policy; all
+ * go through qemu/ioctl.h, traced as vfio_ioctl.
  * Only built with CONFIG_IOMMUFD.
  */
 #ifndef SYSTEM_IOMMUFD_H
@@ -71,7 +72,10 @@ int iommufd_backend_alloc_ioas(IOMMUFDBackend *be, uint32_t *ioas_id,
                                Error **errp);
 /* IOMMU_DESTROY of any object id; errors become warnings. */
 void iommufd_backend_free_id(IOMMUFDBackend *be, uint32_t id);
-/* Maps with IOMMU_IOAS_MAP_FIXED_IOVA, readable and (unless readonly) writable. */
+/*
+ * Maps with IOMMU_IOAS_MAP_FIXED_IOVA, readable and (unless readonly)
+ * writable.
+ */
 int iommufd_backend_map_dma(IOMMUFDBackend *be, uint32_t ioas_id, hwaddr iova,
                             uint64_t size, void *vaddr, bool readonly,
                             Error **errp);

@@ -13,11 +13,12 @@
  * subregions where the kernel allows, so guest accesses reach the device
  * directly and DMA from other devices can target them (x-p2p=off keeps
  * them out of the IOMMU).  Capabilities other than PM, MSI, MSI-X, PCIe
- * and vendor-specific are hidden.  INTx and MSI are routed from host eventfds
- * (SET_IRQS) to pci_set_irq()/msi_notify() from the main loop; MSI-X
- * too (msix_notify), its table and PBA emulated over the BAR holding them.  Reset is VFIO_DEVICE_RESET, else a bus reset through
- * the container (pci_hot_reset).  The read-only "backend" property says which IOMMU
- * backend the device ended up with ("legacy" or "iommufd").
+ * and vendor-specific are hidden.  INTx and MSI are routed from host
+ * eventfds (SET_IRQS) to pci_set_irq()/msi_notify() from the main loop;
+ * MSI-X too (msix_notify), its table and PBA emulated over the BAR
+ * holding them.  Reset is VFIO_DEVICE_RESET, else a bus reset through
+ * the container (pci_hot_reset).  The read-only "backend" property says
+ * which IOMMU backend the device ended up with ("legacy" or "iommufd").
  */
 #ifndef HW_VFIO_VFIO_PCI_H
 #define HW_VFIO_VFIO_PCI_H
