@@ -56,6 +56,22 @@ void vfio_address_space_put(VFIOAddressSpace *space)
 
 /* ---- Attach and detach -------------------------------------------------- */
 
+/* Asks the backend what the host IOMMU allows now; the engine keeps it. */
+static bool vfio_container_get_limits(VFIOContainer *container, Error **errp)
+{
+    VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(container);
+    VFIOIommuLimits limits = {
+        .iova_ranges = g_array_new(false, false, sizeof(VFIOIovaRange)),
+    };
+    bool ok = k->get_iova_ranges(container, &limits, errp);
+
+    if (ok) {
+        vfio_dma_set_limits(container, &limits);
+    }
+    g_array_free(limits.iova_ranges, true);
+    return ok;
+}
+
 /*
  * The kernel isolates whole IOMMU groups, so every device of a group must
  * DMA through one address space, whatever the backend.  Returns the
@@ -155,7 +171,7 @@ static bool vfio_container_join_group(const char *container_type,
     trace_vfio_container_attach(vbasedev->name, container_type, index, false);
     g_ptr_array_add(container->devices, vbasedev);
     vbasedev->container = container;
-    if (!k->get_iova_ranges(container, &local_err)) {
+    if (!vfio_container_get_limits(container, &local_err)) {
         warn_report_err(local_err);
     }
     return true;
@@ -221,7 +237,7 @@ bool vfio_container_attach_device(const char *container_type,
             g_ptr_array_add(container->devices, vbasedev);
             vbasedev->container = container;
             /* A new device may bring reserved regions; mappings stay. */
-            if (!k->get_iova_ranges(container, &local_err)) {
+            if (!vfio_container_get_limits(container, &local_err)) {
                 warn_report_err(local_err);
             }
             return true;
@@ -251,7 +267,7 @@ bool vfio_container_attach_device(const char *container_type,
     g_ptr_array_add(space->containers, container);
     trace_vfio_container_attach(vbasedev->name, container_type,
                                 space->containers->len - 1, true);
-    if (!k->get_iova_ranges(container, &ranges_err)) {
+    if (!vfio_container_get_limits(container, &ranges_err)) {
         /* a QMP caller sees only this message: name the device */
         error_propagate_prepend(errp, ranges_err, "vfio %s: ",
                                 vbasedev->name);

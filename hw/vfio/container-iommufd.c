@@ -12,7 +12,7 @@
 
 #include <linux/iommufd.h>
 
-#include "vfio-dma-map.h"
+#include "vfio-container.h"
 #include "hw/vfio/vfio-device.h"
 #include "vfio-ioctl.h"
 #include "qemu/error-report.h"
@@ -110,28 +110,26 @@ static void vfio_iommufd_detach_device(VFIOContainer *container,
 }
 
 static bool vfio_iommufd_get_iova_ranges(VFIOContainer *container,
+                                         VFIOIommuLimits *limits,
                                          Error **errp)
 {
     VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
     g_autoptr(GArray) ranges = NULL;
-    g_autofree VFIOIovaRange *out = NULL;
     uint64_t align = 0;
 
     if (iommufd_backend_get_iova_ranges(ic->be, ic->ioas_id, &ranges, &align,
                                         errp) < 0) {
         return false;
     }
-    out = g_new(VFIOIovaRange, ranges->len + 1);
     for (guint i = 0; i < ranges->len; i++) {
         struct iommu_iova_range *r =
             &g_array_index(ranges, struct iommu_iova_range, i);
+        VFIOIovaRange out = { .start = r->start, .last = r->last };
 
-        out[i].start = r->start;
-        out[i].last = r->last;
+        g_array_append_val(limits->iova_ranges, out);
     }
-    vfio_dma_set_iova_ranges(container, out, ranges->len);
     /* Any page size from the required alignment up can be mapped. */
-    container->pgsizes = align ? ~(align - 1) : ~(uint64_t)(getpagesize() - 1);
+    limits->pgsizes = align ? ~(align - 1) : ~(uint64_t)(getpagesize() - 1);
     return true;
 }
 

@@ -9,7 +9,7 @@
  */
 #include "qemu/osdep.h"
 
-#include "vfio-dma-map.h"
+#include "vfio-container.h"
 #include "hw/vfio/vfio-device.h"
 #include "vfio-ioctl.h"
 #include "qemu/error-report.h"
@@ -237,6 +237,7 @@ static void vfio_legacy_detach_device(VFIOContainer *container,
 }
 
 static bool vfio_legacy_get_iova_ranges(VFIOContainer *container,
+                                        VFIOIommuLimits *limits,
                                         Error **errp)
 {
     VFIOLegacyContainer *lc = VFIO_CONTAINER_LEGACY(container);
@@ -246,10 +247,9 @@ static bool vfio_legacy_get_iova_ranges(VFIOContainer *container,
     if (vfio_ioctl_iommu_get_info(lc->fd, &info, errp) < 0) {
         return false;
     }
-    container->pgsizes = (info->flags & VFIO_IOMMU_INFO_PGSIZES) ?
-                         info->iova_pgsizes : 4096;
+    limits->pgsizes = (info->flags & VFIO_IOMMU_INFO_PGSIZES) ?
+                      info->iova_pgsizes : 4096;
     if (!(info->flags & VFIO_IOMMU_INFO_CAPS)) {
-        vfio_dma_set_iova_ranges(container, NULL, 0);
         return true;
     }
     hdr = vfio_info_find_cap(info, info->argsz, info->cap_offset,
@@ -258,22 +258,23 @@ static bool vfio_legacy_get_iova_ranges(VFIOContainer *container,
         struct vfio_iommu_type1_info_cap_iova_range *cap = (void *)hdr;
         size_t room = info->argsz - ((char *)cap->iova_ranges - (char *)info);
         guint n = MIN(cap->nr_iovas, room / sizeof(cap->iova_ranges[0]));
-        g_autofree VFIOIovaRange *ranges = g_new(VFIOIovaRange, n ? n : 1);
 
         for (guint i = 0; i < n; i++) {
-            ranges[i].start = cap->iova_ranges[i].start;
-            ranges[i].last = cap->iova_ranges[i].end;
+            VFIOIovaRange r = {
+                .start = cap->iova_ranges[i].start,
+                .last = cap->iova_ranges[i].end,
+            };
+
+            g_array_append_val(limits->iova_ranges, r);
         }
-        vfio_dma_set_iova_ranges(container, ranges, n);
     }
     hdr = vfio_info_find_cap(info, info->argsz, info->cap_offset,
                              VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
     if (hdr) {
         struct vfio_iommu_type1_info_dma_avail *cap = (void *)hdr;
 
-        /* avail counts what is left; add what we already hold. */
-        container->dma_max_mappings = cap->avail +
-                                      g_tree_nnodes(container->mappings);
+        limits->has_dma_avail = true;
+        limits->dma_avail = cap->avail;
     }
     return true;
 }

@@ -86,6 +86,20 @@ void vfio_dma_set_iova_ranges(VFIOContainer *container,
     g_array_sort(container->iova_ranges, vfio_iova_range_cmp);
 }
 
+void vfio_dma_set_limits(VFIOContainer *container,
+                         const VFIOIommuLimits *limits)
+{
+    container->pgsizes = limits->pgsizes;
+    vfio_dma_set_iova_ranges(container,
+                             (VFIOIovaRange *)limits->iova_ranges->data,
+                             limits->iova_ranges->len);
+    if (limits->has_dma_avail) {
+        /* avail counts what is left; add what we already hold. */
+        container->dma_max_mappings = limits->dma_avail +
+                                      g_tree_nnodes(container->mappings);
+    }
+}
+
 bool vfio_dma_iova_usable(const VFIOContainer *container, hwaddr iova,
                           uint64_t size)
 {

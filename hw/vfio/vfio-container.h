@@ -47,6 +47,21 @@ typedef struct VFIOIovaRange {
 } VFIOIovaRange;
 
 /*
+ * What the host IOMMU allows in a container, as the backend's
+ * get_iova_ranges() reports it; the mapping engine keeps it.
+ */
+typedef struct VFIOIommuLimits {
+    uint64_t pgsizes;           /* supported page sizes, a bit mask */
+    GArray *iova_ranges;        /* VFIOIovaRange; empty: the whole space */
+    /*
+     * VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL: how many more mappings the kernel
+     * allows, beyond those the container holds.
+     */
+    bool has_dma_avail;
+    uint32_t dma_avail;
+} VFIOIommuLimits;
+
+/*
  * One DMA mapping made through the backend.  Owned by the container's
  * mapping tree; the listener never hands these out.
  */
@@ -66,7 +81,7 @@ struct VFIOContainer {
     VFIOAddressSpace *space;    /* set before setup(), never changes */
     GPtrArray *devices;         /* VFIODevice *, attach order, not owned */
 
-    /* Filled by the backend's get_iova_ranges(). */
+    /* From the backend's get_iova_ranges(); kept by dma-map.c. */
     uint64_t pgsizes;           /* supported IOMMU page sizes, a bit mask */
     GArray *iova_ranges;        /* VFIOIovaRange, sorted, disjoint */
     uint32_t dma_max_mappings;  /* 0: no limit known */
@@ -142,12 +157,14 @@ struct VFIOContainerClass {
 
     /*
      * Queries the kernel for the usable IOVA ranges, the page-size mask
-     * and any limit on the number of mappings, and stores them in the
-     * container's fields.  Called by the base after the first device was
-     * attached (a kernel only knows the reserved regions of attached
-     * devices), and again after each further attach.
+     * and any limit on the number of mappings, and reports them in
+     * @limits (zeroed, with an empty iova_ranges array the base owns).
+     * Called by the base after the first device was attached (a kernel
+     * only knows the reserved regions of attached devices), and again
+     * after each further attach.
      */
-    bool (*get_iova_ranges)(VFIOContainer *container, Error **errp);
+    bool (*get_iova_ranges)(VFIOContainer *container,
+                            VFIOIommuLimits *limits, Error **errp);
 
     /*
      * Maps [iova, iova + size) to host memory at vaddr.  The base

@@ -48,9 +48,14 @@ void vfio_dma_init(VFIOContainer *container);
 void vfio_dma_finalize(VFIOContainer *container);
 
 /*
- * Replaces the usable IOVA ranges (the backend's get_iova_ranges()
- * reports them here).  ranges may be NULL/empty for "the whole 64-bit
- * space".  The engine takes a copy.
+ * Takes what the backend's get_iova_ranges() reported: the page sizes,
+ * the usable IOVA ranges and the mapping limit.
+ */
+void vfio_dma_set_limits(VFIOContainer *container,
+                         const VFIOIommuLimits *limits);
+/*
+ * Replaces the usable IOVA ranges.  ranges may be NULL/empty for "the
+ * whole 64-bit space".  The engine takes a copy.
  */
 void vfio_dma_set_iova_ranges(VFIOContainer *container,
                               const VFIOIovaRange *ranges, guint n);

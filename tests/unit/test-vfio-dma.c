@@ -126,9 +126,10 @@ static void fake_detach(VFIOContainer *c, VFIODevice *dev)
 {
 }
 
-static bool fake_get_iova_ranges(VFIOContainer *c, Error **errp)
+static bool fake_get_iova_ranges(VFIOContainer *c, VFIOIommuLimits *limits,
+                                 Error **errp)
 {
-    c->pgsizes = PG | (2 * 1024 * 1024);
+    limits->pgsizes = PG | (2 * 1024 * 1024);
     return true;
 }
 
