@@ -87,34 +87,33 @@ bool vfio_device_reset(VFIODevice *vbasedev, Error **errp)
 
 /* ---- Regions ------------------------------------------------------------ */
 
-ssize_t vfio_region_read(VFIORegion *region, uint64_t offset, void *buf,
-                         size_t len)
+/* pread or pwrite within the region, EINTR retried. */
+static ssize_t vfio_region_rw(VFIORegion *region, uint64_t offset,
+                              void *buf, size_t len, bool write)
 {
+    int fd = region->vbasedev->fd;
+    off_t pos = region->fd_offset + offset;
     ssize_t ret;
 
     if (offset > region->size || len > region->size - offset) {
         return -EINVAL;
     }
     do {
-        ret = pread(region->vbasedev->fd, buf, len,
-                    region->fd_offset + offset);
+        ret = write ? pwrite(fd, buf, len, pos) : pread(fd, buf, len, pos);
     } while (ret < 0 && errno == EINTR);
     return ret < 0 ? -errno : ret;
+}
+
+ssize_t vfio_region_read(VFIORegion *region, uint64_t offset, void *buf,
+                         size_t len)
+{
+    return vfio_region_rw(region, offset, buf, len, false);
 }
 
 ssize_t vfio_region_write(VFIORegion *region, uint64_t offset,
                           const void *buf, size_t len)
 {
-    ssize_t ret;
-
-    if (offset > region->size || len > region->size - offset) {
-        return -EINVAL;
-    }
-    do {
-        ret = pwrite(region->vbasedev->fd, buf, len,
-                     region->fd_offset + offset);
-    } while (ret < 0 && errno == EINTR);
-    return ret < 0 ? -errno : ret;
+    return vfio_region_rw(region, offset, (void *)buf, len, true);
 }
 
 static uint64_t vfio_region_mmio_read(void *opaque, hwaddr addr,

@@ -169,23 +169,28 @@ static gboolean vfio_pci_msi_interrupt(gint fd, GIOCondition cond,
     return G_SOURCE_CONTINUE;
 }
 
-void vfio_pci_msi_disable(VFIOPCIDevice *vdev)
+void vfio_pci_irq_vectors_off(VFIOPCIDevice *vdev, uint32_t index,
+                              VFIOIrqVector **vectors, unsigned *nr)
 {
     Error *err = NULL;
 
-    if (vdev->irq_mode != VFIO_IRQ_MSI) {
-        return;
-    }
-    if (!vfio_device_irq_disable(&vdev->vbasedev, VFIO_PCI_MSI_IRQ_INDEX,
-                                 &err)) {
+    if (!vfio_device_irq_disable(&vdev->vbasedev, index, &err)) {
         warn_report_err(err);
     }
-    for (unsigned i = 0; i < vdev->nr_msi; i++) {
-        vfio_irq_vector_close(&vdev->msi[i]);
+    for (unsigned i = 0; i < *nr; i++) {
+        vfio_irq_vector_close(&(*vectors)[i]);
     }
-    g_clear_pointer(&vdev->msi, g_free);
-    vdev->nr_msi = 0;
+    g_clear_pointer(vectors, g_free);
+    *nr = 0;
     vdev->irq_mode = VFIO_IRQ_NONE;
+}
+
+void vfio_pci_msi_disable(VFIOPCIDevice *vdev)
+{
+    if (vdev->irq_mode == VFIO_IRQ_MSI) {
+        vfio_pci_irq_vectors_off(vdev, VFIO_PCI_MSI_IRQ_INDEX, &vdev->msi,
+                                 &vdev->nr_msi);
+    }
 }
 
 static bool vfio_pci_msi_enable(VFIOPCIDevice *vdev, Error **errp)

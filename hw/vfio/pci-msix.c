@@ -126,22 +126,11 @@ static gboolean vfio_pci_msix_interrupt(gint fd, GIOCondition cond,
 
 void vfio_pci_msix_disable(VFIOPCIDevice *vdev)
 {
-    Error *err = NULL;
-
-    if (vdev->irq_mode != VFIO_IRQ_MSIX) {
-        return;
+    if (vdev->irq_mode == VFIO_IRQ_MSIX) {
+        msix_unset_vector_notifiers(PCI_DEVICE(vdev));
+        vfio_pci_irq_vectors_off(vdev, VFIO_PCI_MSIX_IRQ_INDEX,
+                                 &vdev->msix_vectors, &vdev->nr_msix);
     }
-    msix_unset_vector_notifiers(PCI_DEVICE(vdev));
-    if (!vfio_device_irq_disable(&vdev->vbasedev, VFIO_PCI_MSIX_IRQ_INDEX,
-                                 &err)) {
-        warn_report_err(err);
-    }
-    for (unsigned i = 0; i < vdev->nr_msix; i++) {
-        vfio_irq_vector_close(&vdev->msix_vectors[i]);
-    }
-    g_clear_pointer(&vdev->msix_vectors, g_free);
-    vdev->nr_msix = 0;
-    vdev->irq_mode = VFIO_IRQ_NONE;
 }
 
 /*

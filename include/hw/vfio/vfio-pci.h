@@ -121,6 +121,12 @@ bool vfio_irq_vector_open(VFIOIrqVector *v, VFIOPCIDevice *vdev,
 void vfio_irq_vector_close(VFIOIrqVector *v);
 /* Reads the eventfd's count: true if it had fired. */
 bool vfio_irq_vector_drain(VFIOIrqVector *v);
+/*
+ * Disables irq @index (MSI or MSI-X) on the host, closes its first *nr
+ * vectors, frees the array and leaves the device with no interrupt mode.
+ */
+void vfio_pci_irq_vectors_off(VFIOPCIDevice *vdev, uint32_t index,
+                              VFIOIrqVector **vectors, unsigned *nr);
 
 /* ---- pci-msix.c ---- */
 
