@@ -15,8 +15,12 @@
  *   - the MemoryListener of each VFIOAddressSpace (hw/vfio/listener.c),
  *     which turns RAM, ram_device and alias sections into dma_map/dma_unmap
  *     calls, batched per transaction (hw/vfio/dma-map.c);
- *   - each container's mapped ranges (a GTree keyed by IOVA), its usable
- *     IOVA ranges and page-size mask as reported by the backend.
+ *   - through the mapping engine (hw/vfio/dma-map.c), each container's
+ *     mapped ranges (a GTree keyed by IOVA), its usable IOVA ranges and
+ *     page-size mask as reported by the backend (VFIOIommuLimits).
+ *
+ * Calls go one way: base -> listener -> engine -> backend callbacks; a
+ * backend calls nothing above it (docs/devel/vfio-iommufd.rst, "Layering").
  *
  * Lifetime: a container is created by vfio_container_attach_device() when
  * no existing container of the chosen backend in the device's address
