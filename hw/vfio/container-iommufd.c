@@ -192,7 +192,6 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
     for (uint32_t i = 0; i < info->count; i++) {
         struct vfio_pci_dependent_device *d = &info->devices[i];
         bool other = d->devid != binding->devid;
-
         bool owned = d->devid != (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
 
         if (!owned || (single && other)) {
