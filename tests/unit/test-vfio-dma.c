@@ -346,6 +346,9 @@ static void test_bar_failure_warns_once(void)
     capture_stop();
     g_assert_cmpuint(f->kernel->len, ==, 1);
     fake_free(f);
+    /* As a departing device does: the next owner here may reuse them. */
+    vfio_p2p_forget(dev1);
+    vfio_p2p_forget(dev2);
     object_unref(dev1);
     object_unref(dev2);
 }
@@ -438,6 +441,7 @@ static void test_bar_efault_remembered(void)
     capture_stop();
     g_assert_cmpuint(f->kernel->len, ==, 0);
     fake_free(f);
+    vfio_p2p_forget(dev);
     object_unref(dev);
 }
 
