@@ -14,6 +14,11 @@
  *   - a mapping none of whose pages changed is never touched;
  *   - sections added in one transaction that are contiguous in IOVA and
  *     host address (and agree on read-only and kind) become one mapping;
+ *     a BAR mmap (ram_device region) joins only sections of its own
+ *     region, never RAM or another BAR whose mmap the host happened to
+ *     place next to it: a BAR move then never unmaps a neighbour that did
+ *     not change, and an EFAULT refusal is remembered for the region that
+ *     earned it;
  *   - a removal inside a coalesced mapping unmaps that mapping (the
  *     kernel cannot split one) and maps back what is left of it.
  *

@@ -273,6 +273,44 @@ static void test_no_merge_across_kinds(void)
     fake_free(f);
 }
 
+/*
+ * Two BAR mmaps of one device that the host placed back to back, at
+ * adjacent IOVAs (what sim-batching met with seed 446719275), and RAM
+ * right after them: three mappings, so that moving one BAR later leaves
+ * the others alone.
+ */
+static void test_bars_keep_their_own_mappings(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOContainer *c = VFIO_CONTAINER(f);
+    Object *dev = object_new(TYPE_CONTAINER);
+    int region_a, region_b;
+    VFIOSection s[] = { sec(0, 16 * PG, 0x200000),
+                        sec(16 * PG, 128 * PG, 0x200000 + 16 * PG),
+                        sec(144 * PG, PG, 0x200000 + 144 * PG) };
+    VFIOSection moved;
+
+    for (int i = 0; i < 2; i++) {
+        s[i].ram_device = true;
+        s[i].owner = dev;
+        s[i].region = i ? (void *)&region_b : (void *)&region_a;
+    }
+    vfio_dma_commit(c, NULL, 0, s, 3);
+    g_assert_cmpuint(f->maps, ==, 3);
+    g_assert_cmpuint(vfio_dma_lookup(c, 0)->size, ==, 16 * PG);
+
+    moved = s[0];
+    moved.iova = 0x100000;
+    vfio_dma_commit(c, &s[0], 1, &moved, 1);
+    g_assert_cmpuint(f->unmaps, ==, 1);
+    g_assert_cmpuint(f->maps, ==, 4);
+    g_assert_cmpuint(vfio_dma_lookup(c, 16 * PG)->size, ==, 128 * PG);
+    g_assert_true(c->map_error == NULL);
+    fake_free(f);
+    vfio_p2p_forget(dev);
+    object_unref(dev);
+}
+
 static void test_unaligned(void)
 {
     FakeContainer *f = fake_new();
@@ -903,6 +941,8 @@ int main(int argc, char **argv)
                     test_same_pages_new_bounds);
     g_test_add_func("/vfio/dma/no-merge-across-kinds",
                     test_no_merge_across_kinds);
+    g_test_add_func("/vfio/dma/bars-keep-their-own-mappings",
+                    test_bars_keep_their_own_mappings);
     g_test_add_func("/vfio/dma/unaligned", test_unaligned);
     g_test_add_func("/vfio/dma/iova-ranges", test_iova_ranges);
     g_test_add_func("/vfio/dma/bar-failure-warns-once",

@@ -44,7 +44,12 @@ After every step, with the simulator's mapping state (control socket,
   c. coalescing: the successful map (and copy) events of the step are at
      most the maximal runs, contiguous in IOVA and host address with one
      readonly flag, of the pages that must be (re)mapped: pages new or
-     changed in the step, plus the collateral pages of (b).
+     changed in the step, plus the collateral pages of (b).  A run is RAM
+     only, or one BAR mmap (ram-device region) only: hw/vfio/dma-map.c
+     never joins a BAR's mapping to RAM or to another BAR, even when the
+     kernel happened to place the two mmaps next to each other, so that a
+     BAR move never unmaps a neighbour that did not change and an EFAULT
+     refusal stays with the region that earned it.
   In a step of several transactions a mapping may rightly live, or be
   gone, between two of them: a map undone by a later unmap, and an unmap
   whose pages a later map of the step brings back, are left out of (b),
@@ -452,6 +457,31 @@ def fmt_t(t):
     return f"host {t[0]:#x}{' readonly' if t[1] else ''}"
 
 
+def coalescing_units(flatview):
+    """(start, end, unit) of the RAM and ram-device sections, sorted.
+
+    The engine coalesces RAM with RAM and a BAR mmap only with itself.
+    """
+    out = []
+    for sec in flatview:
+        if sec["kind"] == "ram":
+            unit = "ram"
+        elif sec["kind"] == "ram-device":
+            unit = "ram-device " + sec["region"]
+        else:
+            continue
+        start = sec["start"] & MASK64
+        out.append((start, start + (sec["size"] & MASK64 or 1 << 64), unit))
+    return sorted(out)
+
+
+def unit_at(units, starts, addr):
+    i = bisect.bisect_right(starts, addr) - 1
+    if i >= 0 and addr < units[i][1]:
+        return units[i][2]
+    return None
+
+
 def expected_mappings(flatview, backend, usable):
     """(pieces the kernel must map, ranges not compared) for a FlatView."""
     want, skip = [], []
@@ -575,19 +605,23 @@ def check_state(before, after, events, flatview, backend, usable,
                          f"and after the step")
         elif changed:
             collateral += kept
+    units = coalescing_units(flatview)
+    starts = [u[0] for u in units]
     runs = []
-    for p, q, t0, t1 in segments(old, now, extra=unmaps):
+    for p, q, t0, t1 in segments(old, now, extra=unmaps + [
+            (s, e) for s, e, _ in units]):
         if t1 is None:
             continue
         redone = any(lo <= p and q <= hi for lo, hi in unmaps)
         if t0 == t1 and not redone:
             continue
+        unit = unit_at(units, starts, p)
         if runs and runs[-1][1] == p and \
                 runs[-1][2] + (p - runs[-1][0]) == t1[0] and \
-                runs[-1][3] == t1[1]:
-            runs[-1] = (runs[-1][0], q, runs[-1][2], t1[1])
+                runs[-1][3] == t1[1] and runs[-1][4] == unit:
+            runs[-1] = (runs[-1][0], q, runs[-1][2], t1[1], unit)
         else:
-            runs.append((p, q, t1[0], t1[1]))
+            runs.append((p, q, t1[0], t1[1], unit))
     maps = [e for e in mine if e["op"] in ("map", "copy")]
     if not multi and len(maps) > len(runs):
         fails.append(
@@ -596,7 +630,7 @@ def check_state(before, after, events, flatview, backend, usable,
             + ", ".join(f"{e['op']} {e['iova']:#x}+{e['size']:#x}"
                         for e in maps[:8])
             + "\n  runs: "
-            + ", ".join(f"{s:#x}-{e - 1:#x}" for s, e, _, _ in runs[:8]))
+            + ", ".join(f"{s:#x}-{e - 1:#x}" for s, e, _, _, _ in runs[:8]))
     return fails, collateral
 
 
