@@ -319,12 +319,14 @@ static void vfio_dma_map_failed(VFIOContainer *container,
         return;
     }
     trace_vfio_dma_map_failed(p->m.iova, p->m.size, false);
-    error_prepend(&err, "vfio: cannot DMA-map '%s' at IOVA 0x%" HWADDR_PRIx
+    /* The collector prefixes the device ("vfio DEV: ") or "vfio: ". */
+    error_prepend(&err, "cannot DMA-map '%s' at IOVA 0x%" HWADDR_PRIx
                   " size 0x%" PRIx64 ": ", p->name ? p->name : "RAM",
                   p->m.iova, p->m.size);
     if (!container->map_error) {
         container->map_error = err;
     } else {
+        error_prepend(&err, "vfio: ");
         error_report_err(err);
     }
 }
@@ -385,8 +387,9 @@ static void vfio_dma_map_one(VFIOContainer *container,
     }
     if (container->dma_max_mappings &&
         g_tree_nnodes(container->mappings) >= container->dma_max_mappings) {
-        error_setg(&err, "the host allows no more than %u DMA mappings",
-                   container->dma_max_mappings);
+        error_setg(&err, "the host allows no more than %u DMA mapping%s",
+                   container->dma_max_mappings,
+                   container->dma_max_mappings == 1 ? "" : "s");
         vfio_dma_map_failed(container, p, false, err);
         return;
     }

@@ -164,7 +164,10 @@ static void vfio_listener_commit(MemoryListener *ml)
                             l->added->len);
             /* Outside an attach, nobody collects errors: report them. */
             if (c->map_error) {
-                error_report_err(g_steal_pointer(&c->map_error));
+                Error *err = g_steal_pointer(&c->map_error);
+
+                error_prepend(&err, "vfio: ");
+                error_report_err(err);
             }
         }
     }
