@@ -66,6 +66,7 @@ void vfio_device_finalize(VFIODevice *vbasedev)
         close(vbasedev->preset_fd);
         vbasedev->preset_fd = -1;
     }
+    vfio_device_release_host(vbasedev);
     g_clear_pointer(&vbasedev->name, g_free);
     g_clear_pointer(&vbasedev->sysfsdev, g_free);
     g_clear_pointer(&vbasedev->iommufd_opt, g_free);

@@ -11,6 +11,7 @@
 #include "hw/vfio/vfio-device.h"
 #include "vfio-container.h"
 #include "qemu/cutils.h"
+#include "hw/qdev-core.h"
 #include "qom/object_interfaces.h"
 #include "system/iommufd.h"
 
@@ -54,6 +55,11 @@ bool vfio_device_set_host(VFIODevice *vbasedev, const char *host,
         error_setg(errp, "vfio: host= and sysfsdev= are mutually exclusive");
         return false;
     }
+    if (sysfsdev && !*sysfsdev) {
+        error_setg(errp, "vfio: sysfsdev= is empty: give the device's sysfs "
+                   "directory, e.g. /sys/bus/pci/devices/0000:01:00.0");
+        return false;
+    }
     if (!host && !sysfsdev) {
         if (vbasedev->preset_fd < 0) {
             error_setg(errp, "vfio: a host device is needed: "
@@ -73,8 +79,15 @@ bool vfio_device_set_host(VFIODevice *vbasedev, const char *host,
         vbasedev->sysfsdev = g_strdup_printf("/sys/bus/pci/devices/%s",
                                              vbasedev->name);
     } else {
-        vbasedev->sysfsdev = g_strdup(sysfsdev);
         vbasedev->name = g_path_get_basename(sysfsdev);
+        if (!strcmp(vbasedev->name, ".") || !strcmp(vbasedev->name, "/") ||
+            !strcmp(vbasedev->name, "..")) {
+            error_setg(errp, "vfio: sysfsdev '%s' does not name a device's "
+                       "sysfs directory", sysfsdev);
+            g_clear_pointer(&vbasedev->name, g_free);
+            return false;
+        }
+        vbasedev->sysfsdev = g_strdup(sysfsdev);
     }
     /* With a pre-opened fd, sysfs only names the device. */
     if (vbasedev->preset_fd >= 0) {
@@ -118,8 +131,132 @@ bool vfio_device_set_fd(VFIODevice *vbasedev, const char *str, Error **errp)
         error_prepend(errp, "vfio: fd '%s': ", str);
         return false;
     }
+    if (fd <= STDERR_FILENO) {
+        static const char *const stdio_name[] = {
+            "standard input", "standard output", "standard error"
+        };
+
+        error_setg(errp, "vfio: fd '%s': fd %d is QEMU's %s, not a VFIO "
+                   "device cdev", str, fd, stdio_name[fd]);
+        return false;
+    }
     vbasedev->preset_fd = fd;
     return true;
+}
+
+/* ---- One assignment per host device ------------------------------------- */
+
+/* Host device keys ("pci BDF", "cdev MAJ:MIN") -> the VFIODevice using it. */
+static GHashTable *vfio_host_claims;
+
+/* "cdev MAJ:MIN" of the device's VFIO cdev, from sysfs; NULL if none. */
+static char *vfio_sysfs_cdev_key(const char *sysfsdev)
+{
+    g_autofree char *dir = g_build_filename(sysfsdev, "vfio-dev", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *entry;
+
+    while (d && (entry = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, entry, "dev", NULL);
+        g_autofree char *text = NULL;
+        unsigned maj, min;
+
+        if (g_str_has_prefix(entry, "vfio") &&
+            g_file_get_contents(path, &text, NULL, NULL) &&
+            sscanf(text, "%u:%u", &maj, &min) == 2) {
+            return g_strdup_printf("cdev %u:%u", maj, min);
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Who holds a claim, for messages: the qdev id, else the QOM path, else
+ * (no owner) the name the device was given.
+ */
+static char *vfio_host_user_name(VFIODevice *user)
+{
+    Object *owner = user->owner;
+    DeviceState *dev = owner ? (DeviceState *)object_dynamic_cast(
+                                   owner, TYPE_DEVICE) : NULL;
+    g_autofree char *path = NULL;
+
+    if (dev && dev->id) {
+        return g_strdup(dev->id);
+    }
+    path = owner ? object_get_canonical_path(owner) : NULL;
+    return path ? g_steal_pointer(&path) : g_strdup(user->name);
+}
+
+bool vfio_device_claim_host(VFIODevice *vbasedev, Error **errp)
+{
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+
+    g_assert(!vbasedev->host_keys);
+    if (vbasedev->sysfsdev) {
+        char *cdev = vfio_sysfs_cdev_key(vbasedev->sysfsdev);
+
+        g_ptr_array_add(keys, g_strdup_printf("pci %s", vbasedev->name));
+        if (cdev) {
+            g_ptr_array_add(keys, cdev);
+        }
+    }
+    if (vbasedev->preset_fd >= 0) {
+        struct stat st;
+
+        /* The cdev's device number is what the fd is, however named. */
+        if (fstat(vbasedev->preset_fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+            g_autofree char *key = g_strdup_printf("cdev %u:%u",
+                                                   major(st.st_rdev),
+                                                   minor(st.st_rdev));
+
+            if (!g_ptr_array_find_with_equal_func(keys, key, g_str_equal,
+                                                  NULL)) {
+                g_ptr_array_add(keys, g_steal_pointer(&key));
+            }
+        }
+    }
+    if (!vfio_host_claims) {
+        vfio_host_claims = g_hash_table_new(g_str_hash, g_str_equal);
+    }
+    for (guint i = 0; i < keys->len; i++) {
+        VFIODevice *user = g_hash_table_lookup(vfio_host_claims,
+                                               g_ptr_array_index(keys, i));
+
+        if (user && user != vbasedev) {
+            g_autofree char *who = vfio_host_user_name(user);
+
+            /* "as NAME" when the first user calls the device otherwise */
+            if (!strcmp(user->name, vbasedev->name) ||
+                !strcmp(user->name, who)) {
+                error_setg(errp, "vfio %s: the host device is already "
+                           "assigned to '%s'", vbasedev->name, who);
+            } else {
+                error_setg(errp, "vfio %s: the host device is already "
+                           "assigned to '%s' as %s", vbasedev->name, who,
+                           user->name);
+            }
+            return false;
+        }
+    }
+    for (guint i = 0; i < keys->len; i++) {
+        g_hash_table_insert(vfio_host_claims, g_ptr_array_index(keys, i),
+                            vbasedev);
+    }
+    g_ptr_array_add(keys, NULL);
+    vbasedev->host_keys = (char **)g_ptr_array_free(g_steal_pointer(&keys),
+                                                    false);
+    return true;
+}
+
+void vfio_device_release_host(VFIODevice *vbasedev)
+{
+    for (char **k = vbasedev->host_keys; k && *k; k++) {
+        if (g_hash_table_lookup(vfio_host_claims, *k) == vbasedev) {
+            g_hash_table_remove(vfio_host_claims, *k);
+        }
+    }
+    g_clear_pointer(&vbasedev->host_keys, g_strfreev);
 }
 
 int vfio_device_group_id(VFIODevice *vbasedev, Error **errp)

@@ -64,11 +64,47 @@ static bool vfio_pci_bar_setup(VFIOPCIDevice *vdev, int nr, bool *skip,
     return true;
 }
 
+/* rombar=0 or romfile="" (libvirt's <rom bar='off'/>, <rom enabled='no'/>) */
+static bool vfio_pci_rom_hidden(VFIOPCIDevice *vdev)
+{
+    return !vdev->rombar || (vdev->romfile && !*vdev->romfile);
+}
+
+/*
+ * The options libvirt writes for a hostdev that we have no use for: a
+ * refusal saying why, rather than "not found" or a silent no-op.
+ */
+static bool vfio_pci_check_libvirt(VFIOPCIDevice *vdev, Error **errp)
+{
+    const char *name = vdev->vbasedev.name;
+
+    if (vdev->romfile && *vdev->romfile) {
+        error_setg(errp, "vfio %s: romfile='%s': an option ROM from a file "
+                   "is not supported (rombar=0 hides the device's own ROM)",
+                   name, vdev->romfile);
+        return false;
+    }
+    if (vdev->bootindex >= 0) {
+        error_setg(errp, "vfio %s: bootindex=%d: this machine has no "
+                   "firmware boot order (it starts the -kernel image "
+                   "directly)", name, vdev->bootindex);
+        return false;
+    }
+    if (vdev->vga) {
+        error_setg(errp, "vfio %s: x-vga=on: VGA passthrough is not "
+                   "supported (the machine has no legacy VGA ranges to "
+                   "forward)", name);
+        return false;
+    }
+    return true;
+}
+
 static bool vfio_pci_rom_setup(VFIOPCIDevice *vdev, Error **errp)
 {
     g_autofree char *name = g_strdup_printf("%s ROM", vdev->vbasedev.name);
 
-    if (vdev->vbasedev.num_regions <= VFIO_PCI_ROM_REGION_INDEX) {
+    if (vdev->vbasedev.num_regions <= VFIO_PCI_ROM_REGION_INDEX ||
+        vfio_pci_rom_hidden(vdev)) {
         return true;
     }
     if (!vfio_region_setup(&vdev->vbasedev, &vdev->rom,
@@ -94,7 +130,9 @@ static void vfio_pci_realize(PCIDevice *pdev, Error **errp)
     if (vdev->fd && !vfio_device_set_fd(vbasedev, vdev->fd, errp)) {
         goto fail;
     }
-    if (!vfio_device_set_host(vbasedev, vdev->host, vdev->sysfsdev, errp)) {
+    if (!vfio_device_set_host(vbasedev, vdev->host, vdev->sysfsdev, errp) ||
+        !vfio_device_claim_host(vbasedev, errp) ||
+        !vfio_pci_check_libvirt(vdev, errp)) {
         goto fail;
     }
     if (!vdev->p2p) {
@@ -233,6 +271,10 @@ static const Property vfio_pci_props[] = {
     DEFINE_PROP_BOOL("x-force-separate-ioas", VFIOPCIDevice,
                      force_separate_ioas, false),
     DEFINE_PROP_BOOL("x-ioas-copy", VFIOPCIDevice, ioas_copy, true),
+    DEFINE_PROP_UINT32("rombar", VFIOPCIDevice, rombar, 1),
+    DEFINE_PROP_STRING("romfile", VFIOPCIDevice, romfile),
+    DEFINE_PROP_INT32("bootindex", VFIOPCIDevice, bootindex, -1),
+    DEFINE_PROP_BOOL("x-vga", VFIOPCIDevice, vga, false),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -262,6 +304,14 @@ static void vfio_pci_class_init(ObjectClass *oc, const void *data)
     object_class_property_set_description(oc, "x-ioas-copy",
         "Fill a new container (IOAS) by copying an existing one's "
         "mappings (default) rather than mapping every section again");
+    object_class_property_set_description(oc, "rombar",
+        "0: the guest sees no expansion ROM (default 1: the device's own)");
+    object_class_property_set_description(oc, "romfile",
+        "Empty: no expansion ROM; a file is not supported");
+    object_class_property_set_description(oc, "bootindex",
+        "Not supported: the machine has no firmware boot order");
+    object_class_property_set_description(oc, "x-vga",
+        "Not supported: VGA passthrough (only off is accepted)");
     object_class_property_add_str(oc, "backend", vfio_pci_get_backend, NULL);
     object_class_property_set_description(oc, "backend",
         "The IOMMU backend in use: legacy, iommufd or none (read-only)");

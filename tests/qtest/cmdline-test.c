@@ -72,6 +72,14 @@ static const ErrorCase error_cases[] = {
       "property 'm' to object (type 'container')" },
     { "-device foo", P "-device foo: 'foo' is not a valid device model "
                      "name" },
+    { "-device vfio-pci,sysfsdev=", P "-device vfio-pci,sysfsdev=: vfio: "
+      "sysfsdev= is empty: give the device's sysfs directory, e.g. "
+      "/sys/bus/pci/devices/0000:01:00.0" },
+    { "-device vfio-pci,sysfsdev=/", P "-device vfio-pci,sysfsdev=/: vfio: "
+      "sysfsdev '/' does not name a device's sysfs directory" },
+    /* fd 2 is stderr: refusing it must not close it before the message */
+    { "-device vfio-pci,fd=2", P "-device vfio-pci,fd=2: vfio: fd '2': fd 2 "
+      "is QEMU's standard error, not a VFIO device cdev" },
     { "-chardev foo,id=x", P "-chardev foo,id=x: 'foo' is not a valid char "
                            "driver name" },
     { "-chardev socket,id=x,path=/nonexistent/s",

@@ -6,6 +6,7 @@
 #include "qemu/osdep.h"
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "hw/vfio/vfio-device.h"
 #include "hw/vfio/vfio-ioctl.h"
@@ -152,6 +153,67 @@ static void test_fd_wrong_kind(void)
     vfio_device_finalize(&dev);
 }
 
+/*
+ * One host device, three ways: two fds of one character device (here
+ * /dev/null, as good as a cdev for its device number) and a sysfs
+ * directory whose vfio-dev/vfio0/dev names that number.
+ */
+static void test_claim_by_device_number(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vfio-test-XXXXXX", NULL);
+    g_autofree char *cdir = g_build_filename(dir, "vfio-dev", "vfio0", NULL);
+    g_autofree char *devfile = g_build_filename(cdir, "dev", NULL);
+    g_autofree char *text = NULL, *want = NULL;
+    VFIODevice a, b, c;
+    struct stat st;
+    Error *err = NULL;
+
+    g_assert_cmpint(stat("/dev/null", &st), ==, 0);
+    text = g_strdup_printf("%u:%u\n", major(st.st_rdev), minor(st.st_rdev));
+    g_assert_cmpint(g_mkdir_with_parents(cdir, 0700), ==, 0);
+    g_assert_true(g_file_set_contents(devfile, text, -1, NULL));
+
+    vfio_device_init(&a, NULL);
+    a.preset_fd = open("/dev/null", O_RDWR);
+    g_assert_true(vfio_device_set_host(&a, NULL, NULL, &error_abort));
+    g_assert_true(vfio_device_claim_host(&a, &error_abort));
+
+    vfio_device_init(&b, NULL);
+    b.preset_fd = open("/dev/null", O_RDWR);
+    g_assert_true(vfio_device_set_host(&b, NULL, NULL, &error_abort));
+    g_assert_false(vfio_device_claim_host(&b, &err));
+    want = g_strdup_printf("vfio VFIO_FD%d: the host device is already "
+                           "assigned to 'VFIO_FD%d'", b.preset_fd,
+                           a.preset_fd);
+    g_assert_cmpstr(error_get_pretty(err), ==, want);
+    g_clear_pointer(&err, error_free);
+    g_clear_pointer(&want, g_free);
+
+    vfio_device_init(&c, NULL);
+    c.name = g_strdup("0000:01:00.0");
+    c.sysfsdev = g_strdup(dir);
+    g_assert_false(vfio_device_claim_host(&c, &err));
+    want = g_strdup_printf("vfio 0000:01:00.0: the host device is already "
+                           "assigned to 'VFIO_FD%d'", a.preset_fd);
+    g_assert_cmpstr(error_get_pretty(err), ==, want);
+    g_clear_pointer(&err, error_free);
+
+    /* The claim ends with the first user. */
+    vfio_device_finalize(&a);
+    g_assert_true(vfio_device_claim_host(&c, &error_abort));
+    g_assert_false(vfio_device_claim_host(&b, &err));
+    g_clear_pointer(&err, error_free);
+    vfio_device_finalize(&c);
+    g_assert_true(vfio_device_claim_host(&b, &error_abort));
+    vfio_device_finalize(&b);
+
+    unlink(devfile);
+    rmdir(cdir);
+    *strrchr(cdir, '/') = '\0';       /* .../vfio-dev */
+    rmdir(cdir);
+    rmdir(dir);
+}
+
 static void test_iommufd_object(void)
 {
     Error *err = NULL;
@@ -236,6 +298,8 @@ int main(int argc, char **argv)
 #ifdef CONFIG_IOMMUFD
     g_test_add_func("/vfio/backend/fd-wrong-kind", test_fd_wrong_kind);
     g_test_add_func("/vfio/backend/iommufd-object", test_iommufd_object);
+    g_test_add_func("/vfio/backend/claim-by-device-number",
+                    test_claim_by_device_number);
 #endif
     return g_test_run();
 }

@@ -57,6 +57,14 @@ struct VFIODevice {
     char *sysfsdev;         /* /sys/bus/pci/devices/..., NULL with fd= */
     int groupid;            /* IOMMU group from sysfs, -1 if unknown */
 
+    /* ---- set by vfio_device_claim_host() ---- */
+    /*
+     * What identifies the host device among all VFIODevices of this
+     * process ("pci 0000:01:00.0", "cdev 237:0"), NULL-terminated; each
+     * key maps to this device in a registry until vfio_device_finalize().
+     */
+    char **host_keys;
+
     /* ---- set by vfio_device_attach() ---- */
     VFIOBackendKind backend;
     IOMMUFDBackend *iommufd;    /* iommufd backend: the object (one use) */
@@ -96,16 +104,33 @@ void vfio_device_init(VFIODevice *vbasedev, Object *owner);
 bool vfio_device_set_host(VFIODevice *vbasedev, const char *host,
                           const char *sysfsdev, Error **errp);
 
+/*
+ * Claims the host device that vfio_device_set_host() and fd= chose, so
+ * that no other VFIODevice of this process assigns it too, whatever the
+ * backends and however it is named (host=, sysfsdev=, an fd of its cdev):
+ *   "vfio 0000:01:00.0: the host device is already assigned to 'hd0'"
+ * The claim ends with vfio_device_finalize().  Call before attaching:
+ * the legacy backend would otherwise open the device a second time.
+ */
+bool vfio_device_claim_host(VFIODevice *vbasedev, Error **errp);
+/* Ends the claim (vfio_device_finalize() does); safe without one. */
+void vfio_device_release_host(VFIODevice *vbasedev);
+
 /* See the top of the file.  On failure nothing is left open. */
 bool vfio_device_attach(VFIODevice *vbasedev, AddressSpace *as, Error **errp);
 /* Releases everything; safe on a device that is not attached. */
 void vfio_device_detach(VFIODevice *vbasedev);
-/* Frees name/sysfsdev/iommufd_opt and closes an unused preset_fd. */
+/*
+ * Frees name/sysfsdev/iommufd_opt, closes an unused preset_fd and ends
+ * the claim on the host device.
+ */
 void vfio_device_finalize(VFIODevice *vbasedev);
 
 /*
  * Parses fd= (a number, or a monitor fd name) into vbasedev->preset_fd.
- * Errors: "vfio: fd 'X': ..." with the monitor's reason.
+ * Errors: "vfio: fd 'X': ..." with the monitor's reason.  Standard
+ * input, output and error (0-2) are refused and never taken: closing
+ * them with the failed device would lose the error message itself.
  */
 bool vfio_device_set_fd(VFIODevice *vbasedev, const char *str, Error **errp);
 

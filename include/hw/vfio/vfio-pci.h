@@ -73,6 +73,11 @@ struct VFIOPCIDevice {
     bool p2p;
     bool force_separate_ioas;
     bool ioas_copy;
+    /* what libvirt gives for every hostdev (see vfio_pci_check_libvirt) */
+    uint32_t rombar;        /* 0: no ROM BAR */
+    char *romfile;          /* "": no ROM; a file: refused */
+    int32_t bootindex;      /* -1 unless set; a boot order is refused */
+    bool vga;               /* x-vga=on is refused */
 
     VFIORegion config;
     uint32_t config_size;       /* what we expose: min(host, ours) */
