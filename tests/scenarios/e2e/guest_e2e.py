@@ -318,6 +318,41 @@ def check_msi(vmm):
     return f"cap at {cap:#x} ({'64' if is64 else '32'}-bit), {detail}"
 
 
+def check_second_user(vmm, args):
+    """The assigned device again, by host= and (fds) by a second cdev fd:
+    refused with the first user's name, whatever the backend."""
+    qmp = vmm.monitor()
+    first = dict(p.split("=", 1) for p in vmm.device_props.split(",")[1:])
+    alias = " as VFIO_FD" + first["fd"] if "fd" in first else ""
+    want = (f"vfio {args.device}: the host device is already assigned to "
+            f"'hostdev0'{alias}")
+    tries = [({"host": args.device, "iommufd": "off"}, want)]
+    cdev = None
+    if "fd" in first:
+        cdev = os.open(cdev_path(args.device), os.O_RDWR)
+        qmp.cmd("getfd", fds=[cdev], fdname="again")
+        tries.append(({"fd": "again", "iommufd": first["iommufd"]},
+                      re.compile(r"vfio VFIO_FD\d+: the host device is "
+                                 r"already assigned to 'hostdev0' as "
+                                 r"VFIO_FD" + first["fd"] + "$")))
+    try:
+        for props, expect in tries:
+            try:
+                qmp.cmd("device_add", driver="vfio-pci", id="hostdev1",
+                        **props)
+            except QmpError as e:
+                ok = (expect.match(e.desc) if isinstance(expect, re.Pattern)
+                      else e.desc == expect)
+                if not ok:
+                    raise E2EError(f"device_add {props}: {e.desc!r}")
+                continue
+            raise E2EError(f"device_add {props} assigned the device twice")
+    finally:
+        if cdev is not None:
+            os.close(cdev)
+    return f"refused {len(tries)} second user(s): {want}"
+
+
 def check_replug(vmm, args):
     qmp = vmm.monitor()
     t = time.monotonic()
@@ -389,6 +424,8 @@ def run_full(args, name, workdir):
             check("dma", check_dma, vmm)
             check("intx", check_intx, vmm)
             check("msi", check_msi, vmm)
+        if vmm.kind == "ours":
+            check("second-user", check_second_user, vmm, args)
         check("replug", check_replug, vmm, args)
     run["exit_status"] = vmm.stop()
     out = vmm.output()
