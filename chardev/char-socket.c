@@ -31,11 +31,41 @@ typedef struct SocketChardev {
     guint listen_watch;
     guint read_watch;
     guint write_watch;
-    GByteArray *outbuf;     /* queued output */
+    GByteArray *outbuf;     /* queued output, sent from out_start on */
+    size_t out_start;       /* bytes at the front already sent */
     bool read_paused;       /* outbuf above OUT_HIGH_WATER */
 } SocketChardev;
 
 static void socket_start_listening(Chardev *chr);
+
+/*
+ * Sent bytes are not cut from the front of outbuf after every send():
+ * with a large reply and a peer that takes a socket buffer at a time that
+ * memmove is quadratic.  out_start advances instead, and the sent prefix is
+ * dropped when the queue empties or when it is the larger half (so each
+ * byte is moved at most once on average).
+ */
+static size_t out_pending(SocketChardev *s)
+{
+    return s->outbuf->len - s->out_start;
+}
+
+static void out_clear(SocketChardev *s)
+{
+    g_byte_array_set_size(s->outbuf, 0);
+    s->out_start = 0;
+}
+
+static void out_consume(SocketChardev *s, size_t n)
+{
+    s->out_start += n;
+    if (s->out_start == s->outbuf->len) {
+        out_clear(s);
+    } else if (s->out_start > s->outbuf->len / 2) {
+        g_byte_array_remove_range(s->outbuf, 0, s->out_start);
+        s->out_start = 0;
+    }
+}
 
 static void socket_disconnect(Chardev *chr)
 {
@@ -52,7 +82,7 @@ static void socket_disconnect(Chardev *chr)
         g_source_remove(s->write_watch);
         s->write_watch = 0;
     }
-    g_byte_array_set_size(s->outbuf, 0);
+    out_clear(s);
     s->read_paused = false;
     close(s->fd);
     s->fd = -1;
@@ -348,9 +378,9 @@ static void socket_attach(Chardev *chr)
 /* Sends what it can without blocking; returns false on a dead peer. */
 static bool socket_flush_some(SocketChardev *s)
 {
-    while (s->outbuf->len) {
-        ssize_t n = send(s->fd, s->outbuf->data, s->outbuf->len,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (out_pending(s)) {
+        ssize_t n = send(s->fd, s->outbuf->data + s->out_start,
+                         out_pending(s), MSG_NOSIGNAL | MSG_DONTWAIT);
 
         if (n < 0 && errno == EINTR) {
             continue;
@@ -361,7 +391,7 @@ static bool socket_flush_some(SocketChardev *s)
         if (n <= 0) {
             return false;
         }
-        g_byte_array_remove_range(s->outbuf, 0, n);
+        out_consume(s, n);
     }
     return true;
 }
@@ -376,11 +406,11 @@ static gboolean socket_writable(gint fd, GIOCondition cond, gpointer opaque)
         socket_disconnect(chr);
         return G_SOURCE_REMOVE;
     }
-    if (s->read_paused && s->outbuf->len < OUT_HIGH_WATER / 2) {
+    if (s->read_paused && out_pending(s) < OUT_HIGH_WATER / 2) {
         s->read_paused = false;
         socket_start_reading(chr);
     }
-    if (!s->outbuf->len) {
+    if (!out_pending(s)) {
         s->write_watch = 0;
         return G_SOURCE_REMOVE;
     }
@@ -396,13 +426,13 @@ static ssize_t socket_write(Chardev *chr, const uint8_t *buf, size_t len)
     }
     g_byte_array_append(s->outbuf, buf, len);
     if (!socket_flush_some(s)) {
-        g_byte_array_set_size(s->outbuf, 0);
+        out_clear(s);
         return -1;
     }
-    if (s->outbuf->len && !s->write_watch) {
+    if (out_pending(s) && !s->write_watch) {
         s->write_watch = g_unix_fd_add(s->fd, G_IO_OUT, socket_writable, chr);
     }
-    if (s->outbuf->len > OUT_HIGH_WATER && !s->read_paused) {
+    if (out_pending(s) > OUT_HIGH_WATER && !s->read_paused) {
         s->read_paused = true;
         if (s->read_watch) {
             g_source_remove(s->read_watch);
@@ -418,7 +448,7 @@ static void socket_flush(Chardev *chr)
     SocketChardev *s = chr->backend;
     int64_t deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
 
-    while (s && s->fd >= 0 && s->outbuf->len &&
+    while (s && s->fd >= 0 && out_pending(s) &&
            g_get_monotonic_time() < deadline) {
         struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
 
