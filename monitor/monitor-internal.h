@@ -13,16 +13,21 @@
  * Splits a byte stream into top-level JSON texts.  Each complete text is
  * handed to @emit with its length; @emit parses it.  Bytes that cannot
  * start a value at top level are collected as a bare token so the parser
- * reports them ("invalid keyword 'foo'").
+ * reports them ("invalid keyword 'foo'").  A text over a limit (64 MiB,
+ * nesting 1024, 2M tokens) is reported once with @text NULL and @err set
+ * (the callee owns @err), then skipped to its end.
  */
-typedef void JsonStreamEmit(void *opaque, const char *text, size_t len);
+typedef void JsonStreamEmit(void *opaque, const char *text, size_t len,
+                            Error *err);
 
 typedef struct JsonStreamer {
     GString *buf;
-    int depth;
-    bool in_string;
+    int64_t depth;
+    size_t tokens;          /* rough count: containers, strings, , and : */
+    char in_string;         /* the open string's quote, or 0 */
     bool escape;
     bool bare;              /* collecting a top-level non-container token */
+    bool discarding;        /* over a limit: skip to the end of this text */
     JsonStreamEmit *emit;
     void *opaque;
 } JsonStreamer;

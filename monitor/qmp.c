@@ -9,6 +9,7 @@
 #include "monitor/qmp.h"
 #include "qapi/qapi-json.h"
 #include "qemu/error-report.h"
+#include "qemu/json-parser.h"
 
 typedef struct MonitorQMP {
     Chardev *chr;
@@ -24,12 +25,42 @@ Chardev *monitor_cur_chardev(void)
     return cur_chardev;
 }
 
-static void monitor_send(MonitorQMP *mon, JsonObject *msg)
+static void send_text(MonitorQMP *mon, const char *text)
 {
-    g_autofree char *text = qmp_json_object_to_string(msg);
     g_autofree char *line = g_strconcat(text, "\r\n", NULL);
 
     qemu_chr_fe_write_all(mon->chr, line, strlen(line));
+}
+
+static void monitor_send(MonitorQMP *mon, JsonObject *msg)
+{
+    g_autofree char *text = qmp_json_object_to_string(msg);
+
+    send_text(mon, text);
+}
+
+/*
+ * A reply carrying the request's id, given as JSON text (see
+ * request_id_text()): first for errors, last for returns, as before.
+ */
+static void send_with_id(MonitorQMP *mon, JsonObject *msg,
+                         const char *id_text, bool id_first)
+{
+    g_autofree char *text = qmp_json_object_to_string(msg);
+    g_autofree char *with_id = NULL;
+
+    if (!id_text) {
+        send_text(mon, text);
+        return;
+    }
+    /* text is "{...}" with at least one member */
+    if (id_first) {
+        with_id = g_strdup_printf("{\"id\": %s, %s", id_text, text + 1);
+    } else {
+        with_id = g_strdup_printf("%.*s, \"id\": %s}",
+                                  (int)strlen(text) - 1, text, id_text);
+    }
+    send_text(mon, with_id);
 }
 
 void qmp_version_numbers(int64_t *major, int64_t *minor, int64_t *micro)
@@ -70,31 +101,26 @@ static void monitor_send_greeting(MonitorQMP *mon)
     monitor_send(mon, msg);
 }
 
-static void send_error(MonitorQMP *mon, JsonNode *id, Error *err)
+static void send_error(MonitorQMP *mon, const char *id, Error *err)
 {
     g_autoptr(JsonObject) msg = json_object_new();
     JsonObject *e = json_object_new();
 
-    if (id) {
-        json_object_set_member(msg, "id", json_node_copy(id));
-    }
     json_object_set_string_member(e, "class",
                                   error_class_name(error_get_class(err)));
     json_object_set_string_member(e, "desc", error_get_pretty(err));
     json_object_set_object_member(msg, "error", e);
-    monitor_send(mon, msg);
+    send_with_id(mon, msg, id, true);
     error_free(err);
 }
 
-static void send_return(MonitorQMP *mon, JsonNode *id, JsonNode *ret)
+/* Sends @ret (consumed) as the reply. */
+static void send_return(MonitorQMP *mon, const char *id, JsonNode *ret)
 {
     g_autoptr(JsonObject) msg = json_object_new();
 
     json_object_set_member(msg, "return", ret);
-    if (id) {
-        json_object_set_member(msg, "id", json_node_copy(id));
-    }
-    monitor_send(mon, msg);
+    send_with_id(mon, msg, id, false);
 }
 
 /* The qmp_capabilities command, which needs the monitor's state. */
@@ -184,10 +210,10 @@ static const char *check_envelope(JsonObject *req, bool *oob, Error **errp)
     return cmd;
 }
 
-static void handle_request(MonitorQMP *mon, JsonNode *node)
+static void handle_request(MonitorQMP *mon, JsonNode *node, const char *id)
 {
     JsonObject *req;
-    JsonNode *id = NULL, *ret;
+    JsonNode *ret;
     JsonObject *args = NULL;
     const char *cmd;
     Error *err = NULL;
@@ -199,7 +225,6 @@ static void handle_request(MonitorQMP *mon, JsonNode *node)
         return;
     }
     req = json_node_get_object(node);
-    id = json_object_get_member(req, "id");
     cmd = check_envelope(req, &oob, &err);
     if (!cmd) {
         send_error(mon, id, err);
@@ -240,24 +265,48 @@ static void handle_request(MonitorQMP *mon, JsonNode *node)
     }
 }
 
-static void handle_text(void *opaque, const char *text, size_t len)
+/*
+ * The request's id as JSON text for the reply.  A number is echoed as it
+ * came: 123456789012345678901234567890 does not fit a JsonNode, and a
+ * client matches replies to requests by it.
+ */
+static char *request_id_text(JsonNode *root, const char *text,
+                             const JsonParseOptions *opts)
+{
+    JsonNode *id;
+
+    if (!JSON_NODE_HOLDS_OBJECT(root)) {
+        return NULL;
+    }
+    id = json_object_get_member(json_node_get_object(root), "id");
+    if (!id) {
+        return NULL;
+    }
+    if (JSON_NODE_HOLDS_VALUE(id) && opts->member_len &&
+        (json_node_get_value_type(id) == G_TYPE_INT64 ||
+         json_node_get_value_type(id) == G_TYPE_DOUBLE)) {
+        return g_strndup(text + opts->member_offset, opts->member_len);
+    }
+    return qmp_json_to_string(id);
+}
+
+static void handle_text(void *opaque, const char *text, size_t len,
+                        Error *err)
 {
     MonitorQMP *mon = opaque;
-    g_autoptr(JsonParser) parser = json_parser_new_immutable();
-    g_autoptr(GError) gerr = NULL;
-    Error *err = NULL;
+    JsonParseOptions opts = { .member = "id" };
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *id = NULL;
 
-    if (!json_parser_load_from_data(parser, text, len, &gerr)) {
-        if (len && !strchr("{[\"", text[0])) {
-            error_setg(&err, "JSON parse error, invalid keyword '%.*s'",
-                       (int)MIN(len, 64), text);
-        } else {
-            error_setg(&err, "JSON parse error, %s", gerr->message);
-        }
+    if (!err) {
+        root = json_parse(text, len, &opts, &err);
+    }
+    if (!root) {
         send_error(mon, NULL, err);
         return;
     }
-    handle_request(mon, json_parser_get_root(parser));
+    id = request_id_text(root, text, &opts);
+    handle_request(mon, root, id);
 }
 
 static void monitor_read(void *opaque, const uint8_t *buf, size_t size)

@@ -12,6 +12,7 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/cutils.h"
+#include "qemu/json-parser.h"
 #include "qemu/keyval.h"
 #include "util/trace.h"
 
@@ -197,104 +198,19 @@ JsonObject *keyval_parse(const char *params, const char *implied_key,
 }
 
 /*
- * json-glib says "<data>:LINE:COL: Parse error: WHAT"; we say where in
- * the user's words.
+ * The JSON form goes through the parser QMP uses, so a bad argument gets
+ * the same words in both places (and duplicate keys, bad escapes and
+ * integers beyond 64 bits are refused, not silently changed).
  */
-static void set_json_error(Error **errp, const GError *gerr)
-{
-    int line, col, consumed = 0;
-
-    if (sscanf(gerr->message, "<data>:%d:%d: Parse error: %n",
-               &line, &col, &consumed) == 2 && consumed) {
-        error_setg(errp, "JSON parse error, line %d column %d: %s",
-                   line, col, gerr->message + consumed);
-    } else {
-        error_setg(errp, "JSON parse error, %s", gerr->message);
-    }
-}
-
-static void G_GNUC_PRINTF(4, 5)
-set_json_position_error(Error **errp, const char *text, const char *pos,
-                        const char *fmt, ...)
-{
-    const char *line_start = text, *p;
-    g_autofree char *msg = NULL;
-    int line = 1;
-    va_list ap;
-
-    for (p = text; p < pos; p++) {
-        if (*p == '\n') {
-            line++;
-            line_start = p + 1;
-        }
-    }
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    error_setg(errp, "JSON parse error, line %d column %d: %s", line,
-               (int)(pos - line_start) + 1, msg);
-}
-
-/*
- * json-glib reads integer literals modulo 2^64 without a word, so
- * 99999999999999999999 would arrive as some unrelated number.  Integers
- * from INT64_MIN to UINT64_MAX survive (the upper half as negative int64,
- * which uint consumers may reinterpret); reject the others.  Runs on text
- * json-glib accepted, which may also hold its extensions: single-quoted
- * strings and C comments.
- */
-static bool json_check_integers(const char *arg, Error **errp)
-{
-    const char *p = arg;
-
-    while (*p) {
-        if (*p == '"' || *p == '\'') {
-            char quote = *p++;
-
-            while (*p && *p != quote) {
-                p += p[0] == '\\' && p[1] ? 2 : 1;
-            }
-        } else if (p[0] == '/' && p[1] == '*') {
-            const char *end = strstr(p + 2, "*/");
-
-            p = end ? end + 1 : p + strlen(p) - 1;
-        } else if (*p == '-' || g_ascii_isdigit(*p)) {
-            size_t len = strspn(p, "-+0123456789.eE");
-            g_autofree char *num = g_strndup(p, len);
-            int64_t ival;
-            uint64_t uval;
-
-            if (!strpbrk(num, ".eE") &&
-                qemu_strtoi64(num, NULL, 10, &ival) == -ERANGE &&
-                (num[0] == '-' || qemu_strtou64(num, NULL, 10, &uval) < 0)) {
-                set_json_position_error(errp, arg, p,
-                                        "integer %s is out of range", num);
-                return false;
-            }
-            p += len - 1;
-        }
-        if (*p) {
-            p++;
-        }
-    }
-    return true;
-}
-
 static JsonObject *json_parse_object(const char *arg, Error **errp)
 {
-    g_autoptr(JsonParser) parser = json_parser_new();
-    g_autoptr(GError) gerr = NULL;
-    JsonNode *root;
+    JsonParseOptions opts = { .reject_big_integers = true };
+    g_autoptr(JsonNode) root = json_parse(arg, strlen(arg), &opts, errp);
 
-    if (!json_parser_load_from_data(parser, arg, -1, &gerr)) {
-        set_json_error(errp, gerr);
+    if (!root) {
         return NULL;
     }
-    if (!json_check_integers(arg, errp)) {
-        return NULL;
-    }
-    root = json_parser_get_root(parser);
-    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    if (!JSON_NODE_HOLDS_OBJECT(root)) {
         error_setg(errp, "JSON option argument must be an object");
         return NULL;
     }
