@@ -93,7 +93,17 @@ static void iommufd_backend_set_fd(Object *obj, const char *str, Error **errp)
         return;
     }
     fd = iommufd_parse_fd(str, errp);
-    if (fd < 0 || !iommufd_backend_check_fd(fd, errp)) {
+    if (fd < 0) {
+        return;
+    }
+    if (!iommufd_backend_check_fd(fd, errp)) {
+        /*
+         * A name was taken out of the monitor's table: nobody else will
+         * close it.  A number is the caller's, to keep or close.
+         */
+        if (!g_ascii_isdigit(str[0])) {
+            close(fd);
+        }
         return;
     }
     if (be->fd >= 0 && be->fd != fd) {

@@ -597,6 +597,11 @@ void qtest_qmp_send_raw(QTestState *s, const char *text)
     write_all(s->qmp_fd, text, strlen(text));
 }
 
+char *qtest_qmp_receive_line(QTestState *s)
+{
+    return read_line(s, s->qmp_fd, s->qmp_buf);
+}
+
 static JsonObject *qmp_read_message(QTestState *s)
 {
     g_autofree char *line = read_line(s, s->qmp_fd, s->qmp_buf);

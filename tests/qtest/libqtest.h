@@ -107,6 +107,11 @@ JsonObject *qtest_qmp_fds(QTestState *s, const int *fds, size_t nfds,
 void qtest_qmp_send_raw(QTestState *s, const char *text);
 /* Next message from QEMU (queued events first).  Caller unrefs. */
 JsonObject *qtest_qmp_receive(QTestState *s);
+/*
+ * The next line from the QMP socket, unparsed (for replies a JSON library
+ * would change, such as ids beyond 64 bits).  Bypasses the event queue.
+ */
+char *qtest_qmp_receive_line(QTestState *s);
 /* Pops a queued event, or returns NULL if none is queued (no I/O). */
 JsonObject *qtest_qmp_receive_queued(QTestState *s);
 /* Waits for @event (from the queue or the wire); returns it. */

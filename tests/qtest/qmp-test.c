@@ -3,6 +3,7 @@
  * QMP: greeting, capabilities negotiation, envelope and argument errors,
  * every core command, fd passing, events.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <string.h>
@@ -427,6 +428,22 @@ static void test_getfd(void)
     qtest_quit(s);
 }
 
+/* How many fds QEMU has open. */
+static int count_fds(QTestState *s)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/fd", qtest_pid(s));
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int n = 0;
+
+    g_assert_nonnull(d);
+    while ((e = readdir(d))) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
+}
+
 /* -object iommufd,fd=NAME resolves getfd names (monitor_fd_param). */
 static void test_fd_param(void)
 {
@@ -458,7 +475,129 @@ static void test_fd_param(void)
     /* The name was consumed by that use. */
     assert_error(s, "GenericError", "File descriptor named 'myfd' not found",
                  "{'execute': 'closefd', 'arguments': {'fdname': 'myfd'}}");
+
+    /*
+     * ... and the fd closed: a name that fails the /dev/iommu check, in
+     * object-add or in qom-set, leaves no fd behind.
+     */
+    rsp = qtest_qmp(s, "{'execute': 'object-add', 'arguments': {'qom-type': "
+                       "'iommufd', 'id': 'i1'}}");
+    qmp_expect_return(rsp);
+    g_clear_pointer(&rsp, json_object_unref);
+    {
+        int before = count_fds(s);
+
+        for (int i = 0; i < 20; i++) {
+            qtest_qmp_getfd(s, fd, "myfd");
+            rsp = qtest_qmp(s, "{'execute': 'object-add', 'arguments': "
+                               "{'qom-type': 'iommufd', 'id': 'i0', "
+                               "'fd': 'myfd'}}");
+            qmp_expect_error(rsp, "GenericError");
+            g_clear_pointer(&rsp, json_object_unref);
+            qtest_qmp_getfd(s, fd, "myfd");
+            rsp = qtest_qmp(s, "{'execute': 'qom-set', 'arguments': "
+                               "{'path': '/objects/i1', 'property': 'fd', "
+                               "'value': 'myfd'}}");
+            qmp_expect_error(rsp, "GenericError");
+            g_clear_pointer(&rsp, json_object_unref);
+        }
+        g_assert_cmpint(count_fds(s), ==, before);
+    }
     close(fd);
+    qtest_quit(s);
+}
+
+/*
+ * The JSON front end is as strict as QEMU's and says so once per text:
+ * strings are never truncated at \u0000, keys never repeat, escapes are
+ * valid, and the next command is served normally afterwards.
+ */
+static void test_json_strict(void)
+{
+    QTestState *s = qtest_init(NULL);
+    g_autoptr(JsonObject) rsp = NULL;
+    g_autofree char *deep = NULL;
+    g_autofree char *line = NULL;
+
+    assert_error(s, "GenericError",
+                 "JSON parse error, \\u0000 is not supported",
+                 "{'execute': 'query-status\\u0000x'}");
+    assert_error(s, "GenericError",
+                 "JSON parse error, \\u0000 is not supported",
+                 "{'execute': 'object-add', 'arguments': {'qom-type': "
+                 "'container', 'id': 'o\\u0000x'}}");
+    assert_error(s, "GenericError", "JSON parse error, duplicate key 'execute'",
+                 "{'execute': 'frob', 'execute': 'query-status'}");
+    assert_error(s, "GenericError",
+                 "JSON parse error, invalid escape sequence in string",
+                 "{'execute': 'query-\\qstatus'}");
+    assert_error(s, "GenericError",
+                 "JSON parse error, stray '}', expecting value",
+                 "{'execute':}");
+    assert_error(s, "GenericError",
+                 "JSON parse error, missing \\uDC00-\\uDFFF after "
+                 "\\uD800-\\uDBFF in string",
+                 "{'execute': '\\ud800'}");
+
+    /* 2000 levels: one error, then business as usual. */
+    deep = g_strnfill(2000, '[');
+    qtest_qmp_send_raw(s, deep);
+    g_free(deep);
+    deep = g_strnfill(2000, ']');
+    qtest_qmp_send_raw(s, deep);
+    rsp = qtest_qmp(s, "{'execute': 'query-status', 'id': 'after'}");
+    g_assert_cmpstr(qmp_expect_error(rsp, "GenericError"), ==,
+                    "JSON nesting depth limit exceeded");
+    g_clear_pointer(&rsp, json_object_unref);
+    rsp = qtest_qmp_receive(s);
+    qmp_expect_return(rsp);
+    g_assert_cmpstr(json_object_get_string_member(rsp, "id"), ==, "after");
+    g_clear_pointer(&rsp, json_object_unref);
+
+    /* An id comes back as it came, even beyond 64 bits. */
+    qtest_qmp_send_raw(s, "{\"execute\": \"query-status\", "
+                          "\"id\": 123456789012345678901234567890}");
+    line = qtest_qmp_receive_line(s);
+    g_assert_true(g_str_has_suffix(line,
+                                   ", \"id\": 123456789012345678901234567890}"));
+    g_clear_pointer(&line, g_free);
+    qtest_qmp_send_raw(s, "{\"id\": -1.50e3, \"execute\": \"frob\"}");
+    line = qtest_qmp_receive_line(s);
+    g_assert_true(g_str_has_prefix(line, "{\"id\": -1.50e3, \"error\""));
+    qtest_quit(s);
+}
+
+/*
+ * A text past 64 MiB is refused as it streams in ("JSON token size limit
+ * exceeded", QEMU's words), strings included, and not buffered.
+ */
+static void test_json_limits(void)
+{
+    QTestState *s = qtest_init(NULL);
+    g_autoptr(JsonObject) rsp = NULL;
+    size_t big = 65 * 1024 * 1024;
+    g_autofree char *text = g_malloc(big + 3);
+
+    text[0] = '"';
+    memset(text + 1, 'a', big);
+    text[big + 1] = '"';
+    text[big + 2] = 0;
+    qtest_qmp_send_raw(s, text);
+    rsp = qtest_qmp_receive(s);
+    g_assert_cmpstr(qmp_expect_error(rsp, "GenericError"), ==,
+                    "JSON token size limit exceeded");
+    g_clear_pointer(&rsp, json_object_unref);
+    /* A bare token too. */
+    memset(text, 'x', big);
+    text[big] = ' ';
+    text[big + 1] = 0;
+    qtest_qmp_send_raw(s, text);
+    rsp = qtest_qmp(s, "{'execute': 'query-status'}");
+    g_assert_cmpstr(qmp_expect_error(rsp, "GenericError"), ==,
+                    "JSON token size limit exceeded");
+    g_clear_pointer(&rsp, json_object_unref);
+    rsp = qtest_qmp_receive(s);
+    qmp_expect_return(rsp);
     qtest_quit(s);
 }
 
@@ -477,5 +616,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/qmp/devices", test_devices);
     g_test_add_func("/qtest/qmp/getfd", test_getfd);
     g_test_add_func("/qtest/qmp/fd-param", test_fd_param);
+    g_test_add_func("/qtest/qmp/json-strict", test_json_strict);
+    g_test_add_func("/qtest/qmp/json-limits", test_json_limits);
     return g_test_run();
 }
