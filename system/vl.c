@@ -36,6 +36,7 @@ typedef struct Config {
     GPtrArray *machine_props;       /* of JsonObject (keyval) */
     uint64_t ram_size;
     bool ram_size_set;
+    Location ram_size_loc;          /* of the last -m, for board errors */
     const char *qtest_spec;
     const char *qtest_log;
     bool accel_qtest;
@@ -203,6 +204,7 @@ static void parse_memory(const char *arg)
     }
     config.ram_size = bytes;
     config.ram_size_set = true;
+    loc_save(&config.ram_size_loc);
 }
 
 static void parse_machine(const char *arg)
@@ -466,12 +468,17 @@ static void apply_object(const char *arg)
     bool is_json = false, help = false;
     g_autoptr(JsonObject) opts = qemu_parse_option_arg(arg, "qom-type",
                                                        &is_json, &help, &err);
-    const char *type = NULL;
+    const char *type = NULL, *id = NULL;
 
     if (!opts) {
         fail(err);
     }
     optdict_get_str(opts, "qom-type", !is_json, &type, NULL);
+    if (optdict_get_str(opts, "id", !is_json, &id, NULL) && id &&
+        object_resolve_path_component(object_get_objects_root(), id)) {
+        /* QEMU's words: its option groups refuse a repeated id. */
+        fail_msg("Duplicate ID '%s' for object", id);
+    }
     if (help || (type && !strcmp(type, "help"))) {
         if (help) {
             json_object_set_boolean_member(opts, "help", TRUE);
@@ -656,9 +663,17 @@ static void create_machine(void)
     if (!rtc_start_time(config.rtc_base, &ms->rtc_start, &err)) {
         fail(err);
     }
+    /*
+     * Board init is where the RAM size meets the board (its minimum) and
+     * the host (too large to map): with -m given, its errors say "-m X:".
+     */
+    if (config.ram_size_set) {
+        loc_restore(&config.ram_size_loc);
+    }
     if (!machine_run_board_init(ms, &err)) {
         fail(err);
     }
+    loc_set_none();
     check_kernel(ms);
 }
 
@@ -889,6 +904,7 @@ int main(int argc, char **argv)
     foreach_deferred(QEMU_OPTION_qmp, apply_qmp);
     create_machine();
     start_qtest();
+    qdev_prop_check_globals();
     foreach_deferred(QEMU_OPTION_device, apply_device);
     qdev_machine_creation_done();
     qemu_system_reset(SHUTDOWN_CAUSE_NONE);

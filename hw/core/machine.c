@@ -145,6 +145,26 @@ static void machine_set_acpi(Object *obj, int value, Error **errp)
     MACHINE(obj)->acpi = value;
 }
 
+static char *machine_get_memdev(Object *obj, Error **errp)
+{
+    return g_strdup(MACHINE(obj)->ram_memdev_id);
+}
+
+/* Guest RAM is chosen once: after board init a new value would be a lie. */
+static void machine_set_memdev(Object *obj, const char *value, Error **errp)
+{
+    MachineState *ms = MACHINE(obj);
+
+    if (ms->board_initialized) {
+        error_setg(errp, "Property '%s.memory-backend' can't be changed "
+                   "after the machine is initialized",
+                   object_get_typename(obj));
+        return;
+    }
+    g_free(ms->ram_memdev_id);
+    ms->ram_memdev_id = g_strdup(value);
+}
+
 static void machine_class_init(ObjectClass *oc, const void *data)
 {
     ObjectProperty *op;
@@ -168,8 +188,8 @@ static void machine_class_init(ObjectClass *oc, const void *data)
     object_class_property_set_description(oc, "acpi",
                                           "Enable ACPI (accepted, unused)");
 
-    object_class_property_add_str_field(oc, "memory-backend",
-            offsetof(MachineState, ram_memdev_id), OBJ_PROP_FLAG_READWRITE);
+    object_class_property_add_str(oc, "memory-backend", machine_get_memdev,
+                                  machine_set_memdev);
     object_class_property_set_description(oc, "memory-backend",
             "ID of the memory backend object used as guest RAM");
 }

@@ -4,6 +4,7 @@
  * -global defaults
  */
 #include "qemu/osdep.h"
+#include "qemu/error-report.h"
 #include "hw/qdev-properties.h"
 
 /* ObjectProperty * -> the setter we wrapped with the realize guard. */
@@ -199,6 +200,20 @@ bool qdev_prop_register_global_str(const char *str, Error **errp)
     property = g_strndup(dot + 1, eq - dot - 1);
     qdev_prop_register_global(driver, property, eq + 1);
     return true;
+}
+
+void qdev_prop_check_globals(void)
+{
+    for (guint i = 0; global_props && i < global_props->len; i++) {
+        GlobalProperty *g = g_ptr_array_index(global_props, i);
+        ObjectClass *oc = object_class_by_name(g->driver);
+
+        /* A global no device can ever pick up: say so, as QEMU does. */
+        if (!oc || !object_class_dynamic_cast(oc, TYPE_DEVICE)) {
+            warn_report("global %s.%s has invalid class name",
+                        g->driver, g->property);
+        }
+    }
 }
 
 void qdev_prop_reset_globals(void)

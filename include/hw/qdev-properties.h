@@ -109,6 +109,11 @@ void qdev_prop_register_global(const char *driver, const char *property,
                                const char *value);
 /* Parses "driver.property=value"; false with an error on bad syntax. */
 bool qdev_prop_register_global_str(const char *str, Error **errp);
+/*
+ * Warns ("global X.Y has invalid class name") about each registered
+ * global whose driver is not a device type (start-up, before -device).
+ */
+void qdev_prop_check_globals(void);
 /* Applies the matching globals to a new device (qdev calls this). */
 void qdev_prop_set_globals(DeviceState *dev);
 /* Forgets every global (tests). */

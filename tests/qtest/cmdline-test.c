@@ -68,8 +68,20 @@ static const ErrorCase error_cases[] = {
       "memory-backend-ram,size=1M: Parameter 'id' is missing" },
     { "-object memory-backend-ram,id=m,size=1M "
       "-object memory-backend-ram,id=m,size=1M",
-      P "-object memory-backend-ram,id=m,size=1M: attempt to add duplicate "
-      "property 'm' to object (type 'container')" },
+      P "-object memory-backend-ram,id=m,size=1M: Duplicate ID 'm' for "
+      "object" },
+    { "-m 8E", P "-m 8E: RAM size 9223372036854775808 of 'pc.ram' is too "
+               "large" },
+    { "-m 4k", P "-m 4k: ram size too small: at least 1 MiB is needed" },
+    /* A warning, then the -device error that ends the run. */
+    { "-global nosuch.foo=1 -device foo",
+      P "warning: global nosuch.foo has invalid class name" },
+    { "-device '{\"driver\": \"x\", \"driver\": \"y\"}'",
+      P "-device {\"driver\": \"x\", \"driver\": \"y\"}: JSON parse "
+      "error, duplicate key 'driver'" },
+    { "-device '{\"driver\": }'",
+      P "-device {\"driver\": }: JSON parse error, stray '}', expecting "
+      "value" },
     { "-device foo", P "-device foo: 'foo' is not a valid device model "
                      "name" },
     { "-device vfio-pci,sysfsdev=", P "-device vfio-pci,sysfsdev=: vfio: "

@@ -565,7 +565,12 @@ static char *quote_fixup(const char *text)
 static void qmp_send(QTestState *s, const int *fds, size_t nfds,
                      const char *text)
 {
-    g_autofree char *json = quote_fixup(text);
+    /*
+     * One write with the newline: QEMU acts on the closing brace, and
+     * after "quit" it may be gone before a separate "\n" arrives.
+     */
+    g_autofree char *fixed = quote_fixup(text);
+    g_autofree char *json = g_strconcat(fixed, "\n", NULL);
 
     if (nfds) {
         struct iovec iov = { .iov_base = json, .iov_len = strlen(json) };
@@ -585,11 +590,9 @@ static void qmp_send(QTestState *s, const int *fds, size_t nfds,
         memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
         n = sendmsg(s->qmp_fd, &msg, MSG_NOSIGNAL);
         g_assert_cmpint(n, ==, (ssize_t)strlen(json));
-        write_all(s->qmp_fd, "\n", 1);
         return;
     }
     write_all(s->qmp_fd, json, strlen(json));
-    write_all(s->qmp_fd, "\n", 1);
 }
 
 void qtest_qmp_send_raw(QTestState *s, const char *text)

@@ -273,6 +273,12 @@ static void test_qom(void)
     g_assert_true(json_node_get_boolean(qmp_expect_return(rsp)));
     g_clear_pointer(&rsp, json_object_unref);
 
+    /* Guest RAM is chosen once, at start-up. */
+    assert_error(s, "GenericError", "Property 'q35-machine.memory-backend' "
+                 "can't be changed after the machine is initialized",
+                 "{'execute': 'qom-set', 'arguments': {'path': '/machine', "
+                 "'property': 'memory-backend', 'value': 'x'}}");
+
     assert_error(s, "DeviceNotFound", "Device '/nonexistent' not found",
                  "{'execute': 'qom-get', 'arguments': "
                  "{'path': '/nonexistent', 'property': 'usb'}}");
