@@ -77,9 +77,14 @@ static int node_open(SimNode node, uint32_t n, int flags)
         d->cdev_open = true;
         break;
     }
-    sim_log_event("open %s node %u -> fd %d", node == SIM_NODE_VFIO ?
-                  "vfio" : node == SIM_NODE_IOMMU ? "iommu" :
-                  node == SIM_NODE_GROUP ? "group" : "cdev", n, fd);
+    /* /dev/vfio/vfio and /dev/iommu are single nodes: no number. */
+    if (node == SIM_NODE_VFIO || node == SIM_NODE_IOMMU) {
+        sim_log_event("open %s -> fd %d",
+                      node == SIM_NODE_VFIO ? "vfio" : "iommu", fd);
+    } else {
+        sim_log_event("open %s node %u -> fd %d",
+                      node == SIM_NODE_GROUP ? "group" : "cdev", n, fd);
+    }
     return fd;
 }
 

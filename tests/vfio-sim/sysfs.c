@@ -242,6 +242,7 @@ static bool parse_index(const char *s, uint32_t *n)
 
 SimNode sim_node_of(const char *path, uint32_t *n)
 {
+    *n = 0;     /* defined for the single nodes too */
     if (!path || strncmp(path, "/dev/", 5) || !sim_cfg) {
         return SIM_NODE_NONE;
     }
