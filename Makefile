@@ -11,6 +11,7 @@
 #   make check-sanitizers ASan+UBSan build in ./build-san: unit, qtest and sim suites
 #   make bench            benchmarks against the peer
 #   make fuzz             guest-input fuzzing (FUZZ_SECONDS=N)
+#   make fuzz-qmp         QMP/JSON front-end fuzzing (FUZZ_SECONDS=N)
 
 BUILD ?= build
 SAN_BUILD ?= build-san
@@ -19,7 +20,7 @@ FUZZ_SECONDS ?= 60
 MESON_TEST = meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
 .PHONY: all deps run check check-unit check-qtest check-sim check-functional \
-        check-sanitizers bench fuzz clean distclean
+        check-sanitizers bench fuzz fuzz-qmp clean distclean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -74,6 +75,19 @@ fuzz:
 	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/fuzz-artifacts/ \
 	    $(FUZZ_BUILD)/fuzz-corpus tests/qtest/fuzz/corpus \
 	    tests/qtest/fuzz/regressions
+
+# Fuzzes the QMP front end (streamer, JSON parser, dispatch) for
+# FUZZ_SECONDS from tests/qtest/fuzz/qmp-corpus; new inputs go to
+# $(FUZZ_BUILD)/fuzz-qmp-corpus, findings to $(FUZZ_BUILD)/fuzz-qmp-artifacts.
+fuzz-qmp:
+	tests/qtest/fuzz/build.sh $(FUZZ_BUILD) tests/qtest/fuzz/fuzz-qmp
+	mkdir -p $(FUZZ_BUILD)/fuzz-qmp-corpus $(FUZZ_BUILD)/fuzz-qmp-artifacts
+	$(FUZZ_BUILD)/tests/qtest/fuzz/fuzz-qmp -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 -max_len=4096 \
+	    -dict=tests/qtest/fuzz/qmp.dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/fuzz-qmp-artifacts/ \
+	    $(FUZZ_BUILD)/fuzz-qmp-corpus tests/qtest/fuzz/qmp-corpus \
+	    tests/qtest/fuzz/qmp-regressions
 
 clean:
 	-ninja -C $(BUILD) clean

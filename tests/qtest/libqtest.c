@@ -47,6 +47,31 @@ pid_t qtest_pid(QTestState *s)
     return s->pid;
 }
 
+int qtest_open_fds(QTestState *s)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/fd", s->pid);
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    int n = 0;
+
+    g_assert_nonnull(dir);
+    while (g_dir_read_name(dir)) {
+        n++;
+    }
+    return n;
+}
+
+long qtest_rss_kb(QTestState *s)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", s->pid);
+    g_autofree char *text = NULL;
+    const char *line;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    line = strstr(text, "\nVmRSS:");
+    g_assert_nonnull(line);
+    return strtol(line + strlen("\nVmRSS:"), NULL, 10);
+}
+
 static int listen_unix(const char *path)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };

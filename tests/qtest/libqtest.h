@@ -51,6 +51,9 @@ void qtest_quit(QTestState *s);
 /* Waits for QEMU to exit by itself (after "quit"); returns its status. */
 int qtest_wait_exit(QTestState *s);
 pid_t qtest_pid(QTestState *s);
+/* QEMU's open file descriptors (/proc/PID/fd) and VmRSS in KiB. */
+int qtest_open_fds(QTestState *s);
+long qtest_rss_kb(QTestState *s);
 
 /* ---- qtest protocol ---- */
 

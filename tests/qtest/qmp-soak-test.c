@@ -9,7 +9,6 @@
  * Requests go in batches (one write, then one reply line each) so the
  * run costs little more than QEMU's own work.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <stdio.h>
@@ -55,33 +54,6 @@ static const SoakCommand mix[] = {
     { "{\"execute\": \"query-status\", \"execute\": \"x\"}", false },
     { "[1, 2, \"\\u00e9\"]", false },
 };
-
-static long vm_rss_kb(QTestState *s)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/status", qtest_pid(s));
-    g_autofree char *text = NULL;
-    const char *line;
-
-    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-    line = strstr(text, "VmRSS:");
-    g_assert_nonnull(line);
-    return strtol(line + strlen("VmRSS:"), NULL, 10);
-}
-
-static int open_fds(QTestState *s)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/fd", qtest_pid(s));
-    DIR *d = opendir(path);
-    struct dirent *e;
-    int n = 0;
-
-    g_assert_nonnull(d);
-    while ((e = readdir(d))) {
-        n += e->d_name[0] != '.';
-    }
-    closedir(d);
-    return n;
-}
 
 /* Sends @count commands of the mix from @start; checks each reply. */
 static void run_batch(QTestState *s, unsigned start, unsigned count)
@@ -144,11 +116,11 @@ static void test_soak(void)
 
     g_assert_cmpint(fd, >=, 0);
     run_commands(s, &done, WARMUP_COMMANDS, fd);
-    rss_before = vm_rss_kb(s);
-    fds_before = open_fds(s);
+    rss_before = qtest_rss_kb(s);
+    fds_before = qtest_open_fds(s);
     run_commands(s, &done, TOTAL_COMMANDS, fd);
-    rss_after = vm_rss_kb(s);
-    fds_after = open_fds(s);
+    rss_after = qtest_rss_kb(s);
+    fds_after = qtest_open_fds(s);
     g_test_message("%u commands: RSS %ld -> %ld KiB, fds %d -> %d", done,
                    rss_before, rss_after, fds_before, fds_after);
     g_assert_cmpint(fds_after, ==, fds_before);

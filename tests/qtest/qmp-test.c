@@ -3,7 +3,6 @@
  * QMP: greeting, capabilities negotiation, envelope and argument errors,
  * every core command, fd passing, events.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <string.h>
@@ -434,22 +433,6 @@ static void test_getfd(void)
     qtest_quit(s);
 }
 
-/* How many fds QEMU has open. */
-static int count_fds(QTestState *s)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/fd", qtest_pid(s));
-    DIR *d = opendir(path);
-    struct dirent *e;
-    int n = 0;
-
-    g_assert_nonnull(d);
-    while ((e = readdir(d))) {
-        n += e->d_name[0] != '.';
-    }
-    closedir(d);
-    return n;
-}
-
 /* -object iommufd,fd=NAME resolves getfd names (monitor_fd_param). */
 static void test_fd_param(void)
 {
@@ -491,7 +474,7 @@ static void test_fd_param(void)
     qmp_expect_return(rsp);
     g_clear_pointer(&rsp, json_object_unref);
     {
-        int before = count_fds(s);
+        int before = qtest_open_fds(s);
 
         for (int i = 0; i < 20; i++) {
             qtest_qmp_getfd(s, fd, "myfd");
@@ -507,7 +490,7 @@ static void test_fd_param(void)
             qmp_expect_error(rsp, "GenericError");
             g_clear_pointer(&rsp, json_object_unref);
         }
-        g_assert_cmpint(count_fds(s), ==, before);
+        g_assert_cmpint(qtest_open_fds(s), ==, before);
     }
     close(fd);
     qtest_quit(s);

@@ -2,7 +2,7 @@
 /*
  * Runs the fuzz harness over files and directories without fuzzing, so a
  * build without libFuzzer (gcc, the ASan build) replays the corpus and the
- * regressions:  fuzz-vfio-pci-replay PATH...
+ * regressions:  fuzz-vfio-pci-replay PATH..., fuzz-qmp-replay PATH...
  */
 #include "qemu/osdep.h"
 #include "fuzz-vfio-pci.h"
@@ -14,7 +14,7 @@ static int replay_file(const char *path)
     g_autoptr(GError) err = NULL;
 
     if (!g_file_get_contents(path, &data, &len, &err)) {
-        fprintf(stderr, "fuzz-vfio-pci-replay: %s\n", err->message);
+        fprintf(stderr, "%s: %s\n", g_get_prgname(), err->message);
         return 1;
     }
     LLVMFuzzerTestOneInput((const uint8_t *)data, len);
@@ -39,7 +39,7 @@ static int replay_path(const char *path, unsigned *count)
     }
     dir = g_dir_open(path, 0, NULL);
     if (!dir) {
-        fprintf(stderr, "fuzz-vfio-pci-replay: cannot open '%s'\n", path);
+        fprintf(stderr, "%s: cannot open '%s'\n", g_get_prgname(), path);
         return 1;
     }
     names = g_ptr_array_new_with_free_func(g_free);
@@ -58,9 +58,11 @@ static int replay_path(const char *path, unsigned *count)
 
 int main(int argc, char **argv)
 {
+    g_autofree char *name = g_path_get_basename(argv[0]);
     unsigned count = 0;
     int fails = 0;
 
+    g_set_prgname(name);
     LLVMFuzzerInitialize(&argc, &argv);
     for (int i = 1; i < argc; i++) {
         fails += replay_path(argv[i], &count);
