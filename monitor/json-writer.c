@@ -5,6 +5,7 @@
  * test) expect QEMU's spacing, so we write it ourselves.
  */
 #include "qemu/osdep.h"
+#include <math.h>
 #include "monitor/monitor.h"
 
 static void write_string(GString *out, const char *s)
@@ -119,9 +120,15 @@ static void write_node(GString *out, JsonNode *node)
             break;
         case G_TYPE_DOUBLE: {
             char buf[G_ASCII_DTOSTR_BUF_SIZE];
+            double d = json_node_get_double(node);
 
+            /* 1e999 parses as infinity, which JSON cannot write. */
+            if (!isfinite(d)) {
+                g_string_append(out, "null");
+                break;
+            }
             g_string_append(out, g_ascii_formatd(buf, sizeof(buf), "%.17g",
-                                                 json_node_get_double(node)));
+                                                 d));
             break;
         }
         case G_TYPE_STRING:
