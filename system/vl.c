@@ -343,6 +343,7 @@ static void parse_smp(const char *arg)
 static void finish_smp(void)
 {
     CpuTopology *t = &cpu_topology;
+    MachineClass *mc;
     unsigned product;
 
     if (smp_config.has_books) {
@@ -382,9 +383,10 @@ static void finish_smp(void)
                  t->sockets, t->dies, t->modules, t->cores, t->threads,
                  t->max_cpus, t->cpus);
     }
-    if (t->max_cpus > 4096) {
+    mc = machine_find_class(config.machine_type, NULL);
+    if (mc && mc->max_cpus && t->max_cpus > (unsigned)mc->max_cpus) {
         fail_msg("Invalid SMP CPUs %u. The max CPUs supported by machine "
-                 "'q35' is 4096", t->max_cpus);
+                 "'%s' is %d", t->max_cpus, mc->name, mc->max_cpus);
     }
     smp_cpus = t->cpus;
 }
@@ -1088,10 +1090,13 @@ int main(int argc, char **argv)
     foreach_deferred(QEMU_OPTION_mon, apply_mon);
     foreach_deferred(QEMU_OPTION_qmp, apply_qmp);
     create_machine();
-    if (kvm_enabled() && !kvm_init_vcpus(config.cpu_model, &err)) {
-        fail(err);
+    /* The empty machine ("-M none", libvirt's probe) has no CPU or board. */
+    if (MACHINE_GET_CLASS(qdev_get_machine())->default_cpu_type) {
+        if (kvm_enabled() && !kvm_init_vcpus(config.cpu_model, &err)) {
+            fail(err);
+        }
+        start_firmwareless_boot();
     }
-    start_firmwareless_boot();
     start_qtest();
     foreach_deferred(QEMU_OPTION_device, apply_device);
     qdev_machine_creation_done();
