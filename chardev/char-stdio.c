@@ -69,8 +69,12 @@ static gboolean stdin_readable(gint fd, GIOCondition cond, gpointer opaque)
         return G_SOURCE_CONTINUE;
     }
     if (n <= 0) {
+        /*
+         * End of input only: stdout still takes the guest's output (a
+         * guest console run with </dev/null, or by a harness), as in
+         * QEMU.  Closing the chardev would drop every later write.
+         */
         stdin_watch = 0;
-        qemu_chr_be_event(chr, CHR_EVENT_CLOSED);
         return G_SOURCE_REMOVE;
     }
     qemu_chr_be_write(chr, buf, n);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The main loop on GLib's default context, plus the source that runs
- * realtime and host timers when they are due.
+ * realtime and host timers when they are due; and the big QEMU lock,
+ * which the main loop drops only while it sleeps in poll().
  */
 #include "qemu/osdep.h"
 #include <glib-unix.h>
+#include <pthread.h>
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "qemu/timer.h"
@@ -12,15 +14,89 @@
 
 static bool main_loop_ready;
 
+/* ---- The big QEMU lock ------------------------------------------------ */
+
+static pthread_mutex_t bql = PTHREAD_MUTEX_INITIALIZER;
+static __thread bool bql_held;
+static __thread bool is_main_thread;
+
+/*
+ * The process's first thread holds the BQL from the start, so code that
+ * runs before the main loop (option parsing, machine creation, unit
+ * tests that never start a loop) is "under the lock" as it assumes.
+ */
+static void __attribute__((constructor)) bql_init_main_thread(void)
+{
+    is_main_thread = true;
+    bql_lock();
+}
+
+void bql_lock(void)
+{
+    g_assert(!bql_held);
+    pthread_mutex_lock(&bql);
+    bql_held = true;
+}
+
+void bql_unlock(void)
+{
+    g_assert(bql_held);
+    bql_held = false;
+    pthread_mutex_unlock(&bql);
+}
+
+bool bql_locked(void)
+{
+    return bql_held;
+}
+
+bool qemu_in_main_thread(void)
+{
+    return is_main_thread;
+}
+
+void qemu_cond_wait_bql(pthread_cond_t *cond)
+{
+    g_assert(bql_held);
+    bql_held = false;
+    pthread_cond_wait(cond, &bql);
+    bql_held = true;
+}
+
+/* GLib's poll, with the BQL dropped while the main loop sleeps. */
+static gint poll_without_bql(GPollFD *fds, guint nfds, gint timeout)
+{
+    gint ret;
+
+    if (timeout == 0) {
+        return g_poll(fds, nfds, 0);
+    }
+    bql_unlock();
+    ret = g_poll(fds, nfds, timeout);
+    bql_lock();
+    return ret;
+}
+
+/* ---- Timers ----------------------------------------------------------- */
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+    if (a < 0) {
+        return b;
+    }
+    return b < 0 ? a : MIN(a, b);
+}
+
+/* The virtual clock's timers are ours only when it follows the host. */
 static int64_t host_timers_deadline_ns(void)
 {
-    int64_t rt = qemu_clock_deadline_ns(QEMU_CLOCK_REALTIME);
-    int64_t host = qemu_clock_deadline_ns(QEMU_CLOCK_HOST);
+    int64_t ns = earliest(qemu_clock_deadline_ns(QEMU_CLOCK_REALTIME),
+                          qemu_clock_deadline_ns(QEMU_CLOCK_HOST));
 
-    if (rt < 0) {
-        return host;
+    if (qemu_clock_virtual_follows_host()) {
+        ns = earliest(ns, qemu_clock_deadline_ns(QEMU_CLOCK_VIRTUAL));
     }
-    return host < 0 ? rt : MIN(rt, host);
+    return ns;
 }
 
 static gboolean timer_source_prepare(GSource *source, gint *timeout)
@@ -45,6 +121,9 @@ static gboolean timer_source_dispatch(GSource *source, GSourceFunc cb,
 {
     qemu_clock_run_timers(QEMU_CLOCK_REALTIME);
     qemu_clock_run_timers(QEMU_CLOCK_HOST);
+    if (qemu_clock_virtual_follows_host()) {
+        qemu_clock_run_timers(QEMU_CLOCK_VIRTUAL);
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -80,6 +159,7 @@ bool qemu_init_main_loop(Error **errp)
     g_unix_signal_add(SIGHUP, on_terminate_signal, GINT_TO_POINTER(SIGHUP));
     /* A client that goes away must not kill us while we write to it. */
     signal(SIGPIPE, SIG_IGN);
+    g_main_context_set_poll_func(NULL, poll_without_bql);
     main_loop_ready = true;
     return true;
 }
@@ -93,6 +173,8 @@ int qemu_main_loop(void)
 {
     while (!qemu_shutdown_requested()) {
         main_loop_wait(true);
+        /* Requests a vCPU thread left for the main loop (runstate.c). */
+        qemu_handle_pending_requests();
     }
     return 0;
 }

@@ -11,6 +11,7 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
+#include "qemu/main-loop.h"
 #include "memory-internal.h"
 
 /* All address spaces, in creation order. */
@@ -347,6 +348,7 @@ void memory_listener_register(MemoryListener *listener, AddressSpace *as)
 {
     FlatView *fv = address_space_to_flatview(as);
 
+    BQL_ASSERT_HELD();
     assert(!listener->address_space);
     listener->address_space = as;
     listener->register_order = ++listener_sequence;
@@ -385,6 +387,7 @@ void memory_listener_unregister(MemoryListener *listener)
     AddressSpace *as = listener->address_space;
     FlatView *fv;
 
+    BQL_ASSERT_HELD();
     if (!as) {
         return;
     }

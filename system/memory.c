@@ -6,6 +6,7 @@
  * memory-listener.c, accesses in memory-dispatch.c, RAM in physmem.c.
  */
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qemu/error-report.h"
 #include "qom/object.h"
 #include "memory-internal.h"
@@ -17,13 +18,16 @@ static uint64_t add_sequence;
 /* ------------------------------------------------------------------ */
 /* Transactions                                                       */
 
+/* Topology changes happen under the BQL (docs/devel/accel.rst). */
 void memory_region_transaction_begin(void)
 {
+    BQL_ASSERT_HELD();
     transaction_depth++;
 }
 
 void memory_region_transaction_commit(void)
 {
+    BQL_ASSERT_HELD();
     assert(transaction_depth > 0);
     if (--transaction_depth > 0 || !memory_region_update_pending) {
         return;

@@ -5,6 +5,7 @@
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
+#include "system/cpus.h"
 #include "system/runstate.h"
 #include "qapi/qapi-events.h"
 
@@ -54,6 +55,14 @@ static GArray *reset_handlers;      /* of Handler, fn is QEMUResetHandler */
 static GArray *change_handlers;     /* of Handler, VMChangeStateHandler */
 static bool shutdown_requested;
 static bool no_shutdown;
+static bool no_reboot;
+/*
+ * Requests made by a vCPU thread, served by the main loop: a vCPU thread
+ * cannot pause all vCPUs (itself included) and wait for that.
+ */
+static ShutdownCause pending_reset = SHUTDOWN_CAUSE__MAX;
+static ShutdownCause pending_shutdown = SHUTDOWN_CAUSE__MAX;
+static RunState pending_stop = RUN_STATE__MAX;
 static const char *watchdog_action = "reset";
 
 const char *runstate_name(RunState state)
@@ -126,6 +135,7 @@ void vm_start(void)
         return;
     }
     runstate_set(RUN_STATE_RUNNING);
+    resume_all_vcpus();
     qapi_event_send_resume();
 }
 
@@ -133,6 +143,12 @@ void vm_stop(RunState state)
 {
     bool was_running = runstate_is_running();
 
+    if (!qemu_in_main_thread()) {
+        pending_stop = state;
+        qemu_notify_event();
+        return;
+    }
+    pause_all_vcpus();
     runstate_set(state);
     if (was_running) {
         qapi_event_send_stop();
@@ -171,6 +187,8 @@ static bool cause_is_guest(ShutdownCause cause)
 
 void qemu_system_reset(ShutdownCause cause)
 {
+    /* vCPUs are reset by a handler: none may run meanwhile. */
+    pause_all_vcpus();
     if (reset_handlers) {
         g_autoptr(GArray) copy = g_array_copy(reset_handlers);
 
@@ -182,6 +200,12 @@ void qemu_system_reset(ShutdownCause cause)
     if (cause != SHUTDOWN_CAUSE_NONE) {
         qapi_event_send_reset(cause_is_guest(cause), cause);
     }
+    if (runstate_is_running()) {
+        resume_all_vcpus();
+    } else if (cause != SHUTDOWN_CAUSE_NONE) {
+        /* As QEMU: a reset VM that does not run waits to be started. */
+        runstate_set(RUN_STATE_PRELAUNCH);
+    }
 }
 
 void qemu_system_reset_request(ShutdownCause cause)
@@ -189,13 +213,30 @@ void qemu_system_reset_request(ShutdownCause cause)
     if (!strcmp(watchdog_action, "none") && cause == SHUTDOWN_CAUSE_NONE) {
         return;
     }
+    /* -no-reboot: a reset (from the guest or QMP) ends the VM instead. */
+    if (no_reboot && cause != SHUTDOWN_CAUSE_SUBSYSTEM_RESET) {
+        qemu_system_shutdown_request(cause);
+        return;
+    }
+    if (!qemu_in_main_thread()) {
+        pending_reset = cause;
+        qemu_notify_event();
+        return;
+    }
     qemu_system_reset(cause);
 }
 
 void qemu_system_shutdown_request(ShutdownCause cause)
 {
+    if (!qemu_in_main_thread()) {
+        pending_shutdown = cause;
+        qemu_notify_event();
+        return;
+    }
     qapi_event_send_shutdown(cause_is_guest(cause), cause);
-    if (no_shutdown && cause_is_guest(cause)) {
+    /* -no-shutdown holds the VM, but quit and signals still end it. */
+    if (no_shutdown && cause != SHUTDOWN_CAUSE_HOST_QMP_QUIT &&
+        cause != SHUTDOWN_CAUSE_HOST_SIGNAL) {
         vm_stop(RUN_STATE_SHUTDOWN);
         return;
     }
@@ -206,6 +247,34 @@ void qemu_system_shutdown_request(ShutdownCause cause)
 bool qemu_shutdown_requested(void)
 {
     return shutdown_requested;
+}
+
+void qemu_handle_pending_requests(void)
+{
+    ShutdownCause cause;
+    RunState state;
+
+    g_assert(qemu_in_main_thread() && bql_locked());
+    if (pending_shutdown != SHUTDOWN_CAUSE__MAX) {
+        cause = pending_shutdown;
+        pending_shutdown = SHUTDOWN_CAUSE__MAX;
+        qemu_system_shutdown_request(cause);
+    }
+    if (pending_reset != SHUTDOWN_CAUSE__MAX) {
+        cause = pending_reset;
+        pending_reset = SHUTDOWN_CAUSE__MAX;
+        qemu_system_reset(cause);
+    }
+    if (pending_stop != RUN_STATE__MAX) {
+        state = pending_stop;
+        pending_stop = RUN_STATE__MAX;
+        vm_stop(state);
+    }
+}
+
+void qemu_set_no_reboot(bool on)
+{
+    no_reboot = on;
 }
 
 void qemu_set_no_shutdown(bool on)

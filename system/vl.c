@@ -21,6 +21,11 @@
 #include "qemu/trace.h"
 #include "qom/object.h"
 #include "qom/object_interfaces.h"
+#include "hw/i386/boot-cpu-state.h"
+#include "hw/i386/x86-cpu.h"
+#include "system/cpus.h"
+#include "system/kvm.h"
+#include "system/memory.h"
 #include "system/qtest.h"
 #include "system/accel-info.h"
 #include "system/daemonize.h"
@@ -43,6 +48,7 @@ typedef struct Config {
     char *machine_accel;            /* -machine accel=A[:B...] */
     bool daemonize;
     const char *pidfile;
+    const char *cpu_model;
     bool autostart;
     const char *kernel;
     const char *initrd;
@@ -52,7 +58,16 @@ typedef struct Config {
     const char *rtc_base;
 } Config;
 
-static Config config = { .autostart = true };
+static Config config = { .autostart = true, .cpu_model = "qemu64" };
+
+/* Accelerators this binary has, for "-accel help" and errors. */
+static const char *const accel_names[] = { "kvm", "qtest", NULL };
+
+/* -smp as given (0: not given), completed by finish_smp(). */
+static struct {
+    unsigned cpus, sockets, dies, clusters, modules, cores, threads, maxcpus;
+    bool has_books, has_drawers;
+} smp_config;
 static GPtrArray *deferred;         /* of DeferredOpt */
 
 typedef struct DeferredOpt {
@@ -207,6 +222,28 @@ static void parse_memory(const char *arg)
     loc_save(&config.ram_size_loc);
 }
 
+static void add_accel(const char *accel)
+{
+    if (!strcmp(accel, "tcg")) {
+        g_autofree char *avail = g_strjoinv(", ", (char **)accel_names);
+
+        /* QEMU's usual choice: say what there is instead. */
+        fail_msg("invalid accelerator tcg (this binary has: %s)", avail);
+    }
+    if (!accel_exists(accel)) {
+        fail_msg("invalid accelerator %s", accel);
+    }
+    /* Several -accel: tried in command-line order. */
+    if (config.machine_accel) {
+        char *list = g_strconcat(config.machine_accel, ":", accel, NULL);
+
+        g_free(config.machine_accel);
+        config.machine_accel = list;
+    } else {
+        config.machine_accel = g_strdup(accel);
+    }
+}
+
 static void parse_machine(const char *arg)
 {
     bool help = false;
@@ -221,6 +258,7 @@ static void parse_machine(const char *arg)
         optdict_remove(opts, "type");
     }
     if (optdict_has(opts, "accel")) {
+        /* accel=kvm:qtest: tried in order, as QEMU does (accel_select). */
         g_free(config.machine_accel);
         config.machine_accel = g_strdup(opt_str(opts, "accel"));
         optdict_remove(opts, "accel");
@@ -232,21 +270,33 @@ static void parse_accel(const char *arg)
 {
     bool help = false;
     g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "accel", &help);
-    const char *accel = opt_str(opts, "accel");
+    g_autofree char *accel = g_strdup(opt_str(opts, "accel"));
+    const char *irqchip;
 
     if (help || (accel && !strcmp(accel, "help"))) {
-        printf("Accelerators supported in QEMU binary:\nqtest\n");
+        printf("Accelerators supported in QEMU binary:\n");
+        for (int i = 0; accel_names[i]; i++) {
+            printf("%s\n", accel_names[i]);
+        }
         exit(0);
     }
     if (!accel) {
         fail_msg("Parameter 'accel' is missing");
     }
-    if (strcmp(accel, "qtest")) {
-        fail_msg("invalid accelerator %s", accel);
-    }
+    add_accel(accel);
     optdict_remove(opts, "accel");
-    check_known(opts, (const char *const[]){ NULL });
-    config.accel_qtest = true;
+    if (!strcmp(accel, "kvm")) {
+        check_known(opts, (const char *const[]){ "kernel-irqchip", NULL });
+        irqchip = opt_str(opts, "kernel-irqchip");
+        check_choice("kernel-irqchip", irqchip,
+                     (const char *const[]){ "on", "off", "split", NULL });
+        if (irqchip && strcmp(irqchip, "on")) {
+            fail_msg("kernel-irqchip=%s: only the in-kernel irqchip "
+                     "(kernel-irqchip=on) is supported", irqchip);
+        }
+    } else {
+        check_known(opts, (const char *const[]){ NULL });
+    }
 }
 
 static void parse_smp(const char *arg)
@@ -255,14 +305,21 @@ static void parse_smp(const char *arg)
         "cpus", "sockets", "dies", "clusters", "cores", "threads", "maxcpus",
         "books", "drawers", "modules", NULL
     };
+    unsigned *fields[] = {
+        &smp_config.cpus, &smp_config.sockets, &smp_config.dies,
+        &smp_config.clusters, &smp_config.cores, &smp_config.threads,
+        &smp_config.maxcpus, NULL, NULL, &smp_config.modules,
+    };
     g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, "cpus", NULL);
-    int64_t cpus = 1;
     Error *err = NULL;
 
     check_known(opts, known);
     for (int i = 0; known[i]; i++) {
         int64_t v = 1;
 
+        if (!optdict_has(opts, known[i])) {
+            continue;
+        }
         if (!optdict_get_int(opts, known[i], true, &v, &err)) {
             error_free(err);
             fail_msg("Parameter 'smp.%s' expects integer", known[i]);
@@ -271,11 +328,69 @@ static void parse_smp(const char *arg)
             fail_msg("Parameter 'smp.%s' expects a number from 1 to 4096",
                      known[i]);
         }
-        if (!strcmp(known[i], "cpus")) {
-            cpus = v;
+        if (fields[i]) {
+            *fields[i] = v;
+        } else if (!strcmp(known[i], "books")) {
+            smp_config.has_books = v > 1;
+        } else {
+            smp_config.has_drawers = v > 1;
         }
     }
-    smp_cpus = cpus;
+}
+
+/*
+ * Completes -smp as QEMU does for current machine types (cores are
+ * preferred over sockets) and checks it: one line, exit 1.
+ */
+static void finish_smp(void)
+{
+    CpuTopology *t = &cpu_topology;
+    MachineClass *mc;
+    unsigned product;
+
+    if (smp_config.has_books) {
+        fail_msg("books not supported by this machine's CPU topology");
+    }
+    if (smp_config.has_drawers) {
+        fail_msg("drawers not supported by this machine's CPU topology");
+    }
+    if (smp_config.clusters > 1) {
+        fail_msg("clusters not supported by this machine's CPU topology");
+    }
+    t->threads = smp_config.threads ?: 1;
+    t->dies = smp_config.dies ?: 1;
+    t->modules = smp_config.modules ?: 1;
+    t->sockets = smp_config.sockets ?: 1;
+    if (smp_config.cores) {
+        t->cores = smp_config.cores;
+    } else {
+        unsigned want = smp_config.maxcpus ?: smp_config.cpus ?: 1;
+        unsigned per_core = t->sockets * t->dies * t->modules * t->threads;
+
+        t->cores = MAX(want / per_core, 1);
+    }
+    product = t->sockets * t->dies * t->modules * t->cores * t->threads;
+    t->max_cpus = smp_config.maxcpus ?: product;
+    t->cpus = smp_config.cpus ?: t->max_cpus;
+    if (product != t->max_cpus) {
+        fail_msg("Invalid CPU topology: product of the hierarchy must match "
+                 "maxcpus: sockets (%u) * dies (%u) * modules (%u) * "
+                 "cores (%u) * threads (%u) != maxcpus (%u)", t->sockets,
+                 t->dies, t->modules, t->cores, t->threads, t->max_cpus);
+    }
+    if (t->max_cpus < t->cpus) {
+        fail_msg("Invalid CPU topology: maxcpus must be equal to or greater "
+                 "than smp: sockets (%u) * dies (%u) * modules (%u) * "
+                 "cores (%u) * threads (%u) == maxcpus (%u) < smp_cpus (%u)",
+                 t->sockets, t->dies, t->modules, t->cores, t->threads,
+                 t->max_cpus, t->cpus);
+    }
+    mc = machine_find_class(config.machine_type, NULL);
+    if (mc && mc->max_cpus && t->max_cpus > (unsigned)mc->max_cpus) {
+        fail_msg("Invalid SMP CPUs %u. The max CPUs supported by machine "
+                 "'%s' is %d", t->max_cpus, mc->name, mc->max_cpus);
+    }
+    smp_cpus = t->cpus;
 }
 
 static void parse_uuid(const char *arg)
@@ -445,10 +560,25 @@ static void parse_trace(const char *arg)
 
 static void parse_cpu(const char *arg)
 {
-    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
-        printf("Available CPUs:\n  host\n  max\n  qemu64\n");
-        exit(0);
+    g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
+    const char *model = parts[0];
+
+    if (!strcmp(model, "help") || !strcmp(model, "?")) {
+        print_and_exit(x86_cpu_list());
     }
+    if (!x86_cpu_model_find(model)) {
+        fail_msg("unable to find CPU model '%s'", model);
+    }
+    for (int i = 1; parts[i]; i++) {
+        /* No migration: libvirt's migratable=on|off changes nothing. */
+        if (!strcmp(parts[i], "migratable=on") ||
+            !strcmp(parts[i], "migratable=off")) {
+            continue;
+        }
+        fail_msg("CPU feature '%s' is not supported: the model is used as "
+                 "it is", parts[i]);
+    }
+    config.cpu_model = g_strdup(model);
 }
 
 /* ---- options applied after parsing ------------------------------------ */
@@ -708,6 +838,8 @@ static void start_qtest(void)
  */
 static void select_machine_accel(void)
 {
+    Error *err = NULL;
+
     if (!config.machine_accel) {
         return;
     }
@@ -716,6 +848,15 @@ static void select_machine_accel(void)
     }
     if (!strcmp(accel_current(), "qtest")) {
         config.accel_qtest = true;
+        return;
+    }
+    /* kvm */
+    if (config.qtest_spec) {
+        fail_msg("-qtest cannot be used with -accel kvm: the qtest "
+                 "protocol drives a machine without vCPUs");
+    }
+    if (!kvm_check_smp(cpu_topology.cpus, cpu_topology.max_cpus, &err)) {
+        fail(err);
     }
 }
 
@@ -729,6 +870,60 @@ static void finish_startup(void)
         fail(err);
     }
     os_daemonize_finish();
+}
+
+/*
+ * There is no firmware: the machine gets its legacy devices (ACPI PM
+ * block with power-off and the reset ports, COM1, the RTC) and, with
+ * -kernel, the direct Linux boot, redone at every reset; under KVM the
+ * boot processor starts where it leaves it.
+ */
+static Q35LegacyDevices legacy_devices;
+static Q35DirectBoot *direct_boot;
+
+static void guest_power_off(void *opaque)
+{
+    qemu_system_shutdown_request(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
+}
+
+static void guest_reset(void *opaque)
+{
+    qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+}
+
+/*
+ * A reset handler, after the devices': kernel, initrd, ACPI tables and
+ * boot_params into RAM, and vCPU 0's start state for the accelerator.
+ */
+static void direct_boot_reset(void *opaque)
+{
+    X86BootCPUState cpu;
+    Error *err = NULL;
+
+    if (!q35_direct_boot_reset(direct_boot, &cpu, &err)) {
+        error_report_err(err);
+        qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_ERROR);
+        return;
+    }
+    x86_boot_cpu_state_set(&cpu);
+}
+
+static void start_firmwareless_boot(void)
+{
+    MachineState *ms = qdev_get_machine();
+    Error *err = NULL;
+
+    if (!q35_legacy_devices_init(ms, &legacy_devices, guest_power_off,
+                                 guest_reset, NULL, &err)) {
+        fail(err);
+    }
+    direct_boot = q35_direct_boot_new(ms, smp_cpus, &err);
+    if (err) {
+        fail(err);
+    }
+    if (direct_boot) {
+        qemu_register_reset(direct_boot_reset, NULL);
+    }
 }
 
 /* ---- main ------------------------------------------------------------- */
@@ -796,6 +991,12 @@ static void handle_immediate(const QemuOption *opt, const char *arg,
         break;
     case QEMU_OPTION_no_shutdown:
         qemu_set_no_shutdown(true);
+        break;
+    case QEMU_OPTION_no_reboot:
+        qemu_set_no_reboot(true);
+        break;
+    case QEMU_OPTION_enable_kvm:
+        add_accel("kvm");
         break;
     case QEMU_OPTION_nodefaults:
         qemu_nodefaults = true;
@@ -890,6 +1091,7 @@ int main(int argc, char **argv)
     if (config.daemonize) {
         os_daemonize_start();
     }
+    finish_smp();
     select_machine_accel();
 
     if (config.qtest_spec || config.accel_qtest) {
@@ -903,6 +1105,13 @@ int main(int argc, char **argv)
     foreach_deferred(QEMU_OPTION_mon, apply_mon);
     foreach_deferred(QEMU_OPTION_qmp, apply_qmp);
     create_machine();
+    /* The empty machine ("-M none", libvirt's probe) has no CPU or board. */
+    if (MACHINE_GET_CLASS(qdev_get_machine())->default_cpu_type) {
+        if (kvm_enabled() && !kvm_init_vcpus(config.cpu_model, &err)) {
+            fail(err);
+        }
+        start_firmwareless_boot();
+    }
     start_qtest();
     qdev_prop_check_globals();
     foreach_deferred(QEMU_OPTION_device, apply_device);
@@ -914,6 +1123,7 @@ int main(int argc, char **argv)
     finish_startup();
 
     status = qemu_main_loop();
+    pause_all_vcpus();          /* nothing runs the guest while we exit */
     qemu_chr_flush_all();       /* e.g. the reply to "quit" */
     user_creatable_cleanup();
     return status;

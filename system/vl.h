@@ -44,6 +44,8 @@ enum {
     QEMU_OPTION_serial,
     QEMU_OPTION_pidfile,
     QEMU_OPTION_nographic,
+    QEMU_OPTION_no_reboot,
+    QEMU_OPTION_enable_kvm,
 };
 
 typedef struct QemuOption {

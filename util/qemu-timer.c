@@ -2,11 +2,15 @@
 /*
  * Clocks and timers: per-clock lists sorted by deadline.
  *
- * The virtual clock is a plain counter that only qtest moves; realtime
- * and host timers are run by the main loop (see system/main-loop.c),
- * which asks qemu_clock_deadline_ns() how long it may sleep.
+ * The virtual clock is a plain counter that only qtest moves, unless an
+ * accelerator runs the guest: then it follows the host's monotonic clock
+ * while the VM runs and stands still while it is stopped.  Realtime and
+ * host timers (and virtual ones under an accelerator) are run by the
+ * main loop (see system/main-loop.c), which asks qemu_clock_deadline_ns()
+ * how long it may sleep.
  */
 #include "qemu/osdep.h"
+#include "qemu/main-loop.h"
 #include "qemu/timer.h"
 
 struct QEMUTimer {
@@ -19,12 +23,46 @@ struct QEMUTimer {
 };
 
 static QEMUTimer *active_timers[QEMU_CLOCK_MAX];
-static int64_t virtual_clock_ns;
+static int64_t virtual_clock_ns;     /* while it stands still */
+static bool virtual_follows_host;
+static bool virtual_running;
+static int64_t virtual_offset_ns;   /* host monotonic - virtual, running */
+
+static int64_t host_monotonic_ns(void)
+{
+    return g_get_monotonic_time() * SCALE_US;
+}
+
+void qemu_clock_virtual_follow_host(void)
+{
+    virtual_follows_host = true;
+}
+
+bool qemu_clock_virtual_follows_host(void)
+{
+    return virtual_follows_host;
+}
+
+void qemu_clock_virtual_set_running(bool running)
+{
+    if (!virtual_follows_host || running == virtual_running) {
+        return;
+    }
+    if (running) {
+        virtual_offset_ns = host_monotonic_ns() - virtual_clock_ns;
+    } else {
+        virtual_clock_ns = host_monotonic_ns() - virtual_offset_ns;
+    }
+    virtual_running = running;
+}
 
 int64_t qemu_clock_get_ns(QEMUClockType type)
 {
     switch (type) {
     case QEMU_CLOCK_VIRTUAL:
+        if (virtual_running) {
+            return host_monotonic_ns() - virtual_offset_ns;
+        }
         return virtual_clock_ns;
     case QEMU_CLOCK_HOST:
         return g_get_real_time() * SCALE_US;
@@ -116,6 +154,13 @@ void timer_mod_ns(QEMUTimer *ts, int64_t expire_time_ns)
     }
     ts->next = *pt;
     *pt = ts;
+    /*
+     * Armed by a vCPU thread (under the BQL) as the earliest timer: the
+     * main loop may be asleep with a later deadline.
+     */
+    if (pt == &active_timers[ts->type] && !qemu_in_main_thread()) {
+        qemu_notify_event();
+    }
 }
 
 static int64_t scale_to_ns(QEMUTimer *ts, int64_t t)

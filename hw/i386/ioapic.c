@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The interrupt controller's input side: 24 level-sensitive lines whose
- * state tests can observe (there is no CPU to deliver to)
+ * state tests can observe.  Under KVM each change also drives the GSI of
+ * the in-kernel PIC/IOAPIC (KVM_IRQ_LINE), which delivers it to the vCPUs.
  */
 #include "qemu/osdep.h"
 #include "hw/i386/q35.h"
 #include "hw/sysbus.h"
+#include "system/kvm.h"
 
 typedef struct IOAPICState {
     SysBusDevice parent_obj;
@@ -25,6 +27,9 @@ static void ioapic_set_irq(void *opaque, int n, int level)
         s->levels |= 1u << n;
     } else {
         s->levels &= ~(1u << n);
+    }
+    if (kvm_irqchip_in_kernel()) {
+        kvm_set_irq(n, level);
     }
 }
 

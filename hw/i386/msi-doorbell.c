@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MSI doorbell: the 1 MiB window at 0xFEE00000 where message signalled
- * interrupts land.  Without CPUs to interrupt, it logs each message for
- * tests (QMP x-query-msi-log, or reading the dword back through qtest).
+ * interrupts of emulated devices land.  It logs each message for tests
+ * (QMP x-query-msi-log, or reading the dword back through qtest); under
+ * KVM it also delivers it to the in-kernel LAPICs (KVM_SIGNAL_MSI).  The
+ * vCPUs' own accesses to that window never get here: KVM's LAPIC takes
+ * them.
  */
 #include "qemu/osdep.h"
 #include "hw/i386/q35.h"
 #include "hw/sysbus.h"
 #include "qapi/qapi-commands.h"
+#include "qemu/error-report.h"
+#include "system/kvm.h"
 #include "system/memory.h"
 
 /* Bounds the log if nobody ever reads it. */
@@ -77,6 +82,13 @@ static MemTxResult msi_doorbell_write(void *opaque, hwaddr addr,
     g_hash_table_insert(s->last, GUINT_TO_POINTER(addr),
                         GUINT_TO_POINTER((uint32_t)data));
     s->count++;
+    if (kvm_irqchip_in_kernel()) {
+        Error *err = NULL;
+
+        if (!kvm_send_msi(e.address, e.data, e.requester_id, &err)) {
+            error_report_err(err);
+        }
+    }
     return MEMTX_OK;
 }
 

@@ -10,11 +10,14 @@
 #include "hw/hotplug.h"
 #include "hw/sysbus.h"
 #include "system/memory.h"
+#include "system/runstate.h"
 
 typedef struct Q35PCIHost {
     PCIHostState parent_obj;
     MemoryRegion pci_memory;    /* the root bus's memory space */
     MemoryRegion ecam;
+    MemoryRegion cf8;           /* CONFIG_ADDRESS, with RST_CNT at 0xCF9 */
+    uint8_t rst_cnt;
     qemu_irq pirq[Q35_NUM_PIRQS];
     uint64_t hole64_start;
 } Q35PCIHost;
@@ -56,6 +59,56 @@ static const MemoryRegionOps q35_ecam_ops = {
     .valid = { .min_access_size = 1, .max_access_size = 4 },
 };
 
+/*
+ * 0xCF8..0xCFB: a dword access is the configuration address latch; a
+ * byte at 0xCF9 is ICH9's reset control register (RST_CNT), which the
+ * ACPI FADT names as the reset register: writing it with RST_CPU (bit 2)
+ * set resets the machine, as a guest reboot does.
+ */
+#define Q35_RST_CNT_SYS_RST   (1u << 1)
+#define Q35_RST_CNT_RST_CPU   (1u << 2)
+#define Q35_RST_CNT_FULL_RST  (1u << 3)
+
+static uint64_t q35_cf8_read(void *opaque, hwaddr addr, unsigned size)
+{
+    Q35PCIHost *s = opaque;
+
+    if (addr == 0 && size == 4) {
+        return PCI_HOST_BRIDGE(s)->config_reg;
+    }
+    if (addr == 1 && size == 1) {
+        return s->rst_cnt;
+    }
+    return (1ULL << (size * 8)) - 1;
+}
+
+static void q35_cf8_write(void *opaque, hwaddr addr, uint64_t val,
+                          unsigned size)
+{
+    Q35PCIHost *s = opaque;
+
+    if (addr == 0 && size == 4) {
+        PCI_HOST_BRIDGE(s)->config_reg = val;
+    } else if (addr == 1 && size == 1) {
+        s->rst_cnt = val & (Q35_RST_CNT_SYS_RST | Q35_RST_CNT_FULL_RST);
+        if (val & Q35_RST_CNT_RST_CPU) {
+            qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+        }
+    }
+}
+
+static const MemoryRegionOps q35_cf8_ops = {
+    .read = q35_cf8_read,
+    .write = q35_cf8_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 4 },
+};
+
+static void q35_host_reset(DeviceState *dev)
+{
+    Q35_HOST(dev)->rst_cnt = 0;
+}
+
 static int q35_map_irq(PCIDevice *dev, int pin)
 {
     return (PCI_SLOT(dev->devfn) + pin) % Q35_NUM_PIRQS;
@@ -81,8 +134,9 @@ static void q35_host_realize(DeviceState *dev, Error **errp)
                                         &s->pci_memory, -1);
     pci_host_init_conf_regions(phb);
     /* Above any BAR or bridge window a guest may put over them. */
-    memory_region_add_subregion_overlap(get_system_io(), 0xcf8,
-                                        &phb->conf_mem, 10);
+    memory_region_init_io(&s->cf8, OBJECT(s), &q35_cf8_ops, s,
+                          "pci-conf-idx", 4);
+    memory_region_add_subregion_overlap(get_system_io(), 0xcf8, &s->cf8, 10);
     memory_region_add_subregion_overlap(get_system_io(), 0xcfc,
                                         &phb->data_mem, 10);
     memory_region_init_io(&s->ecam, OBJECT(s), &q35_ecam_ops, s,
@@ -110,10 +164,18 @@ static void q35_host_class_init(ObjectClass *oc, const void *data)
 
     dc->desc = "Q35 PCI Express host bridge";
     dc->realize = q35_host_realize;
+    dc->reset = q35_host_reset;
     hc->unplug = q35_host_unplug;
     object_class_property_add_uint64_field(oc, "pci-hole64-start",
                                            offsetof(Q35PCIHost, hole64_start),
                                            OBJ_PROP_FLAG_READ);
+}
+
+int q35_pci_intx_gsi(PCIDevice *dev)
+{
+    int pirq = pci_device_route_intx(dev);
+
+    return pirq < 0 ? -1 : Q35_PIRQ_GSI_BASE + pirq;
 }
 
 uint64_t q35_pci_hole64_start(void)

@@ -21,6 +21,7 @@
 #include "hw/pci/msi.h"
 #include "hw/vfio/vfio-pci.h"
 #include "qemu/error-report.h"
+#include "system/kvm.h"
 
 static void vfio_pci_set_mmaps_enabled(VFIOPCIDevice *vdev, bool enabled)
 {
@@ -79,6 +80,7 @@ bool vfio_irq_vector_open(VFIOIrqVector *v, VFIOPCIDevice *vdev,
 {
     v->vdev = vdev;
     v->vector = vector;
+    v->virq = -1;
     v->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (v->fd < 0) {
         error_setg_errno(errp, errno, "vfio %s: cannot create an eventfd",
@@ -89,8 +91,47 @@ bool vfio_irq_vector_open(VFIOIrqVector *v, VFIOPCIDevice *vdev,
     return true;
 }
 
+void vfio_irq_vector_route_kvm(VFIOIrqVector *v, MSIMessage msg)
+{
+    Error *err = NULL;
+
+    if (!kvm_irqchip_in_kernel() || v->fd < 0) {
+        return;
+    }
+    if (v->virq >= 0) {
+        if (!kvm_irqchip_update_msi_irqfd(v->virq, msg.address, msg.data,
+                                          &err)) {
+            warn_report_err(err);
+        }
+        return;
+    }
+    v->virq = kvm_irqchip_add_msi_irqfd(v->fd, msg.address, msg.data, &err);
+    if (v->virq < 0) {
+        warn_report_err(err);
+        return;
+    }
+    if (v->source) {
+        g_source_remove(v->source);
+        v->source = 0;
+    }
+}
+
+void vfio_irq_vector_unroute_kvm(VFIOIrqVector *v, GUnixFDSourceFunc fn)
+{
+    if (v->virq < 0) {
+        return;
+    }
+    kvm_irqchip_remove_msi_irqfd(v->fd, v->virq);
+    v->virq = -1;
+    v->source = g_unix_fd_add(v->fd, G_IO_IN, fn, v);
+}
+
 void vfio_irq_vector_close(VFIOIrqVector *v)
 {
+    if (v->virq >= 0) {
+        kvm_irqchip_remove_msi_irqfd(v->fd, v->virq);
+        v->virq = -1;
+    }
     if (v->source) {
         g_source_remove(v->source);
         v->source = 0;
@@ -217,6 +258,10 @@ static bool vfio_pci_msi_enable(VFIOPCIDevice *vdev, Error **errp)
                                       errp)) {
         vfio_pci_msi_disable(vdev);
         return false;
+    }
+    for (unsigned i = 0; i < nr; i++) {
+        vfio_irq_vector_route_kvm(&vdev->msi[i],
+                                  msi_get_message(PCI_DEVICE(vdev), i));
     }
     return true;
 }

@@ -199,12 +199,22 @@ static int vfio_pci_msix_vector_use(PCIDevice *pdev, unsigned vector,
         error_report_err(err);
         return -1;
     }
+    vfio_irq_vector_route_kvm(&vdev->msix_vectors[vector], msg);
     return 0;
 }
 
 static void vfio_pci_msix_vector_release(PCIDevice *pdev, unsigned vector)
 {
-    /* The eventfd stays: a masked vector's interrupts go to the PBA. */
+    VFIOPCIDevice *vdev = VFIO_PCI(pdev);
+
+    /*
+     * The eventfd stays: a masked vector's interrupts go to the PBA, so
+     * under KVM the main loop reads it again.
+     */
+    if (vdev->irq_mode == VFIO_IRQ_MSIX && vector < vdev->nr_msix) {
+        vfio_irq_vector_unroute_kvm(&vdev->msix_vectors[vector],
+                                    vfio_pci_msix_interrupt);
+    }
 }
 
 /*

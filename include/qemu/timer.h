@@ -5,15 +5,20 @@
  * Three clocks, all in nanoseconds:
  *   QEMU_CLOCK_REALTIME  monotonic host time; timers fire from the main loop
  *   QEMU_CLOCK_HOST      wall-clock (gettimeofday) time; timers as realtime
- *   QEMU_CLOCK_VIRTUAL   the guest's time.  There is no CPU, so it moves
- *                        only when qtest says so ("clock_step",
- *                        "clock_set"); timers on it fire during that step,
- *                        in deadline order, with the clock set to each
- *                        timer's deadline while its callback runs.
+ *   QEMU_CLOCK_VIRTUAL   the guest's time.  Without an accelerator there
+ *                        is no CPU, so it moves only when qtest says so
+ *                        ("clock_step", "clock_set"); timers on it fire
+ *                        during that step, in deadline order, with the
+ *                        clock set to each timer's deadline while its
+ *                        callback runs.  Under KVM it follows the host's
+ *                        monotonic clock while the VM runs and stands
+ *                        still while it is stopped; its timers fire from
+ *                        the main loop.
  *
  * Devices use timer_new_ns() + timer_mod() + timer_del() + timer_free().
- * Callbacks run in the main loop thread (the only thread), so a callback
- * may modify or free any timer, including its own.
+ * Callbacks run in the main loop thread with the BQL held; timers may be
+ * armed by any thread that holds the BQL (a vCPU thread wakes the main
+ * loop).  A callback may modify or free any timer, including its own.
  */
 #ifndef QEMU_TIMER_H
 #define QEMU_TIMER_H
@@ -80,6 +85,13 @@ int64_t qemu_clock_deadline_ns(QEMUClockType type);
  * Returns the new virtual time.
  */
 int64_t qemu_clock_advance_virtual(int64_t dest_ns);
+/*
+ * Under an accelerator: the virtual clock follows the host's monotonic
+ * clock while qemu_clock_virtual_set_running(true) (the VM runs).
+ */
+void qemu_clock_virtual_follow_host(void);
+bool qemu_clock_virtual_follows_host(void);
+void qemu_clock_virtual_set_running(bool running);
 /* Runs expired timers of @type now; returns true if any ran. */
 bool qemu_clock_run_timers(QEMUClockType type);
 

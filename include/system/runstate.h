@@ -2,10 +2,13 @@
 /*
  * The VM's run state, reset handlers, and shutdown/reset requests
  *
- * There is no CPU: "running" only tells devices and QMP clients whether
- * the guest would run.  stop/cont switch between running and paused and
- * emit STOP/RESUME; a reset runs every registered reset handler in
- * registration order.
+ * Without an accelerator (qtest) there is no CPU: "running" only tells
+ * devices and QMP clients whether the guest would run.  With KVM the
+ * vCPU threads run exactly while the state is "running".  stop/cont
+ * switch between running and paused and emit STOP/RESUME; a reset pauses
+ * the vCPUs, runs every registered reset handler in registration order
+ * and lets them run again.  Everything here wants the BQL; requests made
+ * by a vCPU thread are served by the main loop.
  */
 #ifndef SYSTEM_RUNSTATE_H
 #define SYSTEM_RUNSTATE_H
@@ -83,15 +86,23 @@ void qemu_system_reset(ShutdownCause cause);
 
 /*
  * Requests, served by the main loop.  A shutdown request emits SHUTDOWN
- * now; the main loop then exits (or, with -no-shutdown and a guest
- * cause, stops the VM instead).  A reset request resets now.
+ * now; the main loop then exits (or, with -no-shutdown and a cause other
+ * than quit or a signal, stops the VM in "shutdown" instead).  A reset
+ * request resets now (with -no-reboot: shuts down instead).
  */
 void qemu_system_shutdown_request(ShutdownCause cause);
 void qemu_system_reset_request(ShutdownCause cause);
 /* True once a shutdown that ends the process has been requested. */
 bool qemu_shutdown_requested(void);
+/*
+ * Serves, in the main thread, the reset/shutdown/stop requests a vCPU
+ * thread made (guest reset, guest power-off, KVM internal error).
+ */
+void qemu_handle_pending_requests(void);
 /* -no-shutdown */
 void qemu_set_no_shutdown(bool on);
+/* -no-reboot: a reset request becomes a shutdown with the same cause. */
+void qemu_set_no_reboot(bool on);
 
 /* -watchdog-action: reset|shutdown|poweroff|pause|debug|none|inject-nmi. */
 bool qemu_set_watchdog_action(const char *action);

@@ -13,7 +13,7 @@ extern const char *qemu_name;
 /* -uuid; all zeroes if not given. */
 extern uint8_t qemu_uuid[16];
 extern bool qemu_uuid_set;
-/* -smp: the number of vCPUs the guest was promised (no CPU is emulated). */
+/* -smp: the number of vCPUs (threads under KVM; none under qtest). */
 extern unsigned int smp_cpus;
 /* -nodefaults */
 extern bool qemu_nodefaults;

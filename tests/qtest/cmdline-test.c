@@ -21,8 +21,9 @@ static const ErrorCase error_cases[] = {
     { "disk.img", P "disk.img: disk images and other positional arguments "
                   "are not supported" },
     { "-m", P "-m: requires an argument" },
-    { "-accel kvm", P "-accel kvm: invalid accelerator kvm" },
-    { "-accel tcg", P "-accel tcg: invalid accelerator tcg" },
+    { "-accel tcg", P "-accel tcg: invalid accelerator tcg (this binary "
+                    "has: kvm, qtest)" },
+    { "-accel whpx", P "-accel whpx: invalid accelerator whpx" },
     /* The accel= list is tried after parsing, as QEMU does: no location. */
     { "-machine q35,accel=foo", P "invalid accelerator foo" },
     { "-M pc", P "unsupported machine type: \"pc\"" },

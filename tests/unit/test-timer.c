@@ -131,11 +131,54 @@ static void test_realtime_main_loop(void)
     timer_free(t);
 }
 
+static void virtual_tick(void *opaque)
+{
+    *(bool *)opaque = true;
+}
+
+/*
+ * Under an accelerator the virtual clock stands still while the VM is
+ * stopped, never goes back, and its timers fire from the main loop.
+ * (Switches the process's clock for good: runs last.)
+ */
+static void test_virtual_follows_host(void)
+{
+    bool fired = false;
+    QEMUTimer *t = timer_new_ns(QEMU_CLOCK_VIRTUAL, virtual_tick, &fired);
+    int64_t frozen, now;
+    Error *err = NULL;
+
+    g_assert_true(qemu_init_main_loop(&err));
+    qemu_clock_virtual_follow_host();
+    frozen = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    g_usleep(2000);
+    g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), ==, frozen);
+
+    qemu_clock_virtual_set_running(true);
+    timer_mod_ns(t, qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + 1000000);
+    while (!fired) {
+        main_loop_wait(true);
+    }
+    now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    g_assert_cmpint(now, >=, frozen + 1000000);
+
+    qemu_clock_virtual_set_running(false);
+    frozen = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    g_assert_cmpint(frozen, >=, now);
+    g_usleep(2000);
+    g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), ==, frozen);
+    qemu_clock_virtual_set_running(true);
+    g_assert_cmpint(qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL), >=, frozen);
+    qemu_clock_virtual_set_running(false);
+    timer_free(t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/timer/virtual-order", test_virtual_order);
     g_test_add_func("/timer/mod-anticipate", test_mod_anticipate);
     g_test_add_func("/timer/realtime-main-loop", test_realtime_main_loop);
+    g_test_add_func("/timer/virtual-follows-host", test_virtual_follows_host);
     return g_test_run();
 }

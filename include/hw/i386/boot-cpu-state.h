@@ -31,4 +31,13 @@ typedef struct X86BootCPUState {
     uint16_t data_selector;
 } X86BootCPUState;
 
+/*
+ * The loader that prepares the guest (direct Linux boot, or
+ * -device loader with cpu-num=0) records the state here at realize
+ * time; the accelerator reads it at every reset.  NULL means "start at
+ * the reset vector".  The state is copied.
+ */
+void x86_boot_cpu_state_set(const X86BootCPUState *state);
+const X86BootCPUState *x86_boot_cpu_state_get(void);
+
 #endif

@@ -19,6 +19,9 @@
  * watch them; the "levels" property reads them as a bitmap).  Functions
  * behind bridges are swizzled onto the bridge's pin first.
  *
+ * I/O port 0xCF9 (a byte inside the CF8 dword) is ICH9's reset control
+ * register: writing bit 2 (RST_CPU) requests a guest reset.
+ *
  * MSI: writes of 4 bytes to the doorbell are logged as (address, data,
  * requester id); QMP x-query-msi-log returns the log (optionally
  * clearing it); reads of the doorbell return the last data written to
@@ -66,6 +69,12 @@ void msi_log_clear(void);
 
 /* Level of ioapic pin n (0..23), as last driven; 0 without a machine. */
 int ioapic_get_level(int n);
+
+/*
+ * The interrupt controller GSI that @dev's INTx pin ends on (16..23),
+ * or -1 if it has no pin: an INTx irqfd is bound to it.
+ */
+int q35_pci_intx_gsi(PCIDevice *dev);
 
 /* The 64-bit PCI window [start, end) of the running q35 machine. */
 uint64_t q35_pci_hole64_start(void);

@@ -39,7 +39,8 @@ typedef struct VFIOBAR {
 
 typedef struct VFIOIrqVector {
     int fd;                 /* eventfd, -1 if none */
-    guint source;           /* main-loop watch */
+    guint source;           /* main-loop watch, 0 while KVM takes the fd */
+    int virq;               /* KVM MSI route with an irqfd, -1 if none */
     struct VFIOPCIDevice *vdev;
     unsigned vector;
 } VFIOIrqVector;
@@ -124,6 +125,15 @@ bool vfio_irq_vector_open(VFIOIrqVector *v, VFIOPCIDevice *vdev,
                           unsigned vector, GUnixFDSourceFunc fn,
                           Error **errp);
 void vfio_irq_vector_close(VFIOIrqVector *v);
+/*
+ * Under KVM an MSI/MSI-X vector's eventfd goes straight to the guest: an
+ * irqfd on an MSI route for @msg (updated if it has one), and no
+ * main-loop watch.  Without KVM, or if KVM refuses (with a warning), the
+ * main-loop relay stays.  Unrouting gives the fd back to @fn, so that a
+ * masked MSI-X vector's firing sets its pending bit.
+ */
+void vfio_irq_vector_route_kvm(VFIOIrqVector *v, MSIMessage msg);
+void vfio_irq_vector_unroute_kvm(VFIOIrqVector *v, GUnixFDSourceFunc fn);
 /* Reads the eventfd's count: true if it had fired. */
 bool vfio_irq_vector_drain(VFIOIrqVector *v);
 /*
