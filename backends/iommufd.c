@@ -266,6 +266,29 @@ int iommufd_backend_map_dma(IOMMUFDBackend *be, uint32_t ioas_id, hwaddr iova,
     return IOMMUFD_IOCTL(be, IOMMU_IOAS_MAP, &map, errp);
 }
 
+int iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_id,
+                                 hwaddr iova, uint64_t size, int fd,
+                                 uint64_t start, bool readonly, Error **errp)
+{
+#ifdef CONFIG_VFIO_DMABUF
+    struct iommu_ioas_map_file map = {
+        .size = sizeof(map),
+        .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+                 (readonly ? 0 : IOMMU_IOAS_MAP_WRITEABLE),
+        .ioas_id = ioas_id,
+        .fd = fd,
+        .start = start,
+        .length = size,
+        .iova = iova,
+    };
+
+    return IOMMUFD_IOCTL(be, IOMMU_IOAS_MAP_FILE, &map, errp);
+#else
+    error_setg(errp, "IOMMU_IOAS_MAP_FILE is not built in");
+    return -ENOTTY;
+#endif
+}
+
 int iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id,
                               hwaddr iova, uint64_t size, Error **errp)
 {

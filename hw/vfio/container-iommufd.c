@@ -143,6 +143,16 @@ static int vfio_iommufd_dma_map(VFIOContainer *container, hwaddr iova,
                                    readonly, errp);
 }
 
+static int vfio_iommufd_dma_map_file(VFIOContainer *container, hwaddr iova,
+                                     uint64_t size, int fd, uint64_t start,
+                                     bool readonly, Error **errp)
+{
+    VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
+
+    return iommufd_backend_map_file_dma(ic->be, ic->ioas_id, iova, size, fd,
+                                        start, readonly, errp);
+}
+
 static int vfio_iommufd_dma_unmap(VFIOContainer *container, hwaddr iova,
                                   uint64_t size, Error **errp)
 {
@@ -232,6 +242,7 @@ static void vfio_iommufd_class_init(ObjectClass *oc, const void *data)
     k->get_iova_ranges = vfio_iommufd_get_iova_ranges;
     k->dma_map = vfio_iommufd_dma_map;
     k->dma_unmap = vfio_iommufd_dma_unmap;
+    k->dma_map_file = vfio_iommufd_dma_map_file;
     /* Pages without struct page (VFIO BAR mmaps) cannot be pinned. */
     k->ram_device_efault_final = true;
     k->dma_copy = vfio_iommufd_dma_copy;

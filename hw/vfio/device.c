@@ -234,6 +234,45 @@ bool vfio_region_setup(VFIODevice *vbasedev, VFIORegion *region,
     return true;
 }
 
+/*
+ * iommufd cannot map a BAR's mmap (EFAULT); kernels that offer it export
+ * the piece as a dma-buf, which iommufd maps by file.  The kernel takes
+ * single-range dma-bufs, so each mmapped piece gets its own.  Probed, not
+ * assumed: a kernel without the feature keeps today's path (the mapping
+ * fails and dma-map.c warns once for the device).  Legacy needs none:
+ * type1 maps the mmap itself.
+ */
+static void vfio_region_export_dmabuf(VFIORegion *region, VFIOMmap *m)
+{
+#ifdef CONFIG_VFIO_DMABUF
+    VFIODevice *vbasedev = region->vbasedev;
+    const char *name = memory_region_name(&m->mem);
+    Error *err = NULL;
+    int fd;
+
+    if (!vbasedev->iommufd) {
+        return;
+    }
+    if (vfio_ioctl_device_feature_probe(vbasedev->fd,
+                                        VFIO_DEVICE_FEATURE_DMA_BUF,
+                                        &err) < 0) {
+        trace_vfio_region_dmabuf_none(name, m->offset, error_get_pretty(err));
+        error_free(err);
+        return;
+    }
+    fd = vfio_ioctl_device_get_dmabuf(vbasedev->fd, region->nr, m->offset,
+                                      m->size, &err);
+    if (fd < 0) {
+        trace_vfio_region_dmabuf_none(name, m->offset, error_get_pretty(err));
+        error_free(err);
+        return;
+    }
+    trace_vfio_region_dmabuf(name, m->offset, m->size, fd);
+    m->dmabuf = fd;
+    vfio_dma_set_file(&m->mem, fd, m->mmap);
+#endif
+}
+
 bool vfio_region_mmap(VFIORegion *region, Error **errp)
 {
     int prot = 0;
@@ -249,6 +288,7 @@ bool vfio_region_mmap(VFIORegion *region, Error **errp)
         void *p = mmap(NULL, m->size, prot, MAP_SHARED,
                        region->vbasedev->fd, region->fd_offset + m->offset);
 
+        m->dmabuf = -1;
         if (p == MAP_FAILED) {
             /* The MMIO fallback still serves this part. */
             warn_report("vfio %s: cannot mmap region %u at 0x%" PRIx64
@@ -265,6 +305,7 @@ bool vfio_region_mmap(VFIORegion *region, Error **errp)
                                i);
         memory_region_init_ram_device_ptr(&m->mem, region->vbasedev->owner,
                                           name, m->size, p);
+        vfio_region_export_dmabuf(region, m);
         memory_region_add_subregion(region->mem, m->offset, &m->mem);
     }
     return true;
@@ -278,7 +319,13 @@ void vfio_region_finalize(VFIORegion *region)
         if (m->mmap) {
             /* Another region may take this address: start it afresh. */
             vfio_dma_forget_unmappable(&m->mem, NULL);
+            /* unmaps the piece wherever it is mapped, then its dma-buf goes */
             memory_region_del_subregion(region->mem, &m->mem);
+            if (m->dmabuf >= 0) {
+                vfio_dma_forget_file(&m->mem);
+                close(m->dmabuf);
+                m->dmabuf = -1;
+            }
             memory_region_finalize(&m->mem);
             munmap(m->mmap, m->size);
             m->mmap = NULL;

@@ -191,6 +191,68 @@ void vfio_p2p_forget(Object *owner)
     vfio_dma_forget_unmappable(NULL, owner);
 }
 
+/* ---- ram_device regions mapped from a file (BARs as dma-bufs) --------- */
+
+typedef struct VFIODMAFile {
+    int fd;
+    const void *base;           /* host address of the file's byte 0 */
+} VFIODMAFile;
+
+/* region -> VFIODMAFile */
+static GHashTable *vfio_dma_files;
+
+void vfio_dma_set_file(const void *region, int fd, const void *base)
+{
+    VFIODMAFile *f = g_new(VFIODMAFile, 1);
+
+    if (!vfio_dma_files) {
+        vfio_dma_files = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    }
+    *f = (VFIODMAFile) { .fd = fd, .base = base };
+    g_hash_table_replace(vfio_dma_files, (void *)region, f);
+}
+
+void vfio_dma_forget_file(const void *region)
+{
+    if (vfio_dma_files) {
+        g_hash_table_remove(vfio_dma_files, region);
+    }
+}
+
+static const VFIODMAFile *vfio_dma_file_of(const VFIODMAMapping *m)
+{
+    return m->ram_device && m->region && vfio_dma_files ?
+           g_hash_table_lookup(vfio_dma_files, m->region) : NULL;
+}
+
+typedef struct VFIODMAOwnerSearch {
+    Object *owner;
+    bool found;
+} VFIODMAOwnerSearch;
+
+static gboolean vfio_dma_find_owner(gpointer key, gpointer value,
+                                    gpointer opaque)
+{
+    const VFIODMAMapping *m = value;
+    VFIODMAOwnerSearch *search = opaque;
+
+    search->found = m->ram_device && m->owner == search->owner;
+    return search->found;
+}
+
+bool vfio_dma_owner_mapped(Object *owner)
+{
+    VFIODMAOwnerSearch search = { .owner = owner };
+
+    for (guint i = 0; vfio_dma_containers && i < vfio_dma_containers->len &&
+         !search.found; i++) {
+        VFIOContainer *c = g_ptr_array_index(vfio_dma_containers, i);
+
+        g_tree_foreach(c->mappings, vfio_dma_find_owner, &search);
+    }
+    return search.found;
+}
+
 /* ---- The mapping tree ------------------------------------------------- */
 
 /* The node of the last mapping starting at or below iova, or NULL. */
@@ -371,6 +433,7 @@ static void vfio_dma_map_one(VFIOContainer *container,
                              const VFIODMAPending *p, VFIOContainer *donor)
 {
     VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(container);
+    const VFIODMAFile *file;
     Error *err = NULL;
     int ret = -EOPNOTSUPP;
 
@@ -400,7 +463,15 @@ static void vfio_dma_map_one(VFIOContainer *container,
             trace_vfio_dma_copy(p->m.iova, p->m.size);
         }
     }
-    if (ret < 0) {
+    file = k->dma_map_file ? vfio_dma_file_of(&p->m) : NULL;
+    if (ret < 0 && file) {
+        /* a BAR piece as a dma-buf: the kernel cannot pin its mmap */
+        uint64_t start = (const char *)p->m.vaddr - (const char *)file->base;
+
+        trace_vfio_dma_map_file(p->m.iova, p->m.size, start, p->m.readonly);
+        ret = k->dma_map_file(container, p->m.iova, p->m.size, file->fd,
+                              start, p->m.readonly, &err);
+    } else if (ret < 0) {
         trace_vfio_dma_map(p->m.iova, p->m.size, p->m.vaddr, p->m.readonly,
                            p->m.ram_device);
         ret = k->dma_map(container, p->m.iova, p->m.size, p->m.vaddr,

@@ -196,6 +196,39 @@ int vfio_ioctl_device_reset(int device_fd, Error **errp)
     return VFIO_IOCTL0(device_fd, VFIO_DEVICE_RESET, NULL, errp);
 }
 
+int vfio_ioctl_device_feature_probe(int device_fd, uint32_t feature,
+                                    Error **errp)
+{
+    struct vfio_device_feature probe = {
+        .argsz = sizeof(probe),
+        .flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET | feature,
+    };
+
+    return VFIO_IOCTL0(device_fd, VFIO_DEVICE_FEATURE, &probe, errp);
+}
+
+#ifdef CONFIG_VFIO_DMABUF
+int vfio_ioctl_device_get_dmabuf(int device_fd, uint32_t index,
+                                 uint64_t offset, uint64_t size,
+                                 Error **errp)
+{
+    size_t argsz = sizeof(struct vfio_device_feature) +
+                   sizeof(struct vfio_device_feature_dma_buf) +
+                   sizeof(struct vfio_region_dma_range);
+    g_autofree struct vfio_device_feature *feature = g_malloc0(argsz);
+    struct vfio_device_feature_dma_buf *get = (void *)feature->data;
+
+    feature->argsz = argsz;
+    feature->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+    get->region_index = index;
+    get->open_flags = O_RDWR | O_CLOEXEC;
+    get->nr_ranges = 1;
+    get->dma_ranges[0].offset = offset;
+    get->dma_ranges[0].length = size;
+    return VFIO_IOCTL(device_fd, VFIO_DEVICE_FEATURE, feature, errp);
+}
+#endif
+
 /* Too small a buffer gets ENOSPC and the number of affected devices. */
 static size_t vfio_hot_reset_info_needs(const void *buf, size_t size, int ret)
 {

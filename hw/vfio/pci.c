@@ -249,6 +249,12 @@ static char *vfio_pci_get_backend(Object *obj, Error **errp)
     return g_strdup(vfio_device_backend_name(&VFIO_PCI(obj)->vbasedev));
 }
 
+/* Whether some container maps this device's BARs right now */
+static bool vfio_pci_get_p2p_mapped(Object *obj, Error **errp)
+{
+    return vfio_dma_owner_mapped(obj);
+}
+
 static void vfio_pci_instance_init(Object *obj)
 {
     VFIOPCIDevice *vdev = VFIO_PCI(obj);
@@ -315,6 +321,11 @@ static void vfio_pci_class_init(ObjectClass *oc, const void *data)
     object_class_property_add_str(oc, "backend", vfio_pci_get_backend, NULL);
     object_class_property_set_description(oc, "backend",
         "The IOMMU backend in use: legacy, iommufd or none (read-only)");
+    object_class_property_add_bool(oc, "p2p-mapped", vfio_pci_get_p2p_mapped,
+                                   NULL);
+    object_class_property_set_description(oc, "p2p-mapped",
+        "Whether the device's BARs are DMA-mapped now, so that other "
+        "devices can reach them (peer-to-peer; read-only)");
     pc->realize = vfio_pci_realize;
     pc->exit = vfio_pci_exit;
     pc->config_read = vfio_pci_read_config;

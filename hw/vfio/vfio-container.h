@@ -198,6 +198,16 @@ struct VFIOContainerClass {
                     uint64_t size, bool readonly, Error **errp);
 
     /*
+     * Optional.  Maps [iova, iova + size) to bytes [start, start + size)
+     * of the file @fd (a VFIO dma-buf of a BAR piece: iommufd's
+     * IOMMU_IOAS_MAP_FILE), same guarantees as dma_map.  The engine uses
+     * it for a ram_device region that has a file (vfio_dma_set_file());
+     * legacy leaves it NULL (type1 maps the BAR's mmap).  0 or -errno.
+     */
+    int (*dma_map_file)(VFIOContainer *container, hwaddr iova, uint64_t size,
+                        int fd, uint64_t start, bool readonly, Error **errp);
+
+    /*
      * Optional.  PCI bus/slot (hot) reset of @vbasedev's bus, for devices
      * without a function-level reset.  Every affected device must belong
      * to this process (legacy: its group is open; iommufd: the iommufd

@@ -118,6 +118,22 @@ void vfio_dma_unmap_all(VFIOContainer *container);
  */
 void vfio_dma_forget_unmappable(const void *region, Object *owner);
 
+/*
+ * The ram_device region @region (an identity) has a file the kernel can map
+ * instead of its host memory: @fd (not owned; a VFIO dma-buf of exactly
+ * the region), whose byte 0 is host address @base.  Containers whose class
+ * has dma_map_file map the region's sections from it.  Takes effect for
+ * sections mapped afterwards; vfio_dma_forget_file() before @fd closes.
+ */
+void vfio_dma_set_file(const void *region, int fd, const void *base);
+void vfio_dma_forget_file(const void *region);
+
+/*
+ * True if some container maps a ram_device region of @owner now: another
+ * device can reach its BARs by DMA (peer-to-peer).
+ */
+bool vfio_dma_owner_mapped(Object *owner);
+
 /* The mapping containing iova, or NULL.  O(log n). */
 const VFIODMAMapping *vfio_dma_lookup(VFIOContainer *container, hwaddr iova);
 

@@ -82,6 +82,22 @@ int vfio_ioctl_device_get_irq_info(int device_fd, uint32_t index,
 int vfio_ioctl_device_set_irqs(int device_fd, struct vfio_irq_set *irq_set,
                                Error **errp);
 int vfio_ioctl_device_reset(int device_fd, Error **errp);
+/*
+ * VFIO_DEVICE_FEATURE with PROBE|GET of @feature (VFIO_DEVICE_FEATURE_*):
+ * 0 if the kernel offers it, else -errno (ENOTTY: unknown feature), in
+ * *errp if given.
+ */
+int vfio_ioctl_device_feature_probe(int device_fd, uint32_t feature,
+                                    Error **errp);
+#ifdef CONFIG_VFIO_DMABUF
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF: [offset, offset + size) of region @index
+ * as a new dma-buf (one range; O_RDWR | O_CLOEXEC).  The fd, or -errno.
+ */
+int vfio_ioctl_device_get_dmabuf(int device_fd, uint32_t index,
+                                 uint64_t offset, uint64_t size,
+                                 Error **errp);
+#endif
 /* *info is g_malloc'd and grown to hold every affected device. */
 int vfio_ioctl_device_get_pci_hot_reset_info(
     int device_fd, struct vfio_pci_hot_reset_info **info, Error **errp);

@@ -79,6 +79,15 @@ void iommufd_backend_free_id(IOMMUFDBackend *be, uint32_t id);
 int iommufd_backend_map_dma(IOMMUFDBackend *be, uint32_t ioas_id, hwaddr iova,
                             uint64_t size, void *vaddr, bool readonly,
                             Error **errp);
+/*
+ * IOMMU_IOAS_MAP_FILE: maps [start, start + size) of the file @fd (a memfd
+ * or a VFIO dma-buf of one range) at @iova, like iommufd_backend_map_dma().
+ * Without the uAPI at build time: -ENOTTY with "IOMMU_IOAS_MAP_FILE is not
+ * built in".
+ */
+int iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_id,
+                                 hwaddr iova, uint64_t size, int fd,
+                                 uint64_t start, bool readonly, Error **errp);
 int iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id,
                               hwaddr iova, uint64_t size, Error **errp);
 /* Same IOVA in both IOAS (IOMMU_IOAS_COPY). */

@@ -17,11 +17,11 @@ BUFFER = 0x40000            # edu's DMA buffer, in the device's own space
 LENGTH = 256
 
 
-def dma(qt, bar, src, dst, cmd, timeout):
-    """One transfer of LENGTH bytes; False if it did not complete."""
+def dma(qt, bar, src, dst, cmd, timeout, length=LENGTH):
+    """One transfer of `length` bytes; False if it did not complete."""
     qt.writeq(bar + DMA_SRC, src)
     qt.writeq(bar + DMA_DST, dst)
-    qt.writeq(bar + DMA_COUNT, LENGTH)
+    qt.writeq(bar + DMA_COUNT, length)
     qt.writeq(bar + DMA_CMD, cmd)
     deadline = time.monotonic() + timeout
     while qt.readq(bar + DMA_CMD) & DMA_RUN:
@@ -29,6 +29,15 @@ def dma(qt, bar, src, dst, cmd, timeout):
             return False
         time.sleep(0.01)
     return True
+
+
+def dma_to_peer(qt, bar, ram_src, bus_addr, value, timeout=3.0):
+    """edu at `bar` DMAs the 32-bit `value` (staged at guest RAM ram_src)
+    to bus address `bus_addr`, e.g. another device's register: peer-to-peer
+    when that address is a BAR.  False if a transfer did not complete."""
+    qt.memwrite(ram_src, value.to_bytes(4, "little"))
+    return (dma(qt, bar, ram_src, BUFFER, DMA_RUN, timeout, 4) and
+            dma(qt, bar, BUFFER, bus_addr, DMA_RUN | DMA_TO_RAM, timeout, 4))
 
 
 def dma_round_trip(qt, bar, ram_src, ram_dst, seed=5, timeout=3.0):

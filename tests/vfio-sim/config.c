@@ -132,7 +132,8 @@ static bool parse_iommu(GKeyFile *kf, SimIommuConfig *io, Error **errp)
                  errp) ||
         !get_bool(kf, "iommu", "dirty-tracking", &io->dirty_tracking, errp) ||
         !get_bool(kf, "iommu", "incompatible-domain",
-                  &io->incompatible_domain, errp)) {
+                  &io->incompatible_domain, errp) ||
+        !get_bool(kf, "iommu", "dma-buf", &io->dma_buf, errp)) {
         return false;
     }
     if (!(io->pgsizes & SIM_PAGE)) {

@@ -425,6 +425,8 @@ long sim_device_ioctl(SimFile *f, unsigned long req, void *arg)
         }
         return sim_iommufd_detach(d);
     }
+    case VFIO_DEVICE_FEATURE:
+        return sim_device_feature(d, arg);
     case VFIO_DEVICE_BIND_IOMMUFD:
         return -EINVAL;
     default:
@@ -436,6 +438,8 @@ void sim_device_release(SimFile *f)
 {
     SimDevice *d = f->device;
 
+    /* closing the device revokes its dma-bufs for good */
+    sim_dmabuf_sync(d, false, true);
     irq_disable(d);
     if (f->cdev) {
         sim_iommufd_unbind(d);
@@ -448,8 +452,11 @@ void sim_device_release(SimFile *f)
 
 void sim_device_reset(SimDevice *d)
 {
+    /* vfio-pci revokes the dma-bufs around a reset; decoding is off after */
+    sim_dmabuf_sync(d, true, false);
     sim_config_space_init(d);
     sim_edu_init(d);
+    sim_dmabuf_sync(d, false, false);
 }
 
 ssize_t sim_device_rw(SimDevice *d, void *buf, size_t len, uint64_t off,
@@ -541,6 +548,21 @@ bool sim_device_munmap(void *addr, size_t len)
         if (va <= m->va && va + len >= m->va + m->len) {
             sim_trap_unregister((void *)(uintptr_t)m->va);
             g_array_remove_index(bar_maps, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool sim_bar_peer(uint64_t va, uint64_t len, SimDevice **peer, int *bar,
+                  uint64_t *off)
+{
+    for (guint i = 0; bar_maps && i < bar_maps->len; i++) {
+        BarMap *m = &g_array_index(bar_maps, BarMap, i);
+        if (va >= m->va && va + len <= m->va + m->len) {
+            *peer = m->dev;
+            *bar = m->bar;
+            *off = m->off + (va - m->va);
             return true;
         }
     }

@@ -109,6 +109,7 @@ void sim_pages_unref(SimPages *p)
 {
     if (--p->refs == 0) {
         pages_unpin(p);
+        sim_file_pages_free(p);
         g_free(p);
     }
 }
@@ -214,8 +215,12 @@ static gboolean pin_one(gpointer key, gpointer value, gpointer data)
     SimArea *a = value;
     int *ret = data;
 
-    /* only an IOAS gains a domain late: its pages are GUP-pinned now */
-    *ret = a->pages->domain_refs ? 0 :
+    /*
+     * only an IOAS gains a domain late: its pages are GUP-pinned now
+     * (a file's pages are the library's own view, always there)
+     */
+    *ret = a->pages->domain_refs || a->pages->file_view ||
+           a->pages->dmabuf ? 0 :
            sim_check_user_va(a->pages->va + a->pages_off, a->len, false);
     if (!*ret) {
         *ret = area_domain_get(a);
@@ -315,10 +320,24 @@ uint64_t sim_space_translate(SimSpace *s, uint64_t iova, uint64_t len)
 {
     SimArea *a = len ? sim_space_overlap(s, iova, 1) : NULL;
 
-    if (!a || iova < a->iova || iova + len > a->iova + a->len) {
+    if (!a || iova < a->iova || iova + len > a->iova + a->len ||
+        a->pages->dmabuf) {
         return 0;
     }
     return a->pages->va + a->pages_off + (iova - a->iova);
+}
+
+bool sim_space_peer(SimSpace *s, uint64_t iova, uint64_t len,
+                    SimDevice **peer, int *bar, uint64_t *off)
+{
+    SimArea *a = len ? sim_space_overlap(s, iova, 1) : NULL;
+    SimPages *p = a ? a->pages : NULL;
+
+    if (!p || !p->dmabuf || p->revoked || iova + len > a->iova + a->len) {
+        return false;
+    }
+    return sim_file_pages_peer(p, a->pages_off + (iova - a->iova), peer,
+                               bar, off);
 }
 
 bool sim_user_struct_ok(const void *arg)

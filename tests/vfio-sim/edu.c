@@ -112,29 +112,54 @@ static void raise_irq(SimDevice *d, uint32_t bits)
     sim_device_raise_irq(d);
 }
 
-/* The device's view of bus address @iova: a process pointer, or NULL */
-static uint8_t *dma_target(SimDevice *d, uint64_t iova, uint64_t len)
+/* Where bus address @iova leads: RAM, a peer's BAR, or nowhere (a fault) */
+typedef struct DmaTarget {
+    uint8_t *ram;
+    SimDevice *peer;
+    int bar;
+    uint64_t off;
+} DmaTarget;
+
+static bool dma_target(SimDevice *d, uint64_t iova, uint64_t len,
+                       DmaTarget *t)
 {
     SimSpace *space = NULL;
     uint64_t va;
-    uint8_t *internal;
 
+    *t = (DmaTarget) { NULL };
     if (!(d->config[CFG_COMMAND] & CMD_MASTER)) {
-        return NULL;
+        return false;
     }
     if (d->ictx) {
         space = sim_hwpt_space(d->hwpt);
     } else if (d->group->container) {
         space = sim_container_space(d->group->container);
     }
-    va = space ? sim_space_translate(space, iova, len) : 0;
+    if (!space) {
+        return false;
+    }
+    if (sim_space_peer(space, iova, len, &t->peer, &t->bar, &t->off)) {
+        return true;            /* peer-to-peer into a dma-buf of a BAR */
+    }
+    va = sim_space_translate(space, iova, len);
     if (!va) {
-        return NULL;
+        return false;
     }
-    if (sim_bar_lookup(va, len, &internal)) {
-        return internal;        /* peer-to-peer into a BAR mmap */
+    if (sim_bar_peer(va, len, &t->peer, &t->bar, &t->off)) {
+        return true;            /* peer-to-peer into a BAR mmap */
     }
-    return (uint8_t *)(uintptr_t)va;
+    t->ram = (uint8_t *)(uintptr_t)va;
+    return true;
+}
+
+/* The transfer reaches a peer as MMIO: its registers see the writes */
+static void dma_peer(DmaTarget *t, uint8_t *buf, uint64_t count, bool write)
+{
+    uint64_t off = ((uint64_t)t->bar << SIM_REGION_SHIFT) | t->off;
+
+    if (sim_device_rw(t->peer, buf, count, off, write) < 0 && !write) {
+        memset(buf, 0xff, count);       /* nobody answered the read */
+    }
 }
 
 static void run_dma(SimDevice *d)
@@ -143,7 +168,8 @@ static void run_dma(SimDevice *d)
     bool to_ram = d->dma_cmd & EDU_DMA_TO_RAM;
     uint64_t dev_addr = to_ram ? d->dma_src : d->dma_dst;
     uint64_t bus_addr = (to_ram ? d->dma_dst : d->dma_src) & EDU_DMA_MASK;
-    uint8_t *ram;
+    uint8_t *buf = d->edu_buffer + (dev_addr - EDU_DMA_BASE);
+    DmaTarget t;
 
     if (dev_addr < EDU_DMA_BASE || count > EDU_DMA_SIZE ||
         dev_addr - EDU_DMA_BASE + count > EDU_DMA_SIZE) {
@@ -151,20 +177,22 @@ static void run_dma(SimDevice *d)
                       "+0x%" PRIx64 ")", d->cfg->bdf, dev_addr, count);
         return;
     }
-    ram = count ? dma_target(d, bus_addr, count) : NULL;
-    if (!ram) {
+    if (!count || !dma_target(d, bus_addr, count, &t)) {
         /* an IOMMU fault: the transfer ends, nothing lands */
         sim_log_event("%s: DMA fault at iova 0x%" PRIx64 " len 0x%" PRIx64,
                       d->cfg->bdf, bus_addr, count);
         return;
     }
-    if (to_ram) {
-        memcpy(ram, d->edu_buffer + (dev_addr - EDU_DMA_BASE), count);
+    if (t.peer) {
+        dma_peer(&t, buf, count, to_ram);
+    } else if (to_ram) {
+        memcpy(t.ram, buf, count);
     } else {
-        memcpy(d->edu_buffer + (dev_addr - EDU_DMA_BASE), ram, count);
+        memcpy(buf, t.ram, count);
     }
-    sim_log_event("%s: DMA %s iova 0x%" PRIx64 " len 0x%" PRIx64,
-                  d->cfg->bdf, to_ram ? "to RAM" : "from RAM", bus_addr,
+    sim_log_event("%s: DMA %s%s iova 0x%" PRIx64 " len 0x%" PRIx64,
+                  d->cfg->bdf, to_ram ? "to " : "from ",
+                  t.peer ? t.peer->cfg->bdf : "RAM", bus_addr,
                   count);
 }
 
@@ -336,4 +364,5 @@ void sim_config_write(SimDevice *d, uint32_t off, uint32_t val, unsigned size)
             d->config[at] = b & 0xc0;           /* enable, function mask */
         }
     }
+    sim_dmabuf_sync(d, false, false);
 }

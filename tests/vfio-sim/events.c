@@ -50,6 +50,14 @@ static void record(const SimMapEvent *e)
     total++;
 }
 
+#ifdef CONFIG_VFIO_DMABUF
+#define IS_MAP_FILE(req)    ((req) == IOMMU_IOAS_MAP_FILE)
+#define MAP_FILE_SIZE       sizeof(struct iommu_ioas_map_file)
+#else
+#define IS_MAP_FILE(req)    false
+#define MAP_FILE_SIZE       0
+#endif
+
 /* Reads the call's struct after the call: outputs (an IOVA) are filled */
 void sim_event_ioctl(SimFile *f, unsigned long req, const void *arg,
                      long ret)
@@ -66,9 +74,10 @@ void sim_event_ioctl(SimFile *f, unsigned long req, const void *arg,
                sizeof(struct vfio_iommu_type1_dma_unmap);
     } else if (f->kind == SIM_FILE_IOMMUFD &&
                (req == IOMMU_IOAS_MAP || req == IOMMU_IOAS_UNMAP ||
-                req == IOMMU_IOAS_COPY)) {
+                req == IOMMU_IOAS_COPY || IS_MAP_FILE(req))) {
         e.space_kind = SIM_SPACE_IOAS;
         need = req == IOMMU_IOAS_MAP ? sizeof(struct iommu_ioas_map) :
+               IS_MAP_FILE(req) ? MAP_FILE_SIZE :
                req == IOMMU_IOAS_UNMAP ? sizeof(struct iommu_ioas_unmap) :
                sizeof(struct iommu_ioas_copy);
     } else {
@@ -78,7 +87,8 @@ void sim_event_ioctl(SimFile *f, unsigned long req, const void *arg,
     if (sim_check_user_va((uintptr_t)arg, need, true)) {
         arg = NULL;
     }
-    e.op = req == VFIO_IOMMU_MAP_DMA || req == IOMMU_IOAS_MAP ?
+    e.op = req == VFIO_IOMMU_MAP_DMA || req == IOMMU_IOAS_MAP ||
+           IS_MAP_FILE(req) ?
            SIM_EVENT_MAP : req == IOMMU_IOAS_COPY ? SIM_EVENT_COPY :
            SIM_EVENT_UNMAP;
     if (!arg) {
@@ -107,6 +117,15 @@ void sim_event_ioctl(SimFile *f, unsigned long req, const void *arg,
         e.vaddr = m->user_va;
         break;
     }
+#ifdef CONFIG_VFIO_DMABUF
+    case IOMMU_IOAS_MAP_FILE: {
+        const struct iommu_ioas_map_file *m = arg;
+        e.space_id = m->ioas_id;
+        e.iova = m->iova;
+        e.size = m->length;
+        break;                  /* no process address: vaddr 0 */
+    }
+#endif
     case IOMMU_IOAS_UNMAP: {
         const struct iommu_ioas_unmap *u = arg;
         e.space_id = u->ioas_id;

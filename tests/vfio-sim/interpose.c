@@ -352,6 +352,9 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
         case SIM_FILE_DEVICE:
             ret = sim_device_ioctl(f, req, arg);
             break;
+        case SIM_FILE_DMABUF:
+            ret = -ENOTTY;
+            break;
         default:
             ret = sim_iommufd_ioctl(f->ictx, req, arg);
             break;

@@ -248,6 +248,55 @@ static long ioas_map(SimIommufd *ictx, struct iommu_ioas_map *m)
     return ret;
 }
 
+#ifdef CONFIG_VFIO_DMABUF
+/* IOMMU_IOAS_MAP_FILE: IOMMU_IOAS_MAP's rules, pages from a file */
+static long ioas_map_file(SimIommufd *ictx, struct iommu_ioas_map_file *m)
+{
+    const uint32_t known = IOMMU_IOAS_MAP_FIXED_IOVA |
+                           IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+    SimIoas *ioas;
+    SimPages *pages;
+    uint64_t iova = m->iova;
+    int ret;
+
+    if (!sim_cfg->iommu.dma_buf) {
+        return -ENOTTY;
+    }
+    if (m->flags & ~known) {
+        return -EOPNOTSUPP;
+    }
+    if (m->iova >= ULONG_MAX || m->length >= ULONG_MAX) {
+        return -EOVERFLOW;
+    }
+    if (!(m->flags & (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE))) {
+        return -EINVAL;
+    }
+    ioas = (SimIoas *)find(ictx, m->ioas_id, OBJ_IOAS);
+    if (!ioas) {
+        return -ENOENT;
+    }
+    pages = sim_file_pages_new(m->fd, m->start, m->length,
+                               m->flags & IOMMU_IOAS_MAP_WRITEABLE, &ret);
+    if (!pages) {
+        return ret;
+    }
+    if (m->flags & IOMMU_IOAS_MAP_FIXED_IOVA) {
+        ret = check_iova(ioas, iova, m->length);
+    } else {
+        ret = alloc_iova(ioas, m->length, &iova);
+    }
+    if (!ret) {
+        ret = sim_space_add(ioas->space, iova, m->length, pages, 0,
+                            !(m->flags & IOMMU_IOAS_MAP_WRITEABLE));
+    }
+    sim_pages_unref(pages);
+    if (!ret) {
+        m->iova = iova;
+    }
+    return ret;
+}
+#endif
+
 static long ioas_unmap(SimIommufd *ictx, struct iommu_ioas_unmap *u)
 {
     SimIoas *ioas = (SimIoas *)find(ictx, u->ioas_id, OBJ_IOAS);
@@ -602,6 +651,10 @@ static size_t min_size(unsigned long req)
     case IOMMU_IOAS_IOVA_RANGES:
         return offsetofend(struct iommu_ioas_iova_ranges, out_iova_alignment);
     case IOMMU_IOAS_MAP: return offsetofend(struct iommu_ioas_map, iova);
+#ifdef CONFIG_VFIO_DMABUF
+    case IOMMU_IOAS_MAP_FILE:
+        return offsetofend(struct iommu_ioas_map_file, iova);
+#endif
     case IOMMU_IOAS_UNMAP: return offsetofend(struct iommu_ioas_unmap, length);
     case IOMMU_OPTION: return offsetofend(struct iommu_option, val64);
     case IOMMU_HWPT_ALLOC:
@@ -658,6 +711,10 @@ long sim_iommufd_ioctl(SimIommufd *ictx, unsigned long req, void *arg)
         return iova_ranges(ictx, arg);
     case IOMMU_IOAS_MAP:
         return ioas_map(ictx, arg);
+#ifdef CONFIG_VFIO_DMABUF
+    case IOMMU_IOAS_MAP_FILE:
+        return ioas_map_file(ictx, arg);
+#endif
     case IOMMU_IOAS_UNMAP:
         return ioas_unmap(ictx, arg);
     case IOMMU_OPTION:

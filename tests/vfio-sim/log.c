@@ -41,6 +41,9 @@ static const IoctlName ioctl_names[] = {
     I(IOMMU_IOAS_UNMAP), I(IOMMU_OPTION), I(IOMMU_VFIO_IOAS),
     I(IOMMU_HWPT_ALLOC), I(IOMMU_GET_HW_INFO),
     I(IOMMU_HWPT_SET_DIRTY_TRACKING), I(IOMMU_HWPT_GET_DIRTY_BITMAP),
+#ifdef CONFIG_VFIO_DMABUF
+    I(IOMMU_IOAS_MAP_FILE),
+#endif
 };
 #undef C
 #undef G
@@ -319,8 +322,9 @@ void sim_report_write(void)
     }
     doc = g_string_new(NULL);
     g_string_printf(doc, "{\"ioas\": %d, \"hwpt\": %d, \"mappings\": %u, "
-                    "\"pinned_bytes\": %" PRIu64 ", \"open_fds\": %d}\n",
+                    "\"pinned_bytes\": %" PRIu64 ", \"open_fds\": %d, "
+                    "\"dmabufs\": %d}\n",
                     sim_live_ioas, sim_live_hwpt, sim_live_areas,
-                    sim_pinned_bytes, sim_live_fds);
+                    sim_pinned_bytes, sim_live_fds, sim_live_dmabufs);
     write_json(report_path, doc);
 }

@@ -40,6 +40,12 @@ typedef struct SimIommuConfig {
     uint32_t dma_avail;         /* type1 max mappings */
     uint64_t memlock;           /* bytes that may be pinned; 0: no limit */
     bool incompatible_domain;   /* one device's domains per IOAS */
+    /*
+     * The kernel exports BARs as dma-bufs and maps files into an IOAS
+     * (VFIO_DEVICE_FEATURE_DMA_BUF, IOMMU_IOAS_MAP_FILE: since 6.19 and
+     * 6.13, both in the 7.3 bench kernel); off models 6.12
+     */
+    bool dma_buf;
     uint64_t ioctl_ns;          /* modelled cost of any ioctl (model.c) */
     uint64_t pin_ns_per_page;   /* modelled cost of pinning one page */
     uint64_t map_ns_per_page;   /* modelled cost of a page entering a domain */
@@ -79,6 +85,11 @@ typedef struct SimPages {
     uint64_t len;
     bool pinned;
     bool reserved;              /* a BAR mmap: PFNs followed, never pinned */
+    /* IOMMU_IOAS_MAP_FILE: @va is the library's own view of the file */
+    void *file_view;            /* our mmap of a memfd, unmapped at free */
+    uint64_t file_view_len;
+    struct SimDmabuf *dmabuf;   /* a BAR slice: @va is the BAR's view */
+    bool revoked;               /* the dma-buf was revoked: DMA faults */
 } SimPages;
 
 typedef struct SimArea {
@@ -129,6 +140,13 @@ int sim_space_set_domain(SimSpace *s, bool on);
 void sim_space_count_domain(SimSpace *s, bool on);
 /* The process VA for @iova, if @len bytes from it are mapped; else 0. */
 uint64_t sim_space_translate(SimSpace *s, uint64_t iova, uint64_t len);
+/*
+ * Is [iova, iova + len) a mapped dma-buf slice of a BAR?  Then *@peer,
+ * *@bar and *@off say where (a revoked one translates to nothing).
+ */
+struct SimDevice;
+bool sim_space_peer(SimSpace *s, uint64_t iova, uint64_t len,
+                    struct SimDevice **peer, int *bar, uint64_t *off);
 SimPages *sim_pages_new(uint64_t va, uint64_t len);
 void sim_pages_unref(SimPages *p);
 /* Checks the VA range is mapped memory of the process (EFAULT if not). */
@@ -150,6 +168,8 @@ typedef struct SimGroup {
     int device_fds;             /* device fds got through the group */
 } SimGroup;
 
+typedef struct SimDmabuf SimDmabuf;
+
 typedef struct SimDevice {
     SimDeviceConfig *cfg;
     SimGroup *group;
@@ -168,6 +188,7 @@ typedef struct SimDevice {
     SimIommufd *ictx;           /* bound iommufd, NULL if not bound */
     uint32_t dev_id;
     SimHwpt *hwpt;              /* attached HWPT (iommufd) */
+    GPtrArray *dmabufs;         /* SimDmabuf exported and not revoked for good */
     /* edu state */
     uint32_t edu_irq_status;
     uint32_t edu_status;
@@ -190,6 +211,7 @@ typedef enum SimFileKind {
     SIM_FILE_GROUP,
     SIM_FILE_DEVICE,            /* from GET_DEVICE_FD or a cdev open */
     SIM_FILE_IOMMUFD,
+    SIM_FILE_DMABUF,            /* a BAR slice exported as a dma-buf */
 } SimFileKind;
 
 typedef struct SimFile {
@@ -202,6 +224,7 @@ typedef struct SimFile {
         SimGroup *group;
         SimDevice *device;
         SimIommufd *ictx;
+        SimDmabuf *dmabuf;
     };
     bool cdev;                  /* a device file opened as a cdev */
 } SimFile;
@@ -249,6 +272,33 @@ bool sim_device_munmap(void *addr, size_t len);
 void sim_device_reset(SimDevice *d);
 /* Is [va, va+len) inside a BAR mmap?  Then *internal gets our view. */
 bool sim_bar_lookup(uint64_t va, uint64_t len, uint8_t **internal);
+/* Is [va, va+len) inside a BAR mmap?  Then which device, BAR and offset. */
+bool sim_bar_peer(uint64_t va, uint64_t len, SimDevice **peer, int *bar,
+                  uint64_t *off);
+
+/* ---- BARs as dma-bufs, files mapped into an IOAS (dmabuf.c) ---- */
+
+/* VFIO_DEVICE_FEATURE on a device: returns >= 0 (a new fd) or -errno */
+long sim_device_feature(SimDevice *d, void *arg);
+/*
+ * The device's memory decoding, reset or closing changed: revoke its
+ * dma-bufs (mappings of a revoked one fault for good) or let new
+ * mappings of them work again.  @closed: the device file went away.
+ */
+void sim_dmabuf_sync(SimDevice *d, bool resetting, bool closed);
+/*
+ * The pages IOMMU_IOAS_MAP_FILE of @fd maps, [start, start + len), with
+ * write access if @writeable; NULL with *@err set to -errno if refused.
+ */
+SimPages *sim_file_pages_new(int fd, uint64_t start, uint64_t len,
+                             bool writeable, int *err);
+/* Where in which BAR @off bytes into dma-buf pages @p lead */
+bool sim_file_pages_peer(SimPages *p, uint64_t off, SimDevice **peer,
+                         int *bar, uint64_t *bar_off);
+/* The last fd of a dma-buf closed */
+void sim_dmabuf_release(SimDmabuf *b);
+/* A mapping lets go of its dma-buf / file view (sim_pages_unref) */
+void sim_file_pages_free(SimPages *p);
 
 /* ---- the edu model ---- */
 void sim_edu_init(SimDevice *d);
@@ -300,7 +350,7 @@ void sim_log_dump(void);
 void sim_log_ioctls_json(GString *out, const char *sep);
 void sim_json_string(GString *out, const char *str);
 /* Leak report counters */
-extern int sim_live_ioas, sim_live_hwpt, sim_live_fds;
+extern int sim_live_ioas, sim_live_hwpt, sim_live_fds, sim_live_dmabufs;
 extern uint64_t sim_pinned_bytes;
 extern bool sim_used;           /* this process opened a simulated node */
 extern guint sim_live_areas;

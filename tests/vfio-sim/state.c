@@ -197,6 +197,9 @@ static void file_release(SimFile *f)
     case SIM_FILE_IOMMUFD:
         sim_iommufd_release(f->ictx);
         break;
+    case SIM_FILE_DMABUF:
+        sim_dmabuf_release(f->dmabuf);
+        break;
     }
     g_hash_table_remove(files_by_ino, GSIZE_TO_POINTER(f->ino));
     g_free(f);

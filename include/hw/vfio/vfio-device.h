@@ -160,6 +160,7 @@ typedef struct VFIOMmap {
     void *mmap;             /* NULL if not mapped */
     uint64_t offset;        /* within the VFIO region */
     uint64_t size;
+    int dmabuf;             /* this piece as a dma-buf (iommufd), or -1 */
 } VFIOMmap;
 
 typedef struct VFIORegion {

@@ -157,9 +157,47 @@ def check_hotplug(r, *, fds=True):
                     assert left[acct] == "0 kB", f"{k}: {acct} {left[acct]}"
 
 
+def check_p2p(r, *, p2p, cycles):
+    """Peer-to-peer between two edus (scenario p2p).
+
+    p2p: True if A's DMA must reach B's liveness register (legacy; iommufd
+    where the kernel maps BARs as dma-bufs), False if the kernel cannot
+    (iommufd on 6.12): then one warning per device instance, DMA to RAM
+    still works.  Every round of move/decode/reset/replug must give the
+    same answer and leave QEMU with the fds it had before.
+    """
+    _ok(r)
+    want = 0xedcba987 if p2p else 0xffffffff
+    assert r["dma_ram"] and r["dma_ram_after"], "DMA to RAM failed"
+    assert r["p2p_mapped"] is p2p, f"qom-get p2p-mapped: {r['p2p_mapped']}"
+    assert r["liveness"] == want, f"B's liveness {r['liveness']:#x}"
+    assert len(r["rounds"]) == cycles, f"{len(r['rounds'])} rounds"
+    for i, rnd in enumerate(r["rounds"]):
+        assert "return" in rnd["replug"], f"round {i}: {rnd['replug']}"
+        assert rnd["decode_off_mapped"] is False, \
+            f"round {i}: B's BAR mapped with decoding off"
+        for step in ("moved", "decode_on", "reset", "replugged"):
+            assert rnd[step] == want, \
+                f"round {i}, {step}: B's liveness {rnd[step]!r}"
+    assert r["after"] == r["before"], \
+        f"fds before {r['before']}, after {cycles} rounds {r['after']}"
+    left = r["after_unplug"]["fds"]
+    assert not any(left.values()), f"after unplugging both: {left}"
+    warnings = _count(r["stderr"], re.escape(P2P_WARNING))
+    if p2p:
+        assert warnings == 0, f"{warnings} p2p warnings"
+    else:
+        # once per device instance: A, and B before and after each replug
+        assert warnings == 2 + cycles, \
+            f"{warnings} p2p warnings, expected {2 + cycles}"
+    if r["backend"] == "iommufd" and p2p:
+        assert "vfio_dma_map_file " in r["trace"], "no BAR mapped by file"
+
+
 def check_leak_report(report):
     assert all(report.get(k) == 0 for k in
-               ("ioas", "hwpt", "mappings", "pinned_bytes", "open_fds")), \
+               ("ioas", "hwpt", "mappings", "pinned_bytes", "open_fds",
+                "dmabufs")), \
         f"left behind: {report}"
 
 

@@ -26,6 +26,11 @@ Scenarios (see SCENARIOS):
            a second IOAS filled by IOMMU_IOAS_COPY, DMA through it
   hotplug  libvirt-style: getfd (SCM_RIGHTS), object-add, device_add,
            DMA, device_del, DEVICE_DELETED, object-del, what stays open
+  p2p      two edus behind root ports, B's BAR below A's 28-bit DMA mask:
+           A's DMA into B's liveness register, qom-get p2p-mapped, then
+           --cycles rounds of BAR move, decode toggle, system_reset and
+           unplug-replug of B, each followed by the same DMA, and the fds
+           QEMU holds before and after
 """
 
 import argparse
@@ -48,15 +53,20 @@ RAM_DST = 0x102000
 ROOT_PORT_SLOT = 5
 ANSWER_TIMEOUT = 120
 DEV_SLOT = 4
+# B's BAR for peer-to-peer: below edu's 28-bit DMA mask, above the RAM of
+# a 128 MiB guest, and a second place to move it to
+BAR_LOW = 0x0c000000
+BAR_LOW2 = 0x0c100000
+LIVENESS_POKE = 0x12345678
 TRACE = ("vfio_pci_reset", "vfio_container_*", "vfio_dma_map",
-         "vfio_dma_map_failed",
+         "vfio_dma_map_failed", "vfio_dma_map_file", "vfio_region_dmabuf*",
          "vfio_dma_copy", "vfio_dma_unmap")
 
 
 class Guest:
     """One QEMU process and the guest we play for it."""
 
-    def __init__(self, args, name, extra):
+    def __init__(self, args, name, extra, mem="256M"):
         self.args = args
         tmp = os.environ.get("TMPDIR", "/tmp")
         tag = f"gaps-{name}-{os.getpid()}"
@@ -66,7 +76,7 @@ class Guest:
             f.write("\n".join(TRACE) + "\n")
         # the simulated kernel, for QEMU only (not for this interpreter)
         preload = os.environ.get("GAPS_QEMU_PRELOAD")
-        self.vm = Qemu([args.qemu, "-M", "q35", "-m", "256M", "-nodefaults",
+        self.vm = Qemu([args.qemu, "-M", "q35", "-m", mem, "-nodefaults",
                         "-display", "none",
                         "-trace", f"events={self.events_path},"
                                   f"file={self.trace_path}"] + extra,
@@ -375,6 +385,8 @@ def proc_facts(pid):
                 fds["iommu"] += 1
             elif target.startswith("/dev/vfio/"):
                 fds["vfio"] += 1
+            elif "dmabuf" in target:
+                fds["dmabuf"] = fds.get("dmabuf", 0) + 1
     except OSError:
         pass
     status = {}
@@ -450,7 +462,79 @@ def scenario_hotplug(args, res):
         res.update(g.close())
 
 
+def scenario_p2p(args, res):
+    """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW)."""
+    a, b = args.devices[:2]
+    b_dev = vfio_dev(args.backend, b, ",bus=rp1,id=pb")[1]
+    g = Guest(args, "p2p",
+              iommufd_args(args.backend) + root_ports(2)
+              + vfio_dev(args.backend, a, ",bus=rp0,id=pa")
+              + ["-device", b_dev], mem="128M")
+
+    def setup():
+        g.setup_root_port(ROOT_PORT_SLOT, 1, BAR_A, BAR_A)
+        g.setup_root_port(ROOT_PORT_SLOT + 1, 2, BAR_LOW, BAR_LOW2)
+        g.place_bar(1, 0, BAR_A)
+        g.place_bar(2, 0, BAR_LOW)
+
+    def poke(where=BAR_LOW):
+        """A writes B's liveness register by DMA; what B then reads."""
+        g.qt.writel(where + 4, 0)
+        if not edu.dma_to_peer(g.qt, BAR_A, RAM_SRC, where + 4,
+                               LIVENESS_POKE):
+            return "timeout"
+        return g.qt.readl(where + 4)
+
+    def mapped():
+        reply = g.qmp.execute("qom-get", path="/machine/peripheral/pb",
+                              property="p2p-mapped")
+        return reply.get("return", reply)
+
+    rounds = res["rounds"] = []
+    try:
+        pid = g.vm.proc.pid
+        setup()
+        res["p2p_mapped"] = mapped()
+        res["liveness"] = poke()
+        res["dma_ram"] = g.edu_dma(BAR_A)
+        res["before"] = proc_facts(pid)
+        for _ in range(args.cycles):
+            r = {}
+            g.place_bar(2, 0, BAR_LOW2)
+            r["moved"] = poke(BAR_LOW2)
+            g.place_bar(2, 0, BAR_LOW)
+            g.place_bar(2, 0, BAR_LOW, cmd=0x4)     # memory decoding off
+            r["decode_off_mapped"] = mapped()
+            g.place_bar(2, 0, BAR_LOW)
+            r["decode_on"] = poke()
+            g.system_reset()
+            setup()
+            r["reset"] = poke()
+            g.qmp.execute("device_del", id="pb")
+            g.power_off_slot(ROOT_PORT_SLOT + 1)
+            g.qmp.wait_event("DEVICE_DELETED")
+            r["replug"] = g.qmp.execute(
+                "device_add", driver="vfio-pci", host=b, id="pb", bus="rp1",
+                iommufd="fd0" if args.backend == "iommufd" else "off")
+            setup()
+            r["replugged"] = poke()
+            rounds.append(r)
+        res["after"] = proc_facts(pid)
+        res["dma_ram_after"] = g.edu_dma(BAR_A)
+        # both devices go: nothing of theirs may stay mapped or open
+        for dev, slot in (("pb", ROOT_PORT_SLOT + 1), ("pa", ROOT_PORT_SLOT)):
+            g.qmp.execute("device_del", id=dev)
+            g.power_off_slot(slot)
+            g.qmp.wait_event("DEVICE_DELETED")
+        if args.backend == "iommufd":
+            g.qmp.execute("object-del", id="fd0")
+        res["after_unplug"] = proc_facts(pid)
+    finally:
+        res.update(g.close())
+
+
 SCENARIOS = {
+    "p2p": scenario_p2p,
     "reset": scenario_reset,
     "noreset": scenario_noreset,
     "nop2p": scenario_nop2p,
@@ -473,6 +557,8 @@ def main():
                     help="hotplug: QEMU opens /dev/iommu and the cdev itself "
                          "(the simulated kernel cannot pass its fds between "
                          "processes)")
+    ap.add_argument("--cycles", type=int, default=0,
+                    help="p2p: rounds of move/decode/reset/replug")
     ap.add_argument("--no-force", action="store_true",
                     help="copy: no x-force-separate-ioas (the kernel must "
                          "refuse to share the IOAS by itself)")

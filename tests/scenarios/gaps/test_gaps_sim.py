@@ -46,6 +46,20 @@ def _hotplug(r, rep):
     C.check_leak_report(rep)
 
 
+P2P_PAIR = "0000:01:00.0,0000:02:00.0"
+P2P_CYCLES = 100
+# the simulator's own configurations of two edus behind root ports
+P2P_7_3 = "../../../vfio-sim/configs/p2p-7.3"
+P2P_6_12 = "../../../vfio-sim/configs/p2p-6.12"
+
+
+def _p2p(p2p, cycles):
+    def check(r, rep):
+        C.check_p2p(r, p2p=p2p, cycles=cycles)
+        C.check_leak_report(rep)
+    return check
+
+
 # (name, config, scenario, backend, devices, driver flags, check(r, report))
 CASES = [
     *[(f"reset {b}: device reset by system_reset and a guest bus reset",
@@ -68,6 +82,15 @@ CASES = [
     ("IOAS copy: incompatible domains get a second IOAS filled by copy",
      "two-groups-incompatible", "copy", "iommufd",
      "0000:01:00.0,0000:02:00.0", ["--no-force"], _plain(C.check_copy)),
+    *[(f"p2p {b} on 7.3: A's DMA reaches B's register, {P2P_CYCLES} rounds "
+       "of move/decode/reset/replug leak nothing", P2P_7_3, "p2p", b,
+       P2P_PAIR, ["--cycles", str(P2P_CYCLES)], _p2p(True, P2P_CYCLES))
+      for b in BOTH],
+    ("p2p iommufd on 6.12: one warning per device, DMA to RAM works",
+     P2P_6_12, "p2p", "iommufd", P2P_PAIR, ["--cycles", "2"],
+     _p2p(False, 2)),
+    ("p2p legacy on 6.12: type1 maps the BAR mmap", P2P_6_12, "p2p",
+     "legacy", P2P_PAIR, ["--cycles", "2"], _p2p(True, 2)),
     *[(f"hotplug {b}: device_add/device_del/object-del leave nothing",
        "root-port", "hotplug", b, ROOT_PORT, ["--no-fd-passing"], _hotplug)
       for b in BOTH],
@@ -76,7 +99,7 @@ CASES = [
 
 def run_case(tmp, lib, qemu, case):
     name, config, scenario, backend, devices, flags, _ = case
-    out = Path(tmp) / f"{scenario}-{backend}-{config}.json"
+    out = Path(tmp) / f"{scenario}-{backend}-{Path(config).name}.json"
     env = dict(os.environ,
                GAPS_QEMU_PRELOAD=str(lib),
                VFIO_SIM_CONFIG=str(HERE / "configs" / f"{config}.conf"),
@@ -106,6 +129,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sim-scenarios-")
     try:
         for case in CASES:
+            if case[1] == P2P_7_3 and os.environ.get("VFIO_SIM_DMABUF") != "1":
+                tap.skip(case[0], "built without the dma-buf uAPI headers")
+                continue
             with tap.case(case[0]):
                 r, report = run_case(tmp, lib, qemu, case)
                 tap.diag(C.summary(r))
