@@ -1,28 +1,43 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Build (once) and cache the guest kernel of the real-kernel test bench.
+"""Build (once) and cache the guest kernels of the real-kernel test bench.
 
-The kernel is Debian's linux-source-6.12 configured as `make tinyconfig`
-plus config.fragment.  The bzImage is cached outside the source tree, so it
-survives `git clean`:
+Two series, each Debian's linux-source configured as `make tinyconfig` plus
+fragments:
+
+    6.12  /usr/src/linux-source-6.12.tar.xz (the installed package)
+          + config.fragment
+    7.3   linux-source-7.3 from trixie-backports, fetched with a private apt
+          state (debian_fetch.py), + config.fragment + config-7.3.fragment
+          (what VFIO's dma-buf export of BARs needs); its uAPI headers
+          (`make headers`) are kept too, for code built for 7.3 features
+
+The bzImage is cached outside the source tree, so it survives `git clean`:
 
     $QEMU_VFIO_KERNEL_CACHE/<key>/bzImage
+    $QEMU_VFIO_KERNEL_CACHE/<key>/uapi/include      (7.3)
     (default cache root: ${XDG_CACHE_HOME:-$HOME/.cache}/qemu-vfio/kernel)
 
-<key> combines the linux-source package version and the sha256 of
-config.fragment, so editing the fragment or upgrading the package builds a new
-kernel while a second run with the same inputs reuses the cached one.
+<key> combines the series, the linux-source package version and the sha256
+of the fragments, so editing a fragment or upgrading the package builds a
+new kernel while a second run with the same inputs reuses the cached one.
 A lock file next to the key serialises concurrent builders: the second one
 waits and then finds the finished image.
 
+An option a fragment asks for must be =y in the final .config, unless the
+tree does not define it at all (7.3 dropped PROC_SYSCTL and VFIO_PCI_MMAP,
+which are unconditional there); those are named in the log.
+
 Environment:
-    QEMU_VFIO_KERNEL        use this bzImage as is, never build
+    QEMU_VFIO_KERNEL        use this bzImage as is for 6.12, never build
+    QEMU_VFIO_KERNEL_7_3    the same for 7.3
     QEMU_VFIO_KERNEL_CACHE  cache root (see above)
-    QEMU_VFIO_KERNEL_SOURCE kernel source tarball
+    QEMU_VFIO_KERNEL_SOURCE 6.12 kernel source tarball
                             (default /usr/src/linux-source-6.12.tar.xz)
 
-As a command: python3 tests/harness/guest/kernel.py [--force] [--keep-tree]
-prints the path of the bzImage on its last line of output.
+As a command: PYTHONPATH=tests python3 -m harness.guest.kernel [--series 6.12|7.3] [--force]
+[--keep-tree] [--print-headers] prints the path of the bzImage (or of the
+uAPI include directory) on its last line of output.
 """
 
 import argparse
@@ -35,10 +50,11 @@ import subprocess
 import sys
 import tarfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-FRAGMENT = Path(__file__).resolve().with_name("config.fragment")
-SOURCE_PACKAGE = "linux-source-6.12"
+HERE = Path(__file__).resolve().parent
+FRAGMENT = HERE / "config.fragment"
 DEFAULT_TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
 PROGRESS_PERIOD = 30.0
 
@@ -52,11 +68,45 @@ DEPENDENCY_HINTS = {
     "INTEL_IOMMU": "it needs CONFIG_IOMMU_SUPPORT=y, CONFIG_PCI and CONFIG_ACPI",
     "9P_FS": "it needs CONFIG_NETWORK_FILESYSTEMS=y and CONFIG_NET_9P=y",
     "NET_9P_VIRTIO": "it needs CONFIG_VIRTIO=y and CONFIG_NET_9P=y",
+    "ZONE_DEVICE": "it needs CONFIG_MEMORY_HOTPLUG=y and "
+                   "CONFIG_MEMORY_HOTREMOVE=y",
+    "VFIO_PCI_DMABUF": "it needs CONFIG_PCI_P2PDMA=y and "
+                       "CONFIG_DMA_SHARED_BUFFER=y (selected by "
+                       "CONFIG_DMABUF_HEAPS=y)",
 }
 
 
 class KernelBuildError(RuntimeError):
     """The guest kernel could not be built; the message says why."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One kernel the bench can boot: where its source comes from and the
+    fragments merged over tinyconfig, in order."""
+    name: str
+    package: str
+    fragments: tuple
+    suite: str = ""             # fetched from this suite; "" = installed
+    override_env: str = "QEMU_VFIO_KERNEL"
+    uapi_headers: bool = False  # keep `make headers` output in the cache
+
+
+SERIES = {s.name: s for s in (
+    Series("6.12", "linux-source-6.12", ("config.fragment",)),
+    Series("7.3", "linux-source-7.3",
+           ("config.fragment", "config-7.3.fragment"),
+           suite="trixie-backports", override_env="QEMU_VFIO_KERNEL_7_3",
+           uapi_headers=True),
+)}
+
+
+def get_series(name):
+    try:
+        return SERIES[name]
+    except KeyError:
+        raise KernelBuildError(f"unknown kernel series '{name}': expected "
+                               f"one of {', '.join(SERIES)}") from None
 
 
 def log(msg):
@@ -72,49 +122,106 @@ def cache_root():
     return Path(xdg) / "qemu-vfio" / "kernel"
 
 
-def source_tarball():
-    return Path(os.environ.get("QEMU_VFIO_KERNEL_SOURCE") or DEFAULT_TARBALL)
+def fragment_paths(series):
+    return [HERE / f for f in series.fragments]
 
 
-def source_version(tarball):
-    """Version of the package providing the tarball, else its size+mtime."""
-    if tarball == DEFAULT_TARBALL and shutil.which("dpkg-query"):
-        r = subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
-                            SOURCE_PACKAGE],
-                           capture_output=True, text=True, check=False)
-        if r.returncode == 0 and r.stdout.strip():
-            return "6.12_" + r.stdout.strip()
-    st = tarball.stat()
-    return f"{tarball.name}_{st.st_size}_{int(st.st_mtime)}"
+def fragment_bytes(series):
+    """The fragments as merged, the cache key's input."""
+    return b"\n".join(p.read_bytes() for p in fragment_paths(series))
 
 
-def required_options(fragment=FRAGMENT):
-    """The CONFIG_ names the fragment sets to y, in fragment order."""
+def _installed_version(package):
+    if not shutil.which("dpkg-query"):
+        return None
+    r = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", package],
+                       capture_output=True, text=True, check=False)
+    return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() \
+        else None
+
+
+def source(series, fetch=True):
+    """(tarball, version) of the series' kernel source.
+
+    An installed series is read from /usr/src; a fetched one is looked up
+    (and with fetch, downloaded) in its suite through the private apt state.
+    """
+    if not series.suite:
+        tarball = Path(os.environ.get("QEMU_VFIO_KERNEL_SOURCE")
+                       or DEFAULT_TARBALL)
+        if not tarball.is_file():
+            raise KernelBuildError(
+                f"kernel source '{tarball}' not found: install "
+                f"{series.package} (scripts/install-deps.sh) or set "
+                f"QEMU_VFIO_KERNEL_SOURCE")
+        version = _installed_version(series.package) \
+            if tarball == DEFAULT_TARBALL else None
+        if not version:
+            st = tarball.stat()
+            version = f"{tarball.name}_{st.st_size}_{int(st.st_mtime)}"
+        return tarball, version
+    from harness.guest import debian_fetch
+    try:
+        if fetch:
+            return debian_fetch.linux_source(series.name, series.suite)
+        apt = debian_fetch.PrivateApt(series.suite)
+        return None, apt.version(series.package)
+    except debian_fetch.FetchError as e:
+        raise KernelBuildError(f"cannot fetch {series.package}: {e}") \
+            from None
+
+
+def required_options(series):
+    """The CONFIG_ names the fragments set to y, in fragment order."""
     opts = []
-    for line in fragment.read_text().splitlines():
-        m = re.match(r"^CONFIG_([A-Za-z0-9_]+)=y\s*$", line)
-        if m:
-            opts.append(m.group(1))
+    for fragment in fragment_paths(series):
+        for line in fragment.read_text().splitlines():
+            m = re.match(r"^CONFIG_([A-Za-z0-9_]+)=y\s*$", line)
+            if m and m.group(1) not in opts:
+                opts.append(m.group(1))
     return opts
 
 
-def cache_key(tarball=None):
-    tarball = tarball or source_tarball()
-    if not tarball.is_file():
-        raise KernelBuildError(
-            f"kernel source '{tarball}' not found: install {SOURCE_PACKAGE} "
-            f"(scripts/install-deps.sh) or set QEMU_VFIO_KERNEL_SOURCE")
-    digest = hashlib.sha256(FRAGMENT.read_bytes()).hexdigest()[:16]
-    raw = f"{source_version(tarball)}_{digest}"
+def cache_key(series, version):
+    digest = hashlib.sha256(fragment_bytes(series)).hexdigest()[:16]
+    # 6.12 keys predate the series prefix: its installed version starts
+    # with "6.12" already, and its cache stays valid.
+    prefix = "6.12" if series.name == "6.12" else series.name
+    raw = f"{prefix}_{version}_{digest}"
     return re.sub(r"[^A-Za-z0-9._-]", "_", raw)
 
 
-def cached_kernel_path():
-    """Where the bzImage for the current inputs lives (it may not exist yet)."""
-    override = os.environ.get("QEMU_VFIO_KERNEL")
+def cached_kernel_path(series="6.12"):
+    """Where the bzImage for the current inputs lives (it may not exist
+    yet); looks versions up but downloads nothing."""
+    series = get_series(series)
+    override = os.environ.get(series.override_env)
     if override:
         return Path(override)
-    return cache_root() / cache_key() / "bzImage"
+    _, version = source(series, fetch=False)
+    return cache_root() / cache_key(series, version) / "bzImage"
+
+
+def uapi_include(series="7.3"):
+    """The uAPI include directory kept with a built kernel, or None."""
+    series = get_series(series)
+    if not series.uapi_headers:
+        return None
+    inc = cached_kernel_path(series.name).parent / "uapi" / "include"
+    return inc if (inc / "linux" / "vfio.h").is_file() else None
+
+
+def defined_options(tree):
+    """Every option some Kconfig file of the tree defines."""
+    names = set()
+    for kconfig in Path(tree).rglob("Kconfig*"):
+        try:
+            text = kconfig.read_text(errors="replace")
+        except OSError:
+            continue
+        names.update(re.findall(r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)",
+                                text, re.M))
+    return names
 
 
 def missing_options(config_path, wanted):
@@ -126,13 +233,21 @@ def missing_options(config_path, wanted):
     return [o for o in wanted if o not in have]
 
 
-def check_config(config_path, wanted):
+def check_config(config_path, wanted, defined=None):
+    """Fail unless every wanted option is =y; options the tree does not
+    define at all are left out (and named) when defined is given."""
+    if defined is not None:
+        gone = [o for o in wanted if o not in defined]
+        if gone:
+            log(f"not defined by this kernel (always on or removed): "
+                f"{' '.join(gone)}")
+        wanted = [o for o in wanted if o in defined]
     missing = missing_options(config_path, wanted)
     if missing:
         lines = []
         for opt in missing:
             hint = DEPENDENCY_HINTS.get(opt, "a dependency of it is not set")
-            lines.append(f"  CONFIG_{opt} (requested by {FRAGMENT.name}) "
+            lines.append(f"  CONFIG_{opt} (requested by a fragment) "
                          f"is not set in the final .config: {hint}")
         raise KernelBuildError(
             f"kernel config {config_path} lacks {len(missing)} required "
@@ -207,25 +322,29 @@ def extract(tarball, workdir):
     return trees[0]
 
 
-def configure(tree, logfile):
-    wanted = required_options()
+def configure(series, tree, logfile):
     run_logged(["make", "tinyconfig"], tree, logfile, "make tinyconfig")
     run_logged(["scripts/kconfig/merge_config.sh", "-m", ".config",
-                str(FRAGMENT)], tree, logfile, "merge_config.sh")
+                *map(str, fragment_paths(series))], tree, logfile,
+               "merge_config.sh")
     run_logged(["make", "olddefconfig"], tree, logfile, "make olddefconfig")
-    check_config(tree / ".config", wanted)
+    check_config(tree / ".config", required_options(series),
+                 defined_options(tree))
 
 
-def build(force=False, keep_tree=False):
-    """Return the path of a bzImage for the current inputs, building if needed."""
-    override = os.environ.get("QEMU_VFIO_KERNEL")
+def build(series="6.12", force=False, keep_tree=False):
+    """Return the path of a bzImage of series for the current inputs,
+    building it if needed."""
+    series = get_series(series)
+    override = os.environ.get(series.override_env)
     if override:
         if not Path(override).is_file():
             raise KernelBuildError(
-                f"QEMU_VFIO_KERNEL='{override}' is not a file")
+                f"{series.override_env}='{override}' is not a file")
         return Path(override)
 
-    key = cache_key()
+    tarball, version = source(series, fetch=False)
+    key = cache_key(series, version)
     keydir = cache_root() / key
     image = keydir / "bzImage"
     if image.is_file() and not force:
@@ -242,19 +361,29 @@ def build(force=False, keep_tree=False):
             fcntl.flock(lock, fcntl.LOCK_EX)
         if image.is_file() and not force:
             return image
-        return build_locked(keydir, image, keep_tree)
+        if tarball is None:
+            tarball, _ = source(series, fetch=True)
+        return build_locked(series, tarball, keydir, image, keep_tree)
 
 
-def build_locked(keydir, image, keep_tree):
-    tarball = source_tarball()
+def build_locked(series, tarball, keydir, image, keep_tree):
     logfile = keydir / "build.log"
-    log(f"building {image} (log: {logfile}); this takes ~5 minutes on 2 cores")
+    log(f"building {series.name}: {image} (log: {logfile}); this takes "
+        f"5-15 minutes on 2 cores")
     start = time.monotonic()
     tree = extract(tarball, keydir)
-    configure(tree, logfile)
+    configure(series, tree, logfile)
     jobs = str(min(3, (os.cpu_count() or 1) + 1))
     run_logged(["make", f"-j{jobs}", "bzImage"], tree, logfile,
                "make bzImage")
+    if series.uapi_headers:
+        # `make headers` leaves them in usr/include without rsync
+        # (headers_install needs it).
+        run_logged(["make", "headers"], tree, logfile, "make headers")
+        dest = keydir / "uapi" / "include"
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(tree / "usr" / "include", dest,
+                        ignore=shutil.ignore_patterns(".*", "Makefile"))
     shutil.copy2(tree / ".config", keydir / "config")
     tmp = image.with_suffix(".tmp")
     shutil.copy2(tree / "arch" / "x86" / "boot" / "bzImage", tmp)
@@ -270,6 +399,8 @@ def build_locked(keydir, image, keep_tree):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--series", default="6.12", choices=sorted(SERIES),
+                   help="kernel series (default 6.12)")
     p.add_argument("--force", action="store_true",
                    help="rebuild even if the cache holds an image")
     p.add_argument("--keep-tree", action="store_true",
@@ -277,12 +408,24 @@ def main(argv=None):
                         "(~1.5 GB) for incremental rebuilds")
     p.add_argument("--print-path", action="store_true",
                    help="only print where the image is or would be cached")
+    p.add_argument("--print-headers", action="store_true",
+                   help="build if needed, then print the uAPI include "
+                        "directory (7.3)")
     args = p.parse_args(argv)
     try:
         if args.print_path:
-            print(cached_kernel_path())
+            print(cached_kernel_path(args.series))
             return 0
-        print(build(force=args.force, keep_tree=args.keep_tree))
+        image = build(args.series, force=args.force,
+                      keep_tree=args.keep_tree)
+        if args.print_headers:
+            inc = uapi_include(args.series)
+            if not inc:
+                raise KernelBuildError(f"{args.series} keeps no uAPI "
+                                       f"headers next to {image}")
+            print(inc)
+        else:
+            print(image)
     except KernelBuildError as e:
         print(f"kernel: error: {e}", file=sys.stderr)
         return 1
