@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Block size and stamp of the test images (tests/payload/stamp.py). */
+/* Block size and stamp of the test images (tests/harness/guest/stamp.py). */
 #define PAYLOAD_BLOCK_SIZE 4096
 #define PAYLOAD_STAMP_FMT "BLK%08u"
 #define PAYLOAD_STAMP_LEN 11

@@ -5,7 +5,7 @@ Block N starts with "BLK%08d" % N (the rest is zero), the stamp the payload's
 nvme-verify step checks (PAYLOAD_STAMP_FMT in payload.h).  A read that
 returns block N's stamp came from block N of this image and nowhere else.
 
-    python3 tests/payload/stamp.py IMAGE [MIB]
+    PYTHONPATH=tests python3 -m harness.guest.stamp IMAGE [MIB]
 """
 
 import os
