@@ -193,6 +193,7 @@ def linux_source(series, suite):
 
 
 if __name__ == "__main__":
+    # PYTHONPATH=tests python3 -m harness.guest.debian_fetch [SERIES [SUITE]]
     import sys
     try:
         path, ver = linux_source(sys.argv[1] if len(sys.argv) > 1 else "7.3",

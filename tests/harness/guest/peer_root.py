@@ -23,6 +23,9 @@ images there.
 
 Environment:
     QEMU_VFIO_PEER_ROOT   use this tree as is, never build
+
+As a command: PYTHONPATH=tests python3 -m harness.guest.peer_root [--force]
+prints the key packages' versions and the tree's path.
 """
 
 import fcntl
@@ -36,11 +39,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+from harness.guest import debian_fetch
 
-import debian_fetch  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 SUITE = "trixie"
 BACKPORTS = "trixie-backports"
