@@ -47,7 +47,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.guest import initscript
+from harness.guest import initscript, stamp
 from harness.guest import kernel as kernel_builder
 from harness.guest.topology import TOPOLOGIES, Topology  # noqa: F401 (re-export)
 
@@ -55,6 +55,7 @@ from harness.guest.topology import TOPOLOGIES, Topology  # noqa: F401 (re-export
 # runs imports harness and scenarios from here, as the host's tests do.
 TESTS_DIR = str(Path(__file__).resolve().parents[2])
 QEMU = os.environ.get("QEMU_VFIO_BENCH_QEMU", "qemu-system-x86_64")
+TCG_CPU = "qemu64,+svm,+npt"
 
 # Beyond the command's own timeout: boot and power-off under TCG on a slow,
 # busy machine.  A boot takes ~5 s on an idle 2-core machine.
@@ -99,12 +100,14 @@ class GuestResult:
         self.cleanup()
 
 
-def ensure_kernel():
-    """Return the bzImage path, building it (once, under a lock) if needed."""
+def ensure_kernel(series="6.12"):
+    """Return the bzImage path of a kernel series (harness.guest.kernel:
+    6.12 or 7.3), building it (once, under a lock) if needed."""
     try:
-        return str(kernel_builder.build())
+        return str(kernel_builder.build(series))
     except kernel_builder.KernelBuildError as e:
-        raise BenchError(f"cannot build the guest kernel: {e}") from None
+        raise BenchError(f"cannot build the {series} guest kernel: {e}") \
+            from None
 
 
 def _busybox():
@@ -129,7 +132,9 @@ def qemu_command(topo, *, kernel, init, results, console, mem, smp, accel,
     append = ("console=ttyS0 root=hostroot rootfstype=9p "
               "rootflags=trans=virtio,version=9p2000.L,msize=262144 ro "
               f"init={init} intel_iommu=on panic=-1 quiet")
-    cpu = ["-cpu", "host"] if accel == "kvm" else []
+    # Under TCG, an AMD-vendor model with SVM and nested paging: the bench
+    # kernel's KVM_AMD then gives the guest /dev/kvm for second-level guests.
+    cpu = ["-cpu", "host"] if accel == "kvm" else ["-cpu", TCG_CPU]
     return [
         _qemu(), "-M", "q35,kernel-irqchip=split", "-accel", accel, *cpu,
         "-m", mem, "-smp", str(smp),
@@ -140,7 +145,7 @@ def qemu_command(topo, *, kernel, init, results, console, mem, smp, accel,
         "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
         "-fsdev", f"local,id=results,path={results},security_model=none",
         "-device", "virtio-9p-pci,fsdev=results,mount_tag=results",
-        *topo.qemu_args, *extra_qemu_args,
+        *topo.args(workdir=os.path.dirname(results)), *extra_qemu_args,
         "-kernel", kernel, "-append", append,
     ]
 
@@ -210,19 +215,24 @@ def _run_qemu(argv, host_timeout, log_path):
 
 def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
                  env=None, extra_qemu_args=(), *, smp=2, accel=None,
-                 kernel=None, boot_allowance=BOOT_ALLOWANCE):
+                 kernel=None, kernel_series="6.12",
+                 boot_allowance=BOOT_ALLOWANCE):
     """Boot the bench guest with `topology`, run `command` (an argv list of
     absolute host paths or PATH names) and return a GuestResult.
 
     accel: "tcg" or "kvm"; default from QEMU_VFIO_ACCEL, else the cached
     verdict of a KVM probe (see harness.guest.accel).  kernel: a bzImage path;
-    default the cached build.  boot_allowance: seconds the host waits
+    default the cached build of kernel_series ("6.12" or "7.3").  A
+    topology with an NVMe controller gets a fresh stamped image
+    (harness.guest.stamp, topo.nvme_image_mib MiB) in the run's directory;
+    the controller opens it with snapshot=on, so no run changes it.
+    boot_allowance: seconds the host waits
     beyond `timeout` before it kills QEMU.  The caller owns the returned results_dir and
     should call r.cleanup() (or use the result as a context manager).
     """
     topo = Topology.get(topology)
     command = [str(a) for a in command]
-    kernel = kernel or ensure_kernel()
+    kernel = kernel or ensure_kernel(kernel_series)
     if accel is None:
         from harness.guest.accel import choose_accel
         accel = choose_accel(kernel)
@@ -245,6 +255,9 @@ def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
         os.chmod(workdir, 0o755)
         console_path = os.path.join(workdir, "console.log")
         qemu_log = os.path.join(workdir, "qemu.log")
+        if topo.nvme_image_mib:
+            stamp.write_image(os.path.join(workdir, "nvme.img"),
+                              topo.nvme_image_mib)
         argv = qemu_command(topo, kernel=kernel, init=init, results=results,
                             console=console_path, mem=mem, smp=smp,
                             accel=accel, extra_qemu_args=extra_qemu_args)

@@ -17,8 +17,22 @@ bridge-group   c    pcie-root-port -> pcie-pci-bridge ->  2        1
                     bridge aliases both requester IDs to
                     the bridge, so they share one group
 two-groups     d    two pcie-root-ports (with ACS), one   2        2
-                    edu behind each: two groups
+                    edu behind each: two groups (the
+                    peer-to-peer topology)
+nvme-igb       e    pcie-root-port -> NVMe (1b36:0010,    0        2
+                    a stamped image, snapshot=on);
+                    pcie-root-port -> igb (SR-IOV PF,
+                    7 VFs, isolated hub netdev)
+nvme-pair      f    two pcie-root-ports, one NVMe behind  0        2
+                    each (peer-to-peer between real
+                    drivers' devices)
 =============  ===  ====================================  =======  ======
+
+The devices column counts edus, which the guest's init binds to vfio-pci.
+NVMe controllers and the igb are left to the bench kernel's own drivers (nvme,
+igb): a test takes them over itself, as a user does (unbind, driver_override,
+sriov_numvfs for VFs).  Their image is written per run by the launcher
+(NVME_IMAGE in qemu_args stands for its path).
 
 The device order is also the guest's BDF order, because the bench sorts the
 edu BDFs and the topologies declare devices in ascending slot order.
@@ -35,6 +49,12 @@ class Topology:
     qemu_args: tuple = field(repr=False)
     devices: int = 1
     groups: int = 1
+    nvme_image_mib: int = 0
+
+    def args(self, workdir):
+        """qemu_args with the run's NVMe image path filled in."""
+        image = f"{workdir}/nvme.img"
+        return tuple(a.replace(NVME_IMAGE, image) for a in self.qemu_args)
 
     @staticmethod
     def get(name_or_topology):
@@ -47,6 +67,27 @@ class Topology:
         raise ValueError(
             f"unknown topology '{name_or_topology}': expected one of "
             f"{', '.join(TOPOLOGIES)}")
+
+
+NVME_IMAGE = "@NVME_IMAGE@"
+# 16 MiB: 4096 stamped blocks, read whole by the payload in well under a
+# second of guest time.
+NVME_IMAGE_MIB = 16
+
+
+def _nvme(did, bus, serial):
+    # snapshot=on: writes go to a temporary overlay, the image stays as
+    # written.  Every controller reads the same image.
+    return ("-drive", f"file={NVME_IMAGE},if=none,id={did},format=raw,"
+                      f"snapshot=on",
+            "-device", f"nvme,drive={did},serial={serial},bus={bus},addr=0")
+
+
+def _igb(bus):
+    # An isolated hub: nothing leaves the machine (QEMU warns that hub 0 is
+    # not connected to the host network; that is the point).
+    return ("-netdev", "hubport,id=igbnet0,hubid=0",
+            "-device", f"igb,bus={bus},addr=0,netdev=igbnet0")
 
 
 def _root_port(rid, chassis, addr):
@@ -77,4 +118,15 @@ TOPOLOGIES = {t.name: t for t in (
         + ("-device", "edu,bus=rp0,addr=0",
            "-device", "edu,bus=rp1,addr=0"),
         devices=2, groups=2),
+    Topology(
+        "nvme-igb", "e",
+        "an NVMe and an igb SR-IOV PF, each behind a pcie-root-port",
+        _root_port("rp0", 1, "0x10") + _root_port("rp1", 2, "0x11")
+        + _nvme("nvme0", "rp0", "bench0") + _igb("rp1"),
+        devices=0, groups=2, nvme_image_mib=NVME_IMAGE_MIB),
+    Topology(
+        "nvme-pair", "f", "two NVMe controllers behind two pcie-root-ports",
+        _root_port("rp0", 1, "0x10") + _root_port("rp1", 2, "0x11")
+        + _nvme("nvme0", "rp0", "bench0") + _nvme("nvme1", "rp1", "bench1"),
+        devices=0, groups=2, nvme_image_mib=NVME_IMAGE_MIB),
 )}
