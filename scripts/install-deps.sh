@@ -16,6 +16,8 @@ BASE_PKGS=(
     busybox-static
     # ACPI table tests disassemble with iasl
     acpica-tools
+    # the Debian 13 peers (QEMU 11, libvirt 12) and the 7.3 kernel source
+    mmdebstrap debian-archive-keyring
     # sanitizer and fuzzing builds
     clang libclang-rt-14-dev
 )
