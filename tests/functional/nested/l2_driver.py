@@ -19,8 +19,11 @@ what passes.
 """
 
 import argparse
+import fcntl
 import json
 import os
+import socket
+import struct
 import shutil
 import subprocess
 import sys
@@ -80,6 +83,17 @@ def bind_vfio(bdf):
         raise SetupError(f"{bdf} bound to '{driver_of(bdf)}', not vfio-pci")
 
 
+def set_up(ifname):
+    """ip link set IFNAME up, without needing ip(8) in the guest."""
+    SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        req = struct.pack("16sH14x", ifname.encode(), 0)
+        flags = struct.unpack("16sH14x",
+                              fcntl.ioctl(s, SIOCGIFFLAGS, req))[1]
+        fcntl.ioctl(s, SIOCSIFFLAGS,
+                    struct.pack("16sH14x", ifname.encode(), flags | IFF_UP))
+
+
 def make_vf():
     pfs = find(IGB_PF_ID)
     if not pfs:
@@ -87,6 +101,10 @@ def make_vf():
     pf = PCI / pfs[0]
     wait_until(lambda: driver_of(pfs[0]) == "igb", SETTLE_TIMEOUT,
                f"igb to bind {pfs[0]}")
+    # A VF reports the PF's link: the PF's interface must be up.
+    wait_until(lambda: (pf / "net").is_dir() and any((pf / "net").iterdir()),
+               SETTLE_TIMEOUT, f"the network interface of {pfs[0]}")
+    set_up(next((pf / "net").iterdir()).name)
     total = int((pf / "sriov_totalvfs").read_text())
     if int((pf / "sriov_numvfs").read_text()) == 0:
         (pf / "sriov_numvfs").write_text("1")
@@ -155,9 +173,18 @@ def run_l2(peer, backend, argv, prefix):
     return {"peer": peer, "backend": backend, "status": rc,
             "wall_s": round(wall, 2),
             "events": parse_payload(console),
-            "peer_messages": err.decode(errors="replace")
-                                .strip().splitlines()[-20:],
+            "peer_messages": distinct(err.decode(errors="replace")
+                                      .strip().splitlines()),
             "console_tail": console.strip().splitlines()[-15:]}
+
+
+def distinct(lines):
+    """Each message once, in order of first appearance, with its count."""
+    counts = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return [f"{line} (x{n})" if n > 1 else line
+            for line, n in counts.items()][:20]
 
 
 def peer_version(prefix, qemu):
