@@ -8,6 +8,9 @@
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 #include "edu.h"
+#ifdef CONFIG_UAPI_DMABUF
+#include "dmabuf.h"
+#endif
 
 #define PAGE        0x1000ULL
 #define MIB         0x100000ULL
@@ -413,6 +416,10 @@ static void device_checks(Iommufd *f)
     transcript_note(f->tr, "-- a BAR mmap as a DMA source");
     ioas_map(f, f->ioas_a, edu.bar0, "BAR0-mmap", 0x8000000ULL,
              edu.bar0_size, MAP_FIXED_RW, EFAULT, NULL);
+#ifdef CONFIG_UAPI_DMABUF
+    /* What the kernel offers instead since 6.19: the BAR as a dma-buf */
+    iommufd_dmabuf_checks(f->tr, f->iommufd, f->ioas_a, &edu);
+#endif
 
     transcript_note(f->tr, "-- DMA through an IOAS mapping");
     if (ioas_map(f, f->ioas_a, win, "buf+0x800000", EDU_TEST_IOVA,

@@ -36,7 +36,7 @@ Environment:
                             (default /usr/src/linux-source-6.12.tar.xz)
 
 As a command: PYTHONPATH=tests python3 -m harness.guest.kernel [--series 6.12|7.3] [--force]
-[--keep-tree] [--print-headers] prints the path of the bzImage (or of the
+[--keep-tree] [--print-headers] [--cached-headers] prints the path of the bzImage (or of the
 uAPI include directory) on its last line of output.
 """
 
@@ -209,6 +209,21 @@ def uapi_include(series="7.3"):
         return None
     inc = cached_kernel_path(series.name).parent / "uapi" / "include"
     return inc if (inc / "linux" / "vfio.h").is_file() else None
+
+
+def cached_uapi_include(series="7.3"):
+    """The uAPI include directory of an already built kernel of series
+    with today's fragments, newest first; None if there is none.  Neither
+    downloads nor builds (meson asks this at configure time)."""
+    series = get_series(series)
+    if not series.uapi_headers:
+        return None
+    digest = hashlib.sha256(fragment_bytes(series)).hexdigest()[:16]
+    found = [d / "uapi" / "include"
+             for d in cache_root().glob(f"{series.name}_*_{digest}")
+             if (d / "uapi" / "include" / "linux" / "vfio.h").is_file()]
+    found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return found[0] if found else None
 
 
 def defined_options(tree):
@@ -411,8 +426,20 @@ def main(argv=None):
     p.add_argument("--print-headers", action="store_true",
                    help="build if needed, then print the uAPI include "
                         "directory (7.3)")
+    p.add_argument("--cached-headers", action="store_true",
+                   help="print the uAPI include directory of an already "
+                        "built kernel; fail if there is none (no download, "
+                        "no build)")
     args = p.parse_args(argv)
     try:
+        if args.cached_headers:
+            inc = cached_uapi_include(args.series)
+            if not inc:
+                print(f"kernel: no built {args.series} kernel with uAPI "
+                      f"headers in {cache_root()}", file=sys.stderr)
+                return 1
+            print(inc)
+            return 0
         if args.print_path:
             print(cached_kernel_path(args.series))
             return 0
