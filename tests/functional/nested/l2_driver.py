@@ -83,15 +83,49 @@ def bind_vfio(bdf):
         raise SetupError(f"{bdf} bound to '{driver_of(bdf)}', not vfio-pci")
 
 
-def set_up(ifname):
-    """ip link set IFNAME up, without needing ip(8) in the guest."""
+def set_link(ifname, up):
+    """ip link set IFNAME up|down, without needing ip(8) in the guest."""
     SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         req = struct.pack("16sH14x", ifname.encode(), 0)
         flags = struct.unpack("16sH14x",
                               fcntl.ioctl(s, SIOCGIFFLAGS, req))[1]
+        flags = flags | IFF_UP if up else flags & ~IFF_UP
         fcntl.ioctl(s, SIOCSIFFLAGS,
-                    struct.pack("16sH14x", ifname.encode(), flags | IFF_UP))
+                    struct.pack("16sH14x", ifname.encode(), flags))
+
+
+def pf_ifname(pf):
+    net = PCI / pf / "net"
+    wait_until(lambda: net.is_dir() and any(net.iterdir()), SETTLE_TIMEOUT,
+               f"the network interface of {pf}")
+    return next(net.iterdir()).name
+
+
+def rearm_vfs(pf):
+    """Restart the PF's interface so that it announces "reset done" to its VFs.
+
+    The VF driver waits for that bit in its mailbox, and reading clears it:
+    each igbvf that probes the VF (the bench guest's own, then each
+    second-level guest's) consumes it, and the PF sets it again only when
+    its interface comes up.  So before every second-level boot the PF goes
+    down and up, and its link must be back (the VF reports the PF's link).
+    """
+    ifname = pf_ifname(pf)
+    carrier = Path(f"/sys/class/net/{ifname}/carrier")
+    set_link(ifname, False)
+    set_link(ifname, True)
+    wait_until(lambda: read_or(carrier, "") == "1", SETTLE_TIMEOUT,
+               f"the link of {ifname} ({pf})")
+
+
+def read_or(path, default):
+    """A sysfs value; default where the kernel refuses (carrier of a
+    down interface is EINVAL)."""
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return default
 
 
 def make_vf():
@@ -101,10 +135,6 @@ def make_vf():
     pf = PCI / pfs[0]
     wait_until(lambda: driver_of(pfs[0]) == "igb", SETTLE_TIMEOUT,
                f"igb to bind {pfs[0]}")
-    # A VF reports the PF's link: the PF's interface must be up.
-    wait_until(lambda: (pf / "net").is_dir() and any((pf / "net").iterdir()),
-               SETTLE_TIMEOUT, f"the network interface of {pfs[0]}")
-    set_up(next((pf / "net").iterdir()).name)
     total = int((pf / "sriov_totalvfs").read_text())
     if int((pf / "sriov_numvfs").read_text()) == 0:
         (pf / "sriov_numvfs").write_text("1")
@@ -123,7 +153,9 @@ def l2_argv(qemu, backend, kernel, initrd, devices, blocks):
             "-m", "512M", "-smp", "1", "-nodefaults", "-display", "none",
             "-no-reboot", "-serial", "stdio", "-monitor", "none",
             "-kernel", kernel, "-initrd", initrd,
-            "-append", "console=ttyS0 panic=-1 quiet "
+            # no_timer_check: on a loaded host the timer check of the
+            # IO-APIC can miss its ticks under nested KVM and panic.
+            "-append", "console=ttyS0 panic=-1 quiet no_timer_check "
                        "payload.cmd=nvme-verify,igbvf-link,poweroff "
                        f"payload.blocks={blocks}"]
     if backend == "iommufd":
@@ -239,6 +271,7 @@ def main():
                 argv = l2_argv(qemu, backend, f"{base}/bzImage",
                                f"{base}/payload.cpio.gz", [nvmes[0], vf],
                                args.blocks)
+                rearm_vfs(pf)
                 run = run_l2(name, backend, argv, prefix)
                 result["runs"].append(run)
                 print(f"{name} {backend}: status {run['status']} "
