@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The igbvf step: the guest's igbvf driver runs an assigned SR-IOV VF.  The
- * step finds the interface igbvf bound, sets it up and waits until the PF's
- * mailbox reports the link (operstate "up", carrier 1).
+ * step finds the interface igbvf bound, sets it up, says it is waiting and
+ * waits until the PF's mailbox reports the link (operstate "up", carrier 1).
  */
 
 #include <dirent.h>
@@ -110,6 +110,12 @@ bool step_igbvf_link(void)
         payload_step("igbvf-link", false, err, "iface=%s", ifc.name);
         return false;
     }
+    /*
+     * An igbvf link needs the PF's "reset done" after the VF's last reset,
+     * which the VMM did when it started us: whoever runs the PF may give
+     * it now.
+     */
+    payload_line("event=waiting name=igbvf-link iface=%s", ifc.name);
     start = payload_uptime();
     bool up = wait_for(link_up, &ifc, wait);
     snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifc.name);

@@ -22,11 +22,12 @@ import argparse
 import fcntl
 import json
 import os
+import shutil
 import socket
 import struct
-import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -105,11 +106,12 @@ def pf_ifname(pf):
 def rearm_vfs(pf):
     """Restart the PF's interface so that it announces "reset done" to its VFs.
 
-    The VF driver waits for that bit in its mailbox, and reading clears it:
-    each igbvf that probes the VF (the bench guest's own, then each
-    second-level guest's) consumes it, and the PF sets it again only when
-    its interface comes up.  So before every second-level boot the PF goes
-    down and up, and its link must be back (the VF reports the PF's link).
+    igbvf waits for that bit in the VF's mailbox.  The PF (QEMU's igb)
+    sets it only when its driver brings the interface up, and a reset of
+    the VF (the peer resets it when it starts) loses it.  So once the
+    second-level guest's igbvf is up and waiting (the payload says so), the
+    PF goes down and up, and its link must be back (the VF reports the PF's
+    link).
     """
     ifname = pf_ifname(pf)
     carrier = Path(f"/sys/class/net/{ifname}/carrier")
@@ -157,7 +159,7 @@ def l2_argv(qemu, backend, kernel, initrd, devices, blocks):
             # IO-APIC can miss its ticks under nested KVM and panic.
             "-append", "console=ttyS0 panic=-1 quiet no_timer_check "
                        "payload.cmd=nvme-verify,igbvf-link,poweroff "
-                       f"payload.blocks={blocks}"]
+                       f"payload.blocks={blocks} payload.wait=60"]
     if backend == "iommufd":
         argv += ["-object", "iommufd,id=fd0"]
     for bdf in devices:
@@ -191,21 +193,45 @@ def parse_payload(text):
     return events
 
 
-def run_l2(peer, backend, argv, prefix):
+def run_l2(peer, backend, argv, prefix, on_waiting):
+    """Boot one second-level guest; on_waiting(name) runs when the payload
+    says a step waits for the host (event=waiting)."""
     start = time.monotonic()
+    proc = subprocess.Popen(prefix + argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = []
+    drain = threading.Thread(target=lambda: err.append(proc.stderr.read()),
+                             daemon=True)
+    drain.start()
+    lines, host_actions = [], []
+    timer = threading.Timer(L2_TIMEOUT, proc.kill)
+    timer.start()
     try:
-        p = subprocess.run(prefix + argv, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=L2_TIMEOUT, check=False)
-        out, err, rc = p.stdout, p.stderr, p.returncode
-    except subprocess.TimeoutExpired as e:
-        out, err, rc = e.stdout or b"", e.stderr or b"", None
-    wall = time.monotonic() - start
-    console = out.decode(errors="replace")
-    return {"peer": peer, "backend": backend, "status": rc,
-            "wall_s": round(wall, 2),
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            lines.append(line)
+            for ev in parse_payload(line):
+                if ev.get("event") == "waiting":
+                    try:
+                        on_waiting(ev.get("name"))
+                        host_actions.append(f"{ev.get('name')}: done")
+                    except (SetupError, OSError) as e:
+                        host_actions.append(f"{ev.get('name')}: {e}")
+        rc = proc.wait()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    drain.join(10)
+    timed_out = time.monotonic() - start >= L2_TIMEOUT
+    console = "\n".join(lines)
+    return {"peer": peer, "backend": backend,
+            "status": None if timed_out else rc,
+            "wall_s": round(time.monotonic() - start, 2),
             "events": parse_payload(console),
-            "peer_messages": distinct(err.decode(errors="replace")
+            "host_actions": host_actions,
+            "peer_messages": distinct(b"".join(err).decode(errors="replace")
                                       .strip().splitlines()),
             "console_tail": console.strip().splitlines()[-15:]}
 
@@ -271,8 +297,9 @@ def main():
                 argv = l2_argv(qemu, backend, f"{base}/bzImage",
                                f"{base}/payload.cpio.gz", [nvmes[0], vf],
                                args.blocks)
-                rearm_vfs(pf)
-                run = run_l2(name, backend, argv, prefix)
+                run = run_l2(name, backend, argv, prefix,
+                             lambda step: step == "igbvf-link"
+                             and rearm_vfs(pf))
                 result["runs"].append(run)
                 print(f"{name} {backend}: status {run['status']} "
                       f"{run['wall_s']} s, "
