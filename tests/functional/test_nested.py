@@ -126,7 +126,9 @@ def run_kernel(tap, series, initrd, peer, peer_error):
                 if run:
                     tap.diag(f"{series} {name} {backend}: {run['wall_s']} s "
                              f"wall, userspace at {start} s guest time; "
-                             f"peer messages: "
+                             f"host actions: "
+                             f"{', '.join(run.get('host_actions', [])) or 'none'}"
+                             f"; peer messages: "
                              f"{' | '.join(run['peer_messages']) or 'none'}")
                 for check in CHECKS:
                     label = f"{series} {name} {backend}: {check}"
