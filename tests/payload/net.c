@@ -7,7 +7,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -94,11 +96,60 @@ static bool set_up(const char *name, char *err, size_t size)
     return ok;
 }
 
+/*
+ * Waits up to timeout_s for the host to answer a "waiting" line with a line
+ * on the console (any text); false if none came.
+ */
+static bool host_answer(double timeout_s)
+{
+    struct pollfd pfd = { .fd = 0, .events = POLLIN };
+    char line[128];
+
+    if (poll(&pfd, 1, (int)(timeout_s * 1000)) <= 0) {
+        return false;
+    }
+    return fgets(line, sizeof(line), stdin) != NULL;
+}
+
+/* Unbind and bind igbvf again: its probe resets the VF and asks the PF. */
+static bool rebind_igbvf(const char *ifname, char *err, size_t size)
+{
+    char path[256], target[256], *bdf;
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/sys/class/net/%s/device", ifname);
+    n = readlink(path, target, sizeof(target) - 1);
+    if (n <= 0) {
+        snprintf(err, size, "no PCI device behind %s", ifname);
+        return false;
+    }
+    target[n] = '\0';
+    bdf = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+    for (int i = 0; i < 2; i++) {
+        const char *op = i ? "bind" : "unbind";
+
+        snprintf(path, sizeof(path), "/sys/bus/pci/drivers/igbvf/%s", op);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, bdf, strlen(bdf)) < 0) {
+            snprintf(err, size, "igbvf %s of %s: %s", op, bdf,
+                     strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            return false;
+        }
+        close(fd);
+    }
+    return true;
+}
+
 bool step_igbvf_link(void)
 {
     struct iface ifc = { "" };
     double wait = payload_param_ulong("wait", 30), start;
     char err[160], path[128], mac[32] = "unknown", state[32] = "unknown";
+    bool answered;
 
     if (!wait_for(find_igbvf, &ifc, wait)) {
         payload_step("igbvf-link", false, "no interface bound to igbvf (is "
@@ -106,16 +157,25 @@ bool step_igbvf_link(void)
                      "waited=%.0f", wait);
         return false;
     }
+    /*
+     * The VF's driver needs the PF's "reset done" when it resets the VF at
+     * probe.  QEMU's igb gives it only when the PF's interface comes up,
+     * and the VMM's own reset of the VF at start came after that.  So the
+     * guest asks whoever runs the PF to restart it, and when the host
+     * answers (a line on the console), probes igbvf again.  With no
+     * answer it goes on with the VF as it is.
+     */
+    payload_line("event=waiting name=igbvf-link iface=%s", ifc.name);
+    answered = host_answer(wait);
+    if (answered && (!rebind_igbvf(ifc.name, err, sizeof(err)) ||
+                     !wait_for(find_igbvf, &ifc, wait))) {
+        payload_step("igbvf-link", false, err, "iface=%s", ifc.name);
+        return false;
+    }
     if (!set_up(ifc.name, err, sizeof(err))) {
         payload_step("igbvf-link", false, err, "iface=%s", ifc.name);
         return false;
     }
-    /*
-     * An igbvf link needs the PF's "reset done" after the VF's last reset,
-     * which the VMM did when it started us: whoever runs the PF may give
-     * it now.
-     */
-    payload_line("event=waiting name=igbvf-link iface=%s", ifc.name);
     start = payload_uptime();
     bool up = wait_for(link_up, &ifc, wait);
     snprintf(path, sizeof(path), "/sys/class/net/%s/address", ifc.name);
@@ -123,7 +183,8 @@ bool step_igbvf_link(void)
     snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifc.name);
     read_text(path, state, sizeof(state));
     payload_step("igbvf-link", up, up ? NULL : "the link did not come up",
-                 "iface=%s mac=%s operstate=%s link_s=%.2f", ifc.name, mac,
-                 state, payload_uptime() - start);
+                 "iface=%s mac=%s operstate=%s link_s=%.2f host=%s", ifc.name,
+                 mac, state, payload_uptime() - start,
+                 answered ? "answered" : "silent");
     return up;
 }

@@ -197,7 +197,7 @@ def run_l2(peer, backend, argv, prefix, on_waiting):
     """Boot one second-level guest; on_waiting(name) runs when the payload
     says a step waits for the host (event=waiting)."""
     start = time.monotonic()
-    proc = subprocess.Popen(prefix + argv, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(prefix + argv, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     err = []
     drain = threading.Thread(target=lambda: err.append(proc.stderr.read()),
@@ -217,6 +217,12 @@ def run_l2(peer, backend, argv, prefix, on_waiting):
                         host_actions.append(f"{ev.get('name')}: done")
                     except (SetupError, OSError) as e:
                         host_actions.append(f"{ev.get('name')}: {e}")
+                    # The answer: a line on the guest's console (ttyS0).
+                    try:
+                        proc.stdin.write(b"continue\n")
+                        proc.stdin.flush()
+                    except OSError:
+                        pass
         rc = proc.wait()
     finally:
         timer.cancel()
