@@ -37,7 +37,7 @@ unsigned int smp_cpus = 1;
 bool qemu_nodefaults;
 
 typedef struct Config {
-    const char *machine_type;
+    char *machine_type;             /* the last -machine type= wins */
     GPtrArray *machine_props;       /* of JsonObject (keyval) */
     uint64_t ram_size;
     bool ram_size_set;
@@ -254,6 +254,7 @@ static void parse_machine(const char *arg)
         print_and_exit(machine_help_list());
     }
     if (type) {
+        g_free(config.machine_type);
         config.machine_type = g_strdup(type);
         optdict_remove(opts, "type");
     }
