@@ -733,6 +733,22 @@ JsonNode *qmp_expect_return(JsonObject *rsp)
     return json_object_get_member(rsp, "return");
 }
 
+JsonObject *qmp_expect_return_object(JsonObject *rsp)
+{
+    JsonNode *ret = qmp_expect_return(rsp);
+
+    g_assert_true(JSON_NODE_HOLDS_OBJECT(ret));
+    return json_node_get_object(ret);
+}
+
+JsonArray *qmp_expect_return_array(JsonObject *rsp)
+{
+    JsonNode *ret = qmp_expect_return(rsp);
+
+    g_assert_true(JSON_NODE_HOLDS_ARRAY(ret));
+    return json_node_get_array(ret);
+}
+
 const char *qmp_expect_error(JsonObject *rsp, const char *cls)
 {
     JsonObject *err;

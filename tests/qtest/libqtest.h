@@ -122,6 +122,9 @@ JsonObject *qtest_qmp_eventwait_ref(QTestState *s, const char *event);
 void qtest_qmp_eventwait(QTestState *s, const char *event);
 /* Asserts a {"return": ...} reply and returns it (borrowed from @rsp). */
 JsonNode *qmp_expect_return(JsonObject *rsp);
+/* The same, for a return that must be an object / an array (borrowed). */
+JsonObject *qmp_expect_return_object(JsonObject *rsp);
+JsonArray *qmp_expect_return_array(JsonObject *rsp);
 /* Asserts an error reply of @cls and returns its "desc" (borrowed). */
 const char *qmp_expect_error(JsonObject *rsp, const char *cls);
 /* Sends getfd with @fd as @name; asserts success. */

@@ -74,22 +74,6 @@ static JsonObject *probe_cmd(Probe *p, const char *cmd, const char *args)
     return rsp;
 }
 
-static JsonArray *ret_array(JsonObject *rsp)
-{
-    JsonNode *ret = qmp_expect_return(rsp);
-
-    g_assert_true(JSON_NODE_HOLDS_ARRAY(ret));
-    return json_node_get_array(ret);
-}
-
-static JsonObject *ret_object(JsonObject *rsp)
-{
-    JsonNode *ret = qmp_expect_return(rsp);
-
-    g_assert_true(JSON_NODE_HOLDS_OBJECT(ret));
-    return json_node_get_object(ret);
-}
-
 /* The element of @arr whose @key is @value, or NULL. */
 static JsonObject *find_by(JsonArray *arr, const char *key, const char *value)
 {
@@ -152,7 +136,7 @@ static void check_greeting_and_version(Probe *p)
     g_autoptr(JsonObject) ver = probe_cmd(p, "query-version", NULL);
     JsonObject *g = json_object_get_object_member(
         json_object_get_object_member(greeting, "QMP"), "version");
-    JsonObject *v = ret_object(ver);
+    JsonObject *v = qmp_expect_return_object(ver);
 
     qmp_expect_return(caps);
     g_assert_nonnull(g);
@@ -232,12 +216,12 @@ static void check_schema(Probe *p)
     g_autoptr(JsonObject) uc_rsp = probe_cmd(p, "qom-list-types",
         "{\"implements\":\"user-creatable\"}");
     g_autoptr(GHashTable) by_name = g_hash_table_new(g_str_hash, g_str_equal);
-    JsonArray *schema = ret_array(schema_rsp);
-    JsonArray *cmds = ret_array(cmds_rsp);
-    JsonArray *uc = ret_array(uc_rsp);
+    JsonArray *schema = qmp_expect_return_array(schema_rsp);
+    JsonArray *cmds = qmp_expect_return_array(cmds_rsp);
+    JsonArray *uc = qmp_expect_return_array(uc_rsp);
     JsonObject *dev_add, *qom_type, *enum_t;
 
-    g_assert_cmpstr(json_object_get_string_member(ret_object(target),
+    g_assert_cmpstr(json_object_get_string_member(qmp_expect_return_object(target),
                                                   "arch"), ==, "x86_64");
     check_schema_closed(schema, by_name);
     /* The schema's commands are exactly the ones dispatched. */
@@ -290,7 +274,7 @@ static void check_schema(Probe *p)
 static void check_kvm(Probe *p)
 {
     g_autoptr(JsonObject) rsp = probe_cmd(p, "query-kvm", NULL);
-    JsonObject *kvm = ret_object(rsp);
+    JsonObject *kvm = qmp_expect_return_object(rsp);
     bool enabled = json_object_get_boolean_member(kvm, "enabled");
     bool present = json_object_get_boolean_member(kvm, "present");
 
@@ -302,7 +286,7 @@ static void check_kvm(Probe *p)
 static void check_types_and_properties(Probe *p)
 {
     g_autoptr(JsonObject) types_rsp = probe_cmd(p, "qom-list-types", NULL);
-    JsonArray *types = ret_array(types_rsp);
+    JsonArray *types = qmp_expect_return_array(types_rsp);
     static const char *const have[] = { "none-machine", "q35-machine",
                                         "vfio-pci", NULL };
     /* A build without the iommufd backend has no iommufd object type. */
@@ -317,7 +301,7 @@ static void check_types_and_properties(Probe *p)
     {
         g_autoptr(JsonObject) rsp = probe_cmd(p, "device-list-properties",
             "{\"typename\":\"vfio-pci\"}");
-        JsonArray *props = ret_array(rsp);
+        JsonArray *props = qmp_expect_return_array(rsp);
 
         /* libvirt passes the device cdev and the iommufd object. */
         g_assert_nonnull(find_by(props, "name", "fd"));
@@ -336,7 +320,7 @@ static void check_types_and_properties(Probe *p)
         g_autoptr(JsonObject) rsp = probe_cmd(p, "qom-list-properties",
             "{\"typename\":\"iommufd\"}");
 
-        g_assert_nonnull(find_by(ret_array(rsp), "name", "fd"));
+        g_assert_nonnull(find_by(qmp_expect_return_array(rsp), "name", "fd"));
     }
     {
         g_autoptr(JsonObject) rsp = probe_cmd(p, "qom-list-properties",
@@ -354,9 +338,9 @@ static void check_machines_and_cpus(Probe *p)
                                             NULL);
     g_autoptr(JsonObject) t_rsp = probe_cmd(p, "qom-list-types",
         "{\"implements\":\"machine\"}");
-    JsonArray *machines = ret_array(m_rsp);
-    JsonArray *cpus = ret_array(c_rsp);
-    JsonArray *mtypes = ret_array(t_rsp);
+    JsonArray *machines = qmp_expect_return_array(m_rsp);
+    JsonArray *cpus = qmp_expect_return_array(c_rsp);
+    JsonArray *mtypes = qmp_expect_return_array(t_rsp);
     JsonObject *q35 = find_by(machines, "name", "q35");
     JsonObject *none = find_by(machines, "name", "none");
     int defaults = 0;
@@ -383,7 +367,7 @@ static void check_machines_and_cpus(Probe *p)
                 json_object_get_string_member(m, "default-cpu-type"));
             g_autoptr(JsonObject) rsp = probe_cmd(p, "qom-list-types", args);
 
-            g_assert_cmpint(json_array_get_length(ret_array(rsp)), ==, 1);
+            g_assert_cmpint(json_array_get_length(qmp_expect_return_array(rsp)), ==, 1);
         }
         g_assert_cmpint(json_object_get_int_member(m, "cpu-max"), >=, 1);
         defaults += json_object_get_boolean_member_with_default(
@@ -398,7 +382,7 @@ static void check_machines_and_cpus(Probe *p)
             json_object_get_string_member(c, "typename"));
         g_autoptr(JsonObject) rsp = probe_cmd(p, "qom-list-types", args);
 
-        g_assert_cmpint(json_array_get_length(ret_array(rsp)), >=, 1);
+        g_assert_cmpint(json_array_get_length(qmp_expect_return_array(rsp)), >=, 1);
     }
 }
 
@@ -410,8 +394,8 @@ static void check_command_line_and_missing(Probe *p)
         "query-command-line-options", "{\"option\":\"machine\"}");
     g_autoptr(JsonObject) bad = probe_cmd(p, "query-command-line-options",
                                           "{\"option\":\"spice\"}");
-    JsonArray *opts = ret_array(all);
-    JsonArray *m = ret_array(machine);
+    JsonArray *opts = qmp_expect_return_array(all);
+    JsonArray *m = qmp_expect_return_array(machine);
     JsonArray *params;
     static const char *const libvirt_argv[] = { "machine", "qmp", "pidfile",
                                                 NULL };
@@ -447,8 +431,8 @@ static void check_empty_machine(Probe *p)
     g_autoptr(JsonObject) pci = probe_cmd(p, "query-pci", NULL);
     g_autoptr(JsonObject) mem = probe_cmd(p, "x-query-flatview", NULL);
 
-    g_assert_cmpint(json_array_get_length(ret_array(pci)), ==, 0);
-    g_assert_cmpint(json_array_get_length(ret_array(mem)), ==, 0);
+    g_assert_cmpint(json_array_get_length(qmp_expect_return_array(pci)), ==, 0);
+    g_assert_cmpint(json_array_get_length(qmp_expect_return_array(mem)), ==, 0);
 }
 
 static void probe_quit(Probe *p)

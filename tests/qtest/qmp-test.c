@@ -18,22 +18,6 @@ static void assert_error(QTestState *s, const char *cls, const char *desc,
     g_assert_cmpstr(qmp_expect_error(rsp, cls), ==, desc);
 }
 
-static JsonObject *ret_object(JsonObject *rsp)
-{
-    JsonNode *ret = qmp_expect_return(rsp);
-
-    g_assert_true(JSON_NODE_HOLDS_OBJECT(ret));
-    return json_node_get_object(ret);
-}
-
-static JsonArray *ret_array(JsonObject *rsp)
-{
-    JsonNode *ret = qmp_expect_return(rsp);
-
-    g_assert_true(JSON_NODE_HOLDS_ARRAY(ret));
-    return json_node_get_array(ret);
-}
-
 static void test_handshake(void)
 {
     QTestState *s = qtest_init_without_qmp_handshake(NULL);
@@ -104,16 +88,16 @@ static void test_envelope(void)
     qtest_qmp_send_raw(s, "{\"execute\": \"query-status\"}"
                           "{\"execute\": \"query-version\"}\n");
     rsp = qtest_qmp_receive(s);
-    g_assert_true(json_object_has_member(ret_object(rsp), "status"));
+    g_assert_true(json_object_has_member(qmp_expect_return_object(rsp), "status"));
     g_clear_pointer(&rsp, json_object_unref);
     rsp = qtest_qmp_receive(s);
-    g_assert_true(json_object_has_member(ret_object(rsp), "qemu"));
+    g_assert_true(json_object_has_member(qmp_expect_return_object(rsp), "qemu"));
     g_clear_pointer(&rsp, json_object_unref);
     qtest_qmp_send_raw(s, "{\"execute\": \"query-");
     g_usleep(20000);
     qtest_qmp_send_raw(s, "status\"}\n");
     rsp = qtest_qmp_receive(s);
-    g_assert_true(json_object_has_member(ret_object(rsp), "running"));
+    g_assert_true(json_object_has_member(qmp_expect_return_object(rsp), "running"));
     qtest_quit(s);
 }
 
@@ -142,7 +126,7 @@ static void test_runstate(void)
 {
     QTestState *s = qtest_init(NULL);
     g_autoptr(JsonObject) rsp = qtest_qmp(s, "{'execute': 'query-status'}");
-    JsonObject *st = ret_object(rsp);
+    JsonObject *st = qmp_expect_return_object(rsp);
     JsonObject *ev;
 
     g_assert_cmpstr(json_object_get_string_member(st, "status"), ==,
@@ -158,7 +142,7 @@ static void test_runstate(void)
     json_object_unref(ev);
     g_clear_pointer(&rsp, json_object_unref);
     rsp = qtest_qmp(s, "{'execute': 'query-status'}");
-    g_assert_cmpstr(json_object_get_string_member(ret_object(rsp), "status"),
+    g_assert_cmpstr(json_object_get_string_member(qmp_expect_return_object(rsp), "status"),
                     ==, "paused");
     g_clear_pointer(&rsp, json_object_unref);
 
@@ -184,14 +168,14 @@ static void test_prelaunch(void)
     QTestState *s = qtest_init("-S");
     g_autoptr(JsonObject) rsp = qtest_qmp(s, "{'execute': 'query-status'}");
 
-    g_assert_cmpstr(json_object_get_string_member(ret_object(rsp), "status"),
+    g_assert_cmpstr(json_object_get_string_member(qmp_expect_return_object(rsp), "status"),
                     ==, "prelaunch");
     g_clear_pointer(&rsp, json_object_unref);
     rsp = qtest_qmp(s, "{'execute': 'cont'}");
     qmp_expect_return(rsp);
     g_clear_pointer(&rsp, json_object_unref);
     rsp = qtest_qmp(s, "{'execute': 'query-status'}");
-    g_assert_cmpstr(json_object_get_string_member(ret_object(rsp), "status"),
+    g_assert_cmpstr(json_object_get_string_member(qmp_expect_return_object(rsp), "status"),
                     ==, "running");
     qtest_quit(s);
 }
@@ -235,7 +219,7 @@ static void test_queries(void)
     };
     QTestState *s = qtest_init(NULL);
     g_autoptr(JsonObject) rsp = qtest_qmp(s, "{'execute': 'query-commands'}");
-    JsonArray *cmds = ret_array(rsp);
+    JsonArray *cmds = qmp_expect_return_array(rsp);
     JsonObject *ver;
 
     for (size_t i = 0; i < G_N_ELEMENTS(expected); i++) {
@@ -245,7 +229,7 @@ static void test_queries(void)
     }
     g_clear_pointer(&rsp, json_object_unref);
     rsp = qtest_qmp(s, "{'execute': 'query-version'}");
-    ver = json_object_get_object_member(ret_object(rsp), "qemu");
+    ver = json_object_get_object_member(qmp_expect_return_object(rsp), "qemu");
     g_assert_true(json_object_has_member(ver, "major"));
     g_assert_true(json_object_has_member(ver, "minor"));
     g_assert_true(json_object_has_member(ver, "micro"));
@@ -259,7 +243,7 @@ static void test_qom(void)
 
     rsp = qtest_qmp(s, "{'execute': 'qom-list', "
                        "'arguments': {'path': '/machine'}}");
-    g_assert_true(array_has_name(ret_array(rsp), "usb"));
+    g_assert_true(array_has_name(qmp_expect_return_array(rsp), "usb"));
     g_clear_pointer(&rsp, json_object_unref);
 
     rsp = qtest_qmp(s, "{'execute': 'qom-set', 'arguments': "
@@ -289,16 +273,16 @@ static void test_qom(void)
 
     rsp = qtest_qmp(s, "{'execute': 'qom-list-types', "
                        "'arguments': {'implements': 'memory-backend'}}");
-    g_assert_true(array_has_name(ret_array(rsp), "memory-backend-ram"));
+    g_assert_true(array_has_name(qmp_expect_return_array(rsp), "memory-backend-ram"));
     g_clear_pointer(&rsp, json_object_unref);
     rsp = qtest_qmp(s, "{'execute': 'qom-list-types', "
                        "'arguments': {'implements': 'no-such-type'}}");
-    g_assert_cmpuint(json_array_get_length(ret_array(rsp)), ==, 0);
+    g_assert_cmpuint(json_array_get_length(qmp_expect_return_array(rsp)), ==, 0);
     g_clear_pointer(&rsp, json_object_unref);
 
     rsp = qtest_qmp(s, "{'execute': 'device-list-properties', "
                        "'arguments': {'typename': 'pcie-root-port'}}");
-    g_assert_true(array_has_name(ret_array(rsp), "chassis"));
+    g_assert_true(array_has_name(qmp_expect_return_array(rsp), "chassis"));
     g_clear_pointer(&rsp, json_object_unref);
     assert_error(s, "DeviceNotFound", "Device 'nonexistent' not found",
                  "{'execute': 'device-list-properties', "
@@ -366,7 +350,7 @@ static void test_devices(void)
     g_clear_pointer(&rsp, json_object_unref);
     rsp = qtest_qmp(s, "{'execute': 'qom-list', "
                        "'arguments': {'path': '/machine/peripheral'}}");
-    g_assert_true(array_has_name(ret_array(rsp), "t1"));
+    g_assert_true(array_has_name(qmp_expect_return_array(rsp), "t1"));
     g_clear_pointer(&rsp, json_object_unref);
     assert_error(s, "DeviceNotFound", "Device 'nonexistent' not found",
                  "{'execute': 'device_del', 'arguments': "
@@ -406,12 +390,12 @@ static void test_getfd(void)
     /* fd sets */
     rsp = qtest_qmp_fds(s, &fd, 1, "{'execute': 'add-fd', 'arguments': "
                         "{'fdset-id': 3, 'opaque': 'rdonly'}}");
-    g_assert_cmpint(json_object_get_int_member(ret_object(rsp), "fdset-id"),
+    g_assert_cmpint(json_object_get_int_member(qmp_expect_return_object(rsp), "fdset-id"),
                     ==, 3);
-    fdset_fd = json_object_get_int_member(ret_object(rsp), "fd");
+    fdset_fd = json_object_get_int_member(qmp_expect_return_object(rsp), "fd");
     g_clear_pointer(&rsp, json_object_unref);
     rsp = qtest_qmp(s, "{'execute': 'query-fdsets'}");
-    sets = ret_array(rsp);
+    sets = qmp_expect_return_array(rsp);
     g_assert_cmpuint(json_array_get_length(sets), ==, 1);
     g_assert_cmpint(json_object_get_int_member(
         json_array_get_object_element(sets, 0), "fdset-id"), ==, 3);
@@ -428,7 +412,7 @@ static void test_getfd(void)
                  "No file descriptor supplied via SCM_RIGHTS",
                  "{'execute': 'add-fd'}");
     rsp = qtest_qmp(s, "{'execute': 'query-fdsets'}");
-    g_assert_cmpuint(json_array_get_length(ret_array(rsp)), ==, 0);
+    g_assert_cmpuint(json_array_get_length(qmp_expect_return_array(rsp)), ==, 0);
     close(fd);
     qtest_quit(s);
 }
@@ -443,7 +427,7 @@ static void test_fd_param(void)
     int fd = open("/dev/null", O_RDONLY);
     const char *desc;
 
-    if (!array_has_name(ret_array(rsp), "iommufd")) {
+    if (!array_has_name(qmp_expect_return_array(rsp), "iommufd")) {
         g_test_skip("built without the iommufd backend");
         close(fd);
         qtest_quit(s);
