@@ -57,16 +57,25 @@ kernels:
 	    meson setup --reconfigure $(BUILD) >/dev/null; fi
 
 # Every stage runs even if an earlier one failed, so the table is whole;
-# the status is that of the first failure.
+# the status is that of the first failure.  Each test stage keeps its own
+# JSON log (meson-logs/check-*.json); after the table, the tests that did
+# not pass are named again with the end of their output.
+CHECK_LOGS = $(BUILD)/meson-logs/check-unit.json \
+             $(BUILD)/meson-logs/check-functional.json \
+             $(SAN_BUILD)/meson-logs/check-sanitizers.json
+
 check:
-	@rm -f $(STAGES); status=0; \
+	@rm -f $(STAGES) $(CHECK_LOGS); status=0; \
 	$(STAGE) deps $(MAKE) --no-print-directory deps || status=1; \
 	$(STAGE) kernels+peers $(MAKE) --no-print-directory kernels || status=1; \
 	$(STAGE) build $(MAKE) --no-print-directory all || status=1; \
-	$(STAGE) unit+qtest+sim $(MESON_TEST) --suite unit --suite qtest --suite sim || status=1; \
-	$(STAGE) functional $(MESON_TEST) --suite functional || status=1; \
+	$(STAGE) unit+qtest+sim $(MESON_TEST) --logbase check-unit \
+	    --suite unit --suite qtest --suite sim || status=1; \
+	$(STAGE) functional $(MESON_TEST) --logbase check-functional \
+	    --suite functional || status=1; \
 	$(STAGE) sanitizers $(MAKE) --no-print-directory check-sanitizers || status=1; \
-	scripts/stage-time.sh table $(STAGES); exit $$status
+	scripts/stage-time.sh table $(STAGES); \
+	scripts/test-failures.py $(CHECK_LOGS); exit $$status
 
 check-unit: all
 	$(MESON_TEST) --suite unit
@@ -87,7 +96,7 @@ check-sanitizers: $(SAN_BUILD)/build.ninja
 	G_SLICE=always-malloc G_DEBUG=gc-friendly \
 	ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
 	    meson test -C $(SAN_BUILD) --print-errorlogs --num-processes 2 \
-	    --suite unit --suite qtest --suite sim
+	    --logbase check-sanitizers --suite unit --suite qtest --suite sim
 
 bench: deps all
 	python3 tests/bench/run.py --build $(BUILD)
