@@ -214,7 +214,7 @@ static void pm_finalize(Object *obj)
 
 AcpiPMState *acpi_pm_create(Object *parent, uint16_t base, qemu_irq sci,
                             AcpiPMRequest *power_off, AcpiPMRequest *reset,
-                            void *opaque)
+                            void *opaque, Error **errp)
 {
     DeviceState *dev = qdev_new(TYPE_ACPI_PM);
     AcpiPMState *s = ACPI_PM(dev);
@@ -224,7 +224,9 @@ AcpiPMState *acpi_pm_create(Object *parent, uint16_t base, qemu_irq sci,
     s->reset = reset;
     s->opaque = opaque;
     object_property_add_child(parent, "acpi-pm", OBJECT(dev));
-    sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), &error_abort);
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), errp)) {
+        return NULL;
+    }
     qdev_connect_gpio_out_named(dev, "sci", 0, sci);
     /* Above anything a PCI BAR may decode there. */
     memory_region_add_subregion_overlap(get_system_io(), base, &s->io, 10);

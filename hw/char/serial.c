@@ -392,7 +392,9 @@ SerialState *serial_create(Object *parent, uint16_t base, qemu_irq irq,
     s->chr = chr;
     s->base = base;
     object_property_add_child(parent, name, OBJECT(dev));
-    sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), &error_abort);
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), errp)) {
+        return NULL;
+    }
     qdev_connect_gpio_out_named(dev, "irq", 0, irq);
     serial_reset(dev);
     memory_region_add_subregion_overlap(get_system_io(), base, &s->io, 10);

@@ -267,24 +267,35 @@ static void q35_machine_init(MachineState *ms, Error **errp)
 
     ioapic = qdev_new(TYPE_IOAPIC);
     object_property_add_child(OBJECT(ms), "ioapic", OBJECT(ioapic));
-    sysbus_realize_and_unref(SYS_BUS_DEVICE(ioapic), &error_abort);
+    /*
+     * A -global for one of the board's own devices that does not apply
+     * (unknown property, bad value) fails its realize: that is the user's
+     * error, reported like any other, so none of these may abort.
+     */
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(ioapic), errp)) {
+        return;
+    }
 
     doorbell = qdev_new(TYPE_MSI_DOORBELL);
     object_property_add_child(OBJECT(ms), "msi-doorbell", OBJECT(doorbell));
-    sysbus_realize_and_unref(SYS_BUS_DEVICE(doorbell), &error_abort);
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(doorbell), errp)) {
+        return;
+    }
 
     host = qdev_new(TYPE_Q35_HOST_DEVICE);
     q->host = Q35_HOST(host);
     above = ms->ram_size - MIN(ms->ram_size, Q35_PCI_HOLE_START);
     q->host->hole64_start = ROUND_UP(Q35_ABOVE_4G_BASE + above, 1ULL << 30);
     object_property_add_child(OBJECT(ms), "q35", OBJECT(host));
-    sysbus_realize_and_unref(SYS_BUS_DEVICE(host), &error_abort);
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(host), errp)) {
+        return;
+    }
     for (int i = 0; i < Q35_NUM_PIRQS; i++) {
         q->host->pirq[i] = qdev_get_gpio_in(ioapic, Q35_PIRQ_GSI_BASE + i);
     }
 
     phb = PCI_HOST_BRIDGE(host);
-    pci_create_simple(phb->bus, 0, TYPE_MCH_PCI_DEVICE);
+    pci_realize_and_unref(pci_new(0, TYPE_MCH_PCI_DEVICE), phb->bus, errp);
 }
 
 static void q35_machine_finalize(Object *obj)

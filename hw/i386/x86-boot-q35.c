@@ -46,10 +46,13 @@ bool q35_legacy_devices_init(MachineState *ms, Q35LegacyDevices *out,
     }
     out->pm = acpi_pm_create(OBJECT(ms), ACPI_PM_BASE_DEFAULT,
                              qdev_get_gpio_in(ioapic, ACPI_PM_SCI_GSI),
-                             power_off, reset, opaque);
+                             power_off, reset, opaque, errp);
+    if (!out->pm) {
+        return false;
+    }
     out->rtc = rtc_create(OBJECT(ms), ms->rtc_start,
-                          qdev_get_gpio_in(ioapic, RTC_ISA_IRQ));
-    return true;
+                          qdev_get_gpio_in(ioapic, RTC_ISA_IRQ), errp);
+    return out->rtc != NULL;
 }
 
 static PCIBus *q35_root_bus(void)

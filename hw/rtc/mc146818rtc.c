@@ -335,7 +335,8 @@ static void rtc_finalize(Object *obj)
     timer_free(s->tick);
 }
 
-RTCState *rtc_create(Object *parent, int64_t start_seconds, qemu_irq irq)
+RTCState *rtc_create(Object *parent, int64_t start_seconds, qemu_irq irq,
+                     Error **errp)
 {
     DeviceState *dev = qdev_new(TYPE_MC146818_RTC);
     RTCState *s = MC146818_RTC(dev);
@@ -343,7 +344,9 @@ RTCState *rtc_create(Object *parent, int64_t start_seconds, qemu_irq irq)
     s->start = start_seconds;
     s->offset = start_seconds - clock_seconds();
     object_property_add_child(parent, "rtc", OBJECT(dev));
-    sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), &error_abort);
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(dev), errp)) {
+        return NULL;
+    }
     qdev_connect_gpio_out_named(dev, "irq", 0, irq);
     rtc_reset(dev);
     memory_region_add_subregion_overlap(get_system_io(), RTC_ISA_BASE,

@@ -77,6 +77,24 @@ static const ErrorCase error_cases[] = {
     /* A warning, then the -device error that ends the run. */
     { "-global nosuch.foo=1 -device foo",
       P "warning: global nosuch.foo has invalid class name" },
+    /*
+     * A -global that does not apply to one of the board's own devices is
+     * the user's error: one line and exit 1, never an abort.
+     */
+    { "-global q35-pcihost.x=1", P "can't apply global q35-pcihost.x=1: "
+      "Property 'q35-pcihost.x' not found" },
+    { "-global ioapic.x=1", P "can't apply global ioapic.x=1: "
+      "Property 'ioapic.x' not found" },
+    { "-global msi-doorbell.x=1", P "can't apply global msi-doorbell.x=1: "
+      "Property 'msi-doorbell.x' not found" },
+    { "-global mch.x=1", P "can't apply global mch.x=1: "
+      "Property 'mch.x' not found" },
+    { "-global acpi-pm.x=1", P "can't apply global acpi-pm.x=1: "
+      "Property 'acpi-pm.x' not found" },
+    { "-global mc146818rtc.x=1", P "can't apply global mc146818rtc.x=1: "
+      "Property 'mc146818rtc.x' not found" },
+    { "-serial null -global isa-serial.x=1", P "can't apply global "
+      "isa-serial.x=1: Property 'isa-serial.x' not found" },
     { "-device '{\"driver\": \"x\", \"driver\": \"y\"}'",
       P "-device {\"driver\": \"x\", \"driver\": \"y\"}: JSON parse "
       "error, duplicate key 'driver'" },

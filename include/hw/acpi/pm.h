@@ -55,11 +55,13 @@ typedef void AcpiPMRequest(void *opaque);
  * Creates, realizes and maps the block at @base in the system I/O
  * space (plus 0x64), its SCI driving @sci.  @power_off and
  * @reset are called when the guest asks (from the vCPU's I/O exit, with
- * the device's state already updated); either may be NULL.
+ * the device's state already updated); either may be NULL.  Returns
+ * NULL with @errp set if the device does not realize (a -global for it
+ * that does not apply).
  */
 AcpiPMState *acpi_pm_create(Object *parent, uint16_t base, qemu_irq sci,
                             AcpiPMRequest *power_off, AcpiPMRequest *reset,
-                            void *opaque);
+                            void *opaque, Error **errp);
 
 /*
  * The power button: sets PWRBTN_STS and raises the SCI if the guest

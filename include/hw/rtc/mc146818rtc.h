@@ -36,8 +36,12 @@ typedef struct RTCState RTCState;
  */
 bool rtc_start_time(const char *base, int64_t *seconds, Error **errp);
 
-/* Creates the RTC at 0x70 in the system I/O space, driving @irq. */
-RTCState *rtc_create(Object *parent, int64_t start_seconds, qemu_irq irq);
+/*
+ * Creates the RTC at 0x70 in the system I/O space, driving @irq; NULL
+ * with @errp set if it does not realize.
+ */
+RTCState *rtc_create(Object *parent, int64_t start_seconds, qemu_irq irq,
+                     Error **errp);
 
 /* The time the RTC shows now, in seconds since the epoch. */
 int64_t rtc_get_seconds(RTCState *s);
