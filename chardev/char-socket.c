@@ -8,6 +8,7 @@
  * frontend finds the fds of a command when it parses the command.
  */
 #include "qemu/osdep.h"
+#include "qemu/byte-queue.h"
 #include <glib-unix.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -31,40 +32,15 @@ typedef struct SocketChardev {
     guint listen_watch;
     guint read_watch;
     guint write_watch;
-    GByteArray *outbuf;     /* queued output, sent from out_start on */
-    size_t out_start;       /* bytes at the front already sent */
-    bool read_paused;       /* outbuf above OUT_HIGH_WATER */
+    ByteQueue out;          /* queued output (see qemu/byte-queue.h) */
+    bool read_paused;       /* output above OUT_HIGH_WATER */
 } SocketChardev;
 
 static void socket_start_listening(Chardev *chr);
 
-/*
- * Sent bytes are not cut from the front of outbuf after every send():
- * with a large reply and a peer that takes a socket buffer at a time that
- * memmove is quadratic.  out_start advances instead, and the sent prefix is
- * dropped when the queue empties or when it is the larger half (so each
- * byte is moved at most once on average).
- */
 static size_t out_pending(SocketChardev *s)
 {
-    return s->outbuf->len - s->out_start;
-}
-
-static void out_clear(SocketChardev *s)
-{
-    g_byte_array_set_size(s->outbuf, 0);
-    s->out_start = 0;
-}
-
-static void out_consume(SocketChardev *s, size_t n)
-{
-    s->out_start += n;
-    if (s->out_start == s->outbuf->len) {
-        out_clear(s);
-    } else if (s->out_start > s->outbuf->len / 2) {
-        g_byte_array_remove_range(s->outbuf, 0, s->out_start);
-        s->out_start = 0;
-    }
+    return byte_queue_pending(&s->out);
 }
 
 static void socket_disconnect(Chardev *chr)
@@ -82,7 +58,7 @@ static void socket_disconnect(Chardev *chr)
         g_source_remove(s->write_watch);
         s->write_watch = 0;
     }
-    out_clear(s);
+    byte_queue_clear(&s->out);
     s->read_paused = false;
     close(s->fd);
     s->fd = -1;
@@ -300,7 +276,7 @@ static bool socket_open(Chardev *chr, JsonObject *opts, Error **errp)
     }
     s->listen_fd = -1;
     s->fd = -1;
-    s->outbuf = g_byte_array_new();
+    byte_queue_init(&s->out);
     chr->backend = s;
 
     if (fd >= 0) {
@@ -365,7 +341,7 @@ fail:
     if (s->listen_fd >= 0 && fd < 0) {
         close(s->listen_fd);
     }
-    g_byte_array_unref(s->outbuf);
+    byte_queue_destroy(&s->out);
     chr->backend = NULL;
     return false;
 }
@@ -379,8 +355,9 @@ static void socket_attach(Chardev *chr)
 static bool socket_flush_some(SocketChardev *s)
 {
     while (out_pending(s)) {
-        ssize_t n = send(s->fd, s->outbuf->data + s->out_start,
-                         out_pending(s), MSG_NOSIGNAL | MSG_DONTWAIT);
+        size_t len;
+        const uint8_t *data = byte_queue_peek(&s->out, &len);
+        ssize_t n = send(s->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
         if (n < 0 && errno == EINTR) {
             continue;
@@ -391,7 +368,7 @@ static bool socket_flush_some(SocketChardev *s)
         if (n <= 0) {
             return false;
         }
-        out_consume(s, n);
+        byte_queue_consume(&s->out, n);
     }
     return true;
 }
@@ -424,9 +401,9 @@ static ssize_t socket_write(Chardev *chr, const uint8_t *buf, size_t len)
     if (s->fd < 0) {
         return -1;
     }
-    g_byte_array_append(s->outbuf, buf, len);
+    byte_queue_append(&s->out, buf, len);
     if (!socket_flush_some(s)) {
-        out_clear(s);
+        byte_queue_clear(&s->out);
         return -1;
     }
     if (out_pending(s) && !s->write_watch) {
@@ -475,7 +452,7 @@ static void socket_close(Chardev *chr)
     if (s->write_watch) {
         g_source_remove(s->write_watch);
     }
-    g_byte_array_unref(s->outbuf);
+    byte_queue_destroy(&s->out);
     if (s->fd >= 0) {
         close(s->fd);
     }
