@@ -45,17 +45,15 @@ def main():
     tap = Tap(cases)
     root = build_root()
     if not root:
-        for _ in range(cases):
-            tap.result(False, "qemu-system-x86_64 is not built",
-                       "run ninja in a build tree; set QEMU_VFIO_BUILD_ROOT")
+        tap.fail_rest(["qemu-system-x86_64 is not built"] * cases,
+                      "run ninja in a build tree; set QEMU_VFIO_BUILD_ROOT")
         return tap.finish()
     try:
         r = run_in_guest("root-bus",
                          guest_command(root, "/run/results/e2e.json"),
                          timeout=900, mem="2G")
     except Exception as e:
-        for _ in range(cases):
-            tap.result(False, "bench guest", f"bench failed: {e}")
+        tap.fail_rest(["bench guest"] * cases, f"bench failed: {e}")
         return tap.finish()
     with r:
         tap.diag(f"guest: {r.accel}, device {' '.join(r.devices)}, "
