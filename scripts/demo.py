@@ -4,8 +4,9 @@
 
 Boots the bench guest (root-bus topology; the guest kernel is built on
 first use and cached), where QEMU's edu device sits behind an emulated
-VT-d and is bound to vfio-pci.  Inside it, guest_e2e.py launches our
-qemu-system-x86_64 with edu assigned, once per backend (iommufd=off: the
+VT-d and is bound to vfio-pci.  Inside it, the e2e scenario
+(tests/scenarios/e2e/e2e_driver.py) launches our qemu-system-x86_64 with
+edu assigned, once per backend (iommufd=off: the
 legacy container; iommufd=on: iommufd), drives it as its guest would
 (config read, BAR0, DMA RAM -> device -> RAM, INTx, MSI, unplug and
 re-plug), and then does the same with the peer (Debian's QEMU 10), and

@@ -15,6 +15,7 @@
 #include "vfio-container.h"
 #include "hw/vfio/vfio-device.h"
 #include "vfio-ioctl.h"
+#include "vfio-iommufd-device.h"
 #include "qemu/error-report.h"
 #include "system/iommufd.h"
 
@@ -27,25 +28,17 @@ struct VFIOIOMMUFDContainer {
     bool has_ioas;
 };
 
-/*
- * A device cdev is bound once, to one iommufd, for as long as it is open
- * (it may try several IOAS meanwhile): the binding is per device, kept in
- * vbasedev->backend_state until detach closes the cdev.
- */
-typedef struct VFIOIOMMUFDBinding {
-    uint32_t devid;
-} VFIOIOMMUFDBinding;
-
 static bool vfio_iommufd_setup(VFIOContainer *container, VFIODevice *first,
                                Error **errp)
 {
     VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
+    VFIOIOMMUFDDevice *idev = first->backend_state;
 
-    if (!iommufd_backend_connect(first->iommufd, errp)) {
+    if (!iommufd_backend_connect(idev->be, errp)) {
         error_prepend(errp, "vfio %s: ", first->name);
         return false;
     }
-    ic->be = first->iommufd;
+    ic->be = idev->be;
     object_ref(ic->be);
     if (iommufd_backend_alloc_ioas(ic->be, &ic->ioas_id, errp) < 0) {
         error_prepend(errp, "vfio %s: ", first->name);
@@ -59,28 +52,24 @@ static int vfio_iommufd_attach_device(VFIOContainer *container,
                                       VFIODevice *vbasedev, Error **errp)
 {
     VFIOIOMMUFDContainer *ic = VFIO_CONTAINER_IOMMUFD(container);
-    VFIOIOMMUFDBinding *binding = vbasedev->backend_state;
+    VFIOIOMMUFDDevice *idev = vbasedev->backend_state;
     uint32_t pt_id = ic->ioas_id;
-    uint32_t devid;
     int ret;
 
-    if (vbasedev->iommufd != ic->be) {
+    if (idev->be != ic->be) {
         error_setg(errp, "vfio %s: the container uses another iommufd object",
                    vbasedev->name);
         return -EAGAIN;
     }
     g_assert(vbasedev->fd >= 0);
-    if (!binding) {
+    if (!idev->bound) {
         ret = vfio_ioctl_device_bind_iommufd(vbasedev->fd, ic->be->fd,
-                                             &devid, errp);
+                                             &idev->devid, errp);
         if (ret < 0) {
             error_prepend(errp, "vfio %s: ", vbasedev->name);
             return ret == -EAGAIN ? -EIO : ret;
         }
-        binding = g_new0(VFIOIOMMUFDBinding, 1);
-        binding->devid = devid;
-        vbasedev->backend_state = binding;
-        vbasedev->backend_state_free = g_free;
+        idev->bound = true;
     }
     ret = vfio_ioctl_device_attach_iommufd_pt(vbasedev->fd, &pt_id, errp);
     if (ret < 0) {
@@ -106,7 +95,7 @@ static void vfio_iommufd_detach_device(VFIOContainer *container,
         close(vbasedev->fd);
         vbasedev->fd = -1;
     }
-    g_clear_pointer(&vbasedev->backend_state, g_free);
+    ((VFIOIOMMUFDDevice *)vbasedev->backend_state)->bound = false;
 }
 
 static bool vfio_iommufd_get_iova_ranges(VFIOContainer *container,
@@ -185,7 +174,7 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
                                       Error **errp)
 {
     g_autofree struct vfio_pci_hot_reset_info *info = NULL;
-    VFIOIOMMUFDBinding *binding = vbasedev->backend_state;
+    VFIOIOMMUFDDevice *idev = vbasedev->backend_state;
     int ret = vfio_ioctl_device_get_pci_hot_reset_info(vbasedev->fd, &info,
                                                        errp);
 
@@ -201,7 +190,7 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
     }
     for (uint32_t i = 0; i < info->count; i++) {
         struct vfio_pci_dependent_device *d = &info->devices[i];
-        bool other = d->devid != binding->devid;
+        bool other = d->devid != idev->devid;
         bool owned = d->devid != (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
 
         if (!owned || (single && other)) {

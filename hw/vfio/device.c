@@ -250,7 +250,7 @@ static void vfio_region_export_dmabuf(VFIORegion *region, VFIOMmap *m)
     Error *err = NULL;
     int fd;
 
-    if (!vbasedev->iommufd) {
+    if (vbasedev->backend != VFIO_BACKEND_IOMMUFD) {
         return;
     }
     if (vfio_ioctl_device_feature_probe(vbasedev->fd,

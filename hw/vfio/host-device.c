@@ -10,6 +10,7 @@
 
 #include "hw/vfio/vfio-device.h"
 #include "vfio-container.h"
+#include "vfio-iommufd-device.h"
 #include "qemu/cutils.h"
 #include "hw/qdev-core.h"
 #include "qom/object_interfaces.h"
@@ -346,6 +347,16 @@ static bool vfio_check_cdev_fd(VFIODevice *vbasedev, int fd, Error **errp)
     return true;
 }
 
+/* The iommufd backend's per-device state ends with the backend. */
+static void vfio_iommufd_device_free(void *opaque)
+{
+    VFIOIOMMUFDDevice *idev = opaque;
+
+    iommufd_backend_disconnect(idev->be);
+    object_unref(idev->be);
+    g_free(idev);
+}
+
 /*
  * Prepares the iommufd backend: connects be and opens (or takes) the
  * cdev.  Returns 1 on success, 0 if it cannot work (with *errp set),
@@ -355,6 +366,7 @@ static int vfio_device_prepare_iommufd(VFIODevice *vbasedev,
                                        IOMMUFDBackend *be, Error **errp)
 {
     g_autofree char *cdev = NULL;
+    VFIOIOMMUFDDevice *idev;
     int fd;
 
     if (vbasedev->preset_fd >= 0) {
@@ -388,8 +400,11 @@ static int vfio_device_prepare_iommufd(VFIODevice *vbasedev,
         }
     }
     vbasedev->fd = fd;
-    vbasedev->iommufd = be;
+    idev = g_new0(VFIOIOMMUFDDevice, 1);
+    idev->be = be;
     object_ref(be);
+    vbasedev->backend_state = idev;
+    vbasedev->backend_state_free = vfio_iommufd_device_free;
     return 1;
 }
 
@@ -476,12 +491,5 @@ void vfio_device_release_backend(VFIODevice *vbasedev)
         vbasedev->backend_state_free(vbasedev->backend_state);
         vbasedev->backend_state = NULL;
     }
-#ifdef CONFIG_IOMMUFD
-    if (vbasedev->iommufd) {
-        iommufd_backend_disconnect(vbasedev->iommufd);
-        object_unref(vbasedev->iommufd);
-        vbasedev->iommufd = NULL;
-    }
-#endif
     vbasedev->backend = VFIO_BACKEND_NONE;
 }

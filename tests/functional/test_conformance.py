@@ -69,9 +69,8 @@ def run_kernel(tap, kernel, topologies, transcripts):
     try:
         prog = find_program(kernel)
     except FileNotFoundError as e:
-        for topo in topologies:
-            for backend in BACKENDS:
-                tap.result(False, f"{kernel} {topo} {backend}", str(e))
+        tap.fail_rest([f"{kernel} {topo} {backend}" for topo in topologies
+                       for backend in BACKENDS], str(e))
         return
     for topo in topologies:
         try:
@@ -79,9 +78,8 @@ def run_kernel(tap, kernel, topologies, transcripts):
                                     str(prog)], timeout=600,
                              kernel_series=kernel)
         except Exception as e:
-            for backend in BACKENDS:
-                tap.result(False, f"{kernel} {topo} {backend}",
-                           f"bench failed: {e}")
+            tap.fail_rest([f"{kernel} {topo} {backend}"
+                           for backend in BACKENDS], f"bench failed: {e}")
             continue
         with r:
             tap.diag(f"{kernel} {topo}: devices {r.devices} groups "

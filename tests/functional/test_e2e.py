@@ -3,7 +3,8 @@
 """vfio-pci end to end on the real kernel: ours and the peer, one guest.
 
 One bench guest (root-bus topology: edu on the root bus, bound to vfio-pci)
-runs guest_e2e.py, which launches our qemu-system-x86_64 with the device
+runs the e2e scenario (tests/scenarios/e2e/e2e_driver.py; the simulator
+runs the same one in the sim suite), which launches our qemu-system-x86_64 with the device
 assigned in every backend configuration (iommufd=off, on, auto, an
 iommufd object and the device cdev passed as inherited fds, and auto with
 /dev/iommu hidden in a mount namespace), then the peer (Debian's QEMU 10)
@@ -22,7 +23,6 @@ printed as diagnostics, with no assertion on it.
         python3 tests/functional/test_e2e.py
 """
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -30,8 +30,7 @@ from pathlib import Path
 from harness.build_paths import build_with
 from harness.guest.guest import run_in_guest
 from harness.tap import Tap
-from scenarios.e2e.launch import (CHECKS, CONFIGS, PEER_CHECKS,
-                                  guest_command, ttr_table)
+from scenarios.e2e.launch import guest_command, plan, report, ttr_table
 
 
 def build_root():
@@ -41,63 +40,20 @@ def build_root():
         return None
 
 
-PEER_TODO = "failure of the peer (Debian's QEMU 10), not of ours"
-
-
-def expected_checks(config):
-    return PEER_CHECKS if config.startswith("peer") else CHECKS
-
-
-def report(tap, result, configs=CONFIGS):
-    runs = {r["config"]: r for r in result.get("runs", [])}
-    for config in configs:
-        run = runs.get(config, {})
-        checks = {c["name"]: c for c in run.get("checks", [])}
-        if run.get("first_attempt"):
-            tap.diag(f"{config}: relaunched once; the first attempt failed: "
-                     + "; ".join(run["first_attempt"]))
-            tap.diag(run.get("first_attempt_output", ""))
-        # The peer is the yardstick, not the code under test: its failures
-        # stay visible as TAP TODOs instead of failing our suite.  The one
-        # known cause (its SeaBIOS sharing the CF8 latch with our config
-        # cycles) is gone since the peer starts paused (-S); a relaunch
-        # reported above is something new and worth a look.
-        fail = (functools.partial(tap.todo, reason=PEER_TODO)
-                if config.startswith("peer") else
-                functools.partial(tap.result, False))
-        for name in expected_checks(config):
-            c = checks.get(name)
-            label = f"{config}: {name}"
-            if c is None:
-                why = run.get("error") or "not run (an earlier check failed)"
-                fail(label, why=why)
-            elif c["status"] == "n/a":
-                tap.result(True, f"{label} # SKIP {c['detail']}")
-            elif c["status"] == "pass":
-                tap.result(True, f"{label}: {c['detail']}")
-            else:
-                fail(label, why=c["detail"])
-        if run and any(c["status"] == "fail" for c in checks.values()):
-            tap.diag(f"--- {config} VMM output (tail) ---")
-            tap.diag(run.get("output", "")[-2500:])
-
-
 def main():
-    plan = sum(len(expected_checks(c)) for c in CONFIGS) + 1
-    tap = Tap(plan)
+    cases = plan() + 1
+    tap = Tap(cases)
     root = build_root()
     if not root:
-        for _ in range(plan):
-            tap.result(False, "qemu-system-x86_64 is not built",
-                       "run ninja in a build tree; set QEMU_VFIO_BUILD_ROOT")
+        tap.fail_rest(["qemu-system-x86_64 is not built"] * cases,
+                      "run ninja in a build tree; set QEMU_VFIO_BUILD_ROOT")
         return tap.finish()
     try:
         r = run_in_guest("root-bus",
                          guest_command(root, "/run/results/e2e.json"),
                          timeout=900, mem="2G")
     except Exception as e:
-        for _ in range(plan):
-            tap.result(False, "bench guest", f"bench failed: {e}")
+        tap.fail_rest(["bench guest"] * cases, f"bench failed: {e}")
         return tap.finish()
     with r:
         tap.diag(f"guest: {r.accel}, device {' '.join(r.devices)}, "

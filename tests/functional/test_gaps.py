@@ -80,9 +80,8 @@ def main():
     try:
         qemu = find_qemu()
     except FileNotFoundError as e:
-        for topo, _, runs in boots:
-            for s, b, *_ in runs:
-                tap.result(False, case_name(topo, s, b), str(e))
+        tap.fail_rest([case_name(topo, s, b) for topo, _, runs in boots
+                       for s, b, *_ in runs], str(e))
         return tap.finish()
 
     for topo, extra, runs in boots:
@@ -90,8 +89,8 @@ def main():
             r = run_in_guest(topo, ["/bin/sh", "-c", guest_script(qemu, runs)],
                              timeout=900, extra_qemu_args=extra)
         except Exception as e:      # noqa: BLE001 (reported as TAP)
-            for s, b, *_ in runs:
-                tap.result(False, case_name(topo, s, b), f"bench failed: {e}")
+            tap.fail_rest([case_name(topo, s, b) for s, b, *_ in runs],
+                          f"bench failed: {e}")
             continue
         with r:
             res = Path(r.results_dir)

@@ -23,6 +23,12 @@ socketpair the binary inherits (qmp="fd") or absent (qmp=None):
         vm.qmp.wait_event("DEVICE_DELETED")
         status = vm.quit()              # the exit status
 
+Without qtest (qtest=False) the binary runs as a management tool sees it,
+QMP only: start() returns once the process is launched, and the first use
+of vm.qmp waits for the greeting.  A binary that fails at start-up may
+greet before it exits (the monitor is up before -device is realized): the
+session then ends with a QemuError and vm.wait() gives the exit status.
+
 connect_unix() is the retrying connect for any unix socket a process under
 test serves.  Every wait has a deadline.  Everything this module raises is
 a QemuError: QtestError (a qtest command not answered OK, or the socket
@@ -112,7 +118,7 @@ def connect_unix(path, timeout=CONNECT_TIMEOUT, alive=None):
             time.sleep(0.02)
 
 
-class _Lines:
+class LineReader:
     """Newline-framed messages from a stream socket, read by deadline."""
 
     def __init__(self, sock):
@@ -131,6 +137,8 @@ class _Lines:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
                 raise QemuTimeout(f"{doing}: no answer in time") from None
+            except OSError as e:
+                raise QemuError(f"{doing}: {e}") from None
             if not chunk:
                 raise QemuError(f"{doing}: the socket was closed")
             self.buf += chunk
@@ -149,7 +157,7 @@ class Qtest:
         self.sock = sock
         self.timeout = timeout
         self.irqs = []
-        self._lines = _Lines(sock)
+        self._lines = LineReader(sock)
 
     def cmd(self, line, timeout=None):
         """Sends @line; returns what follows 'OK' (stripped)."""
@@ -314,7 +322,7 @@ class Qmp:
         self.sock = sock
         self.timeout = timeout
         self.events = []
-        self._lines = _Lines(sock)
+        self._lines = LineReader(sock)
         self.greeting = self._message(time.monotonic() + greeting_timeout,
                                       "QMP greeting")
         self.cmd("qmp_capabilities")
@@ -343,11 +351,16 @@ class Qmp:
             msg["arguments"] = args
         data = json.dumps(msg).encode() + b"\n"
         timeout = timeout or self.timeout
-        self.sock.settimeout(timeout)
-        if fds:
-            socket.send_fds(self.sock, [data], list(fds))
-        else:
-            self.sock.sendall(data)
+        try:
+            self.sock.settimeout(timeout)
+            if fds:
+                socket.send_fds(self.sock, [data], list(fds))
+            else:
+                self.sock.sendall(data)
+        except socket.timeout:
+            raise QemuTimeout(f"QMP '{name}': not sent in time") from None
+        except OSError as e:    # the process is gone (or going)
+            raise QemuError(f"QMP '{name}': {e}") from None
         deadline = time.monotonic() + timeout
         while True:
             reply = self._message(deadline, f"QMP '{name}'")
@@ -383,24 +396,28 @@ class Qmp:
 
 
 class Qemu:
-    """One launch of a QEMU-compatible binary under qtest.
+    """One launch of a QEMU-compatible binary, under qtest or QMP only.
 
     @argv: the binary and its arguments; the qtest and QMP options are
     appended.  @workdir holds the sockets and @name.log (stdout and stderr
     together; kept after close() for the caller to read or remove).
-    @env: variables set for the process over the inherited environment.
-    @qmp: "unix", "fd" or None.  @qtest_log: the -qtest-log value, None
+    @env: variables set for the process over the inherited environment
+    (a None value removes the variable).  @qtest: False launches without
+    qtest (QMP only; qmp must not be None).  @qmp: "unix", "fd" or None.  @qtest_log: the -qtest-log value, None
     for no option (QEMU then logs the traffic to stderr).  @prefix: argv
     to run the binary through (it must exec it, so that the pid stays).
     @pass_fds: the caller's descriptors the process inherits.
     """
 
     def __init__(self, argv, *, workdir, name="qemu", env=None, qmp="unix",
-                 qtest_log="none", prefix=(), pass_fds=(),
+                 qtest=True, qtest_log="none", prefix=(), pass_fds=(),
                  connect_timeout=CONNECT_TIMEOUT,
                  answer_timeout=ANSWER_TIMEOUT):
         if qmp not in ("unix", "fd", None):
             raise ValueError(f"qmp '{qmp}' is not 'unix', 'fd' or None")
+        if not qtest and qmp is None:
+            raise ValueError("without qtest, QMP is the only channel: "
+                             "qmp must be 'unix' or 'fd'")
         self.name = name
         self.qtest_path = os.path.join(workdir, f"{name}.qtest")
         self.qmp_path = os.path.join(workdir, f"{name}.qmp")
@@ -408,15 +425,19 @@ class Qemu:
         if len(self.qtest_path.encode()) > 107:  # sun_path, NUL included
             raise ValueError(f"socket path '{self.qtest_path}' is too long "
                              f"for a unix socket (shorten workdir or name)")
-        self.env = dict(os.environ, **(env or {}))
+        self.env = {k: v for k, v in dict(os.environ, **(env or {})).items()
+                    if v is not None}
+        self.use_qtest = qtest
         self.qmp_mode = qmp
         self.pass_fds = list(pass_fds)
         self.connect_timeout = connect_timeout
         self.answer_timeout = answer_timeout
         self._qmp_pair = None
-        extra = ["-qtest", f"unix:{self.qtest_path}"]
-        if qtest_log is not None:
-            extra += ["-qtest-log", qtest_log]
+        extra = []
+        if qtest:
+            extra += ["-qtest", f"unix:{self.qtest_path}"]
+            if qtest_log is not None:
+                extra += ["-qtest-log", qtest_log]
         if qmp == "unix":
             extra += ["-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         elif qmp == "fd":
@@ -441,22 +462,19 @@ class Qemu:
     # ---- life cycle --------------------------------------------------------
 
     def start(self):
-        """Launches; returns self once the binary connected to qtest."""
+        """Launches; returns self once the binary connected to qtest
+        (without qtest: once the process is started)."""
         for p in (self.qtest_path, self.qmp_path):
             if os.path.exists(p):
                 os.unlink(p)
+        if not self.use_qtest:
+            self._launch()
+            return self
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             listener.bind(self.qtest_path)
             listener.listen(1)
-            self.log = open(self.log_path, "w+")
-            self.t0 = time.monotonic()
-            self.proc = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=self.log,
-                stderr=subprocess.STDOUT, env=self.env,
-                pass_fds=self.pass_fds)
-            if self._qmp_pair:
-                self._qmp_pair[1].close()   # the process has its own copy
+            self._launch()
             conn = self._accept(listener)
         finally:
             listener.close()
@@ -465,6 +483,15 @@ class Qemu:
         self.connect_s = time.monotonic() - self.t0
         self.qtest = Qtest(conn, self.answer_timeout)
         return self
+
+    def _launch(self):
+        self.log = open(self.log_path, "w+")
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            self.argv, stdin=subprocess.DEVNULL, stdout=self.log,
+            stderr=subprocess.STDOUT, env=self.env, pass_fds=self.pass_fds)
+        if self._qmp_pair:
+            self._qmp_pair[1].close()   # the process has its own copy
 
     def _accept(self, listener):
         deadline = self.t0 + self.connect_timeout

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A client for the simulator's control socket (VFIO_SIM_CONTROL).
 
-    from sim_control import SimControl
+    from harness.sim_control import SimControl
     sim = SimControl("/tmp/sim.sock")   # waits up to 10 s for the socket
     snap = sim.snapshot()               # {"seq", "ioctls", "model", "spaces"}
     new = sim.events(snap["seq"])       # {"seq", "truncated", "events"}
@@ -12,8 +12,10 @@ line, several requests per connection.  Standard library only.
 """
 
 import json
-import socket
 import time
+
+from harness.qemu_client import (LineReader, QemuError, QemuTimeout,
+                                 connect_unix)
 
 
 class SimControlError(Exception):
@@ -23,33 +25,25 @@ class SimControlError(Exception):
 class SimControl:
     def __init__(self, path, timeout=10.0):
         """Connects to the socket at @path, waiting up to @timeout seconds
-        for it to appear (the simulated program may still be starting)."""
+        for it to appear (the simulated program may still be starting);
+        QemuTimeout (an OSError) past it."""
         self.path = path
-        deadline = time.monotonic() + timeout
-        while True:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.connect(path)
-                break
-            except OSError:
-                sock.close()
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.05)
-        sock.settimeout(timeout)
-        self.sock = sock
-        self.buf = b""
+        self.timeout = timeout
+        self.sock = connect_unix(path, timeout)
+        self._lines = LineReader(self.sock)
 
     def request(self, line):
         """Sends one request line; returns the decoded reply as it is
         (an unknown request gets {"error": "unknown request '...'"})."""
+        self.sock.settimeout(self.timeout)
         self.sock.sendall(line.encode() + b"\n")
-        while b"\n" not in self.buf:
-            data = self.sock.recv(1 << 20)
-            if not data:
-                raise SimControlError(f"'{line}': connection closed")
-            self.buf += data
-        reply, self.buf = self.buf.split(b"\n", 1)
+        try:
+            reply = self._lines.read(time.monotonic() + self.timeout,
+                                     f"'{line}'")
+        except QemuTimeout:
+            raise
+        except QemuError as e:
+            raise SimControlError(str(e)) from None
         return json.loads(reply)
 
     def _checked(self, line):

@@ -7,7 +7,9 @@ options qemu_client appends, connects to the qtest socket, serves QMP and
 answers from a small memory, port space and one PCI function (slot 4 of
 bus 0, capability list 0x40 -> 0x50).  FAKE_MODE picks a misbehaviour:
 exit-early, no-connect, mute (connects, never answers), stubborn (ignores
-SIGTERM and quit).
+SIGTERM and quit), greet-then-exit (QMP greets, then the process fails as
+a -device that cannot be realized makes it).  Without -qtest the fake
+serves QMP only.
 
     PYTHONPATH=tests python3 tests/harness/test_qemu_client.py
 """
@@ -113,6 +115,10 @@ def fake_qmp(sock, mode, listening):
     def send(obj):
         sock.sendall(json.dumps(obj).encode() + b"\n")
     send({"QMP": {"version": {"fake": True}, "capabilities": []}})
+    if mode == "greet-then-exit":
+        print("fake: -device fake: cannot realize", file=sys.stderr,
+              flush=True)
+        os._exit(1)
     buf, polls = b"", 0
     while True:
         msg, fds, _, _ = socket.recv_fds(sock, 4096, 4)
@@ -158,8 +164,10 @@ def fake_main(argv):
     if mode == "no-connect":
         time.sleep(30)
         return 1
-    qt = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    qt.connect(opts["-qtest"].split(":", 1)[1])
+    qt = None
+    if "-qtest" in opts:
+        qt = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        qt.connect(opts["-qtest"].split(":", 1)[1])
     if "-qmp" in opts:
         path = opts["-qmp"].split(":", 1)[1].split(",")[0]
         srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -171,6 +179,9 @@ def fake_main(argv):
         qmp, listening = socket.socket(fileno=fd), False
     else:
         qmp = None
+    if not qt:
+        fake_qmp(qmp, mode, listening)
+        return 0
     if qmp:
         threading.Thread(target=fake_qmp, args=(qmp, mode, listening),
                          daemon=True).start()
@@ -180,12 +191,12 @@ def fake_main(argv):
 
 # ---- the tests -------------------------------------------------------------
 
-def launch(tmp, name, mode="normal", **kw):
+def launch(tmp, name, mode="normal", env=None, **kw):
     argv = [sys.executable, __file__, "--fake-qemu"]
     kw.setdefault("connect_timeout", 10)
     kw.setdefault("answer_timeout", 10)
-    return qc.Qemu(argv, workdir=tmp, name=name, env={"FAKE_MODE": mode},
-                   **kw)
+    return qc.Qemu(argv, workdir=tmp, name=name,
+                   env={"FAKE_MODE": mode, **(env or {})}, **kw)
 
 
 def expect(exc, fn, *args, **kw):
@@ -269,6 +280,31 @@ def test_no_qmp(tmp):
         assert vm.quit(5) == 0              # SIGTERM stands in for quit
 
 
+def test_qmp_only(tmp):
+    for mode in ("unix", "fd"):
+        with launch(tmp, f"qmponly-{mode}", qmp=mode,
+                    qtest=False).start() as vm:
+            assert "-qtest" not in vm.argv and vm.qtest is None
+            assert vm.qmp.cmd("emit", n=2) == {}
+            assert vm.qmp.wait_event("FAKE_EVENT")["data"] == {"n": 2}
+            assert vm.quit() == 0 and not vm.killed
+        # a start-up failure after the greeting: the session ends, the
+        # status and the one error line remain
+        with launch(tmp, f"qmpfail-{mode}", "greet-then-exit", qmp=mode,
+                    qtest=False).start() as vm:
+            expect(qc.QemuError, lambda: vm.qmp)
+            assert vm.wait(5) == 1 and not vm.killed
+            assert "cannot realize" in vm.output(), vm.output()
+    expect(ValueError, launch, tmp, "neither", qmp=None, qtest=False)
+    # a None value in env removes an inherited variable
+    os.environ["QEMU_CLIENT_SELFTEST"] = "1"
+    try:
+        vm = launch(tmp, "env", env={"QEMU_CLIENT_SELFTEST": None})
+        assert "QEMU_CLIENT_SELFTEST" not in vm.env
+    finally:
+        del os.environ["QEMU_CLIENT_SELFTEST"]
+
+
 def test_failures_to_start(tmp):
     vm = launch(tmp, "early", "exit-early")
     e = expect(qc.QemuExited, vm.start)
@@ -295,7 +331,8 @@ def test_timeouts_and_kill(tmp):
 
 
 TESTS = [test_memory_and_ports, test_pci, test_irq_lines, test_qmp,
-         test_no_qmp, test_failures_to_start, test_timeouts_and_kill]
+         test_no_qmp, test_qmp_only, test_failures_to_start,
+         test_timeouts_and_kill]
 
 
 def main():

@@ -7,7 +7,7 @@ A bad schema must stop the build with one line naming the file, the line
 of the definition and the fault; a good one must give the documented C
 shapes and introspection.
 
-    python3 tests/unit/test_qapi_gen.py
+    PYTHONPATH=tests python3 tests/unit/test_qapi_gen.py
 """
 
 import json
@@ -15,7 +15,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import traceback
+
+from harness.tap import Tap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -137,18 +138,11 @@ TESTS = [test_conditional_value, test_undefined_type, test_duplicate, test_unkno
 
 
 def main():
-    print('1..%d' % len(TESTS))
-    failed = 0
-    for i, test in enumerate(TESTS, 1):
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                test(tmp)
-                print('ok %d %s' % (i, test.__name__))
-            except Exception:   # noqa: BLE001 (reported as TAP)
-                failed += 1
-                print('not ok %d %s' % (i, test.__name__))
-                print('# ' + traceback.format_exc().replace('\n', '\n# '))
-    return 1 if failed else 0
+    tap = Tap(len(TESTS))
+    for test in TESTS:
+        with tempfile.TemporaryDirectory() as tmp, tap.case(test.__name__):
+            test(tmp)
+    return tap.finish()
 
 
 if __name__ == '__main__':

@@ -28,7 +28,6 @@
 
 #include "system/memory.h"
 
-typedef struct IOMMUFDBackend IOMMUFDBackend;
 typedef struct VFIOContainer VFIOContainer;   /* hw/vfio/vfio-container.h */
 typedef struct VFIODevice VFIODevice;
 
@@ -67,13 +66,13 @@ struct VFIODevice {
 
     /* ---- set by vfio_device_attach() ---- */
     VFIOBackendKind backend;
-    IOMMUFDBackend *iommufd;    /* iommufd backend: the object (one use) */
     int fd;                     /* the device fd, -1 when detached */
     VFIOContainer *container;
     /*
-     * The backend's own per-device state, opaque here (iommufd: the
-     * cdev's binding; legacy keeps its groups in a registry of its own),
-     * freed with backend_state_free when the backend is released.
+     * The backend's own per-device state, opaque here (iommufd: its
+     * object and the cdev's binding, hw/vfio/vfio-iommufd-device.h;
+     * legacy keeps its groups in a registry of its own), freed with
+     * backend_state_free when the backend is released.
      */
     void *backend_state;
     GDestroyNotify backend_state_free;
@@ -144,7 +143,8 @@ bool vfio_device_reset(VFIODevice *vbasedev, Error **errp);
 
 /*
  * Picks the backend for vbasedev (see the top of the file).  For iommufd,
- * connects vbasedev->iommufd and opens the cdev into vbasedev->fd.
+ * connects the iommufd object (kept in vbasedev->backend_state) and opens
+ * the cdev into vbasedev->fd.
  * Returns the container type to use, or NULL with *errp set.
  */
 const char *vfio_device_select_backend(VFIODevice *vbasedev, Error **errp);

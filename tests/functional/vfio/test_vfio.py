@@ -55,9 +55,8 @@ def main():
     try:
         prog = find_program()
     except FileNotFoundError as e:
-        for topo in TOPOLOGIES:
-            for p, backend in cases:
-                tap.result(False, f"{topo} {p} {backend}", str(e))
+        tap.fail_rest([f"{topo} {p} {backend}" for topo in TOPOLOGIES
+                       for p, backend in cases], str(e))
         return tap.finish()
 
     for topo in TOPOLOGIES:
@@ -67,9 +66,8 @@ def main():
             r = run_in_guest(topo, ["/bin/sh", "-c", GUEST_SCRIPT, "sh",
                                     str(prog), mode], timeout=600)
         except Exception as e:
-            for p, backend in cases:
-                tap.result(False, f"{topo} {p} {backend}",
-                           f"bench failed: {e}")
+            tap.fail_rest([f"{topo} {p} {backend}" for p, backend in cases],
+                          f"bench failed: {e}")
             continue
         with r:
             tap.diag(f"{topo}: devices {r.devices} groups {r.groups} "

@@ -29,31 +29,18 @@
 #include "qemu/trace.h"
 #include "system/memory.h"
 
+#include "guest-tap.h"
+
 #define RAM_SIZE (16 * 1024 * 1024)
 #define BAR_GPA 0xfe000000ULL
 #define EDU_BUF 0x40000
 #define XFER 256
 
-static int test_nr, failures;
 static GPtrArray *warnings;
-
-static void check(bool ok, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    printf("%s %d - ", ok ? "ok" : "not ok", ++test_nr);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-    failures += !ok;
-}
 
 static void sink(const char *line, void *opaque)
 {
-    printf("# %s\n", line);
+    tap_diag_sink(line, opaque);
     g_ptr_array_add(warnings, g_strdup(line));
 }
 
@@ -219,7 +206,7 @@ int main(int argc, char **argv)
 
     t0 = now();
     if (!edu_open(&e1, bdf1, backend, false, BAR_GPA)) {
-        printf("1..%d\n", test_nr);
+        tap_finish();
         return 1;
     }
     printf("# attach took %.3f s\n", now() - t0);
@@ -338,6 +325,5 @@ int main(int argc, char **argv)
     check(vfio_address_space_lookup(&as) == NULL,
           "teardown released the address space");
     error_set_sink(NULL, NULL);
-    printf("1..%d\n", test_nr);
-    return failures ? 1 : 0;
+    return tap_finish();
 }

@@ -21,33 +21,15 @@
 #include "qemu/error-report.h"
 #include "system/memory.h"
 
+#include "guest-tap.h"
+
 #define RAM_SIZE (16 * 1024 * 1024)
 #define BAR_GPA 0xfe000000ULL
 #define DOORBELL 0xfee00000ULL
 
-static int test_nr, failures;
 static int intx_level;
 static uint64_t msi_addr, msi_data;
 static int msi_count;
-
-static void check(bool ok, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-
-    printf("%s %d - ", ok ? "ok" : "not ok", ++test_nr);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-    failures += !ok;
-}
-
-static void sink(const char *line, void *opaque)
-{
-    printf("# %s\n", line);
-}
 
 static void set_irq(void *opaque, int irq, int level)
 {
@@ -179,7 +161,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s --backend legacy|iommufd BDF\n", argv[0]);
         return 2;
     }
-    error_set_sink(sink, NULL);
+    error_set_sink(tap_diag_sink, NULL);
     memory_map_init();
     memory_region_init_ram(&ram, NULL, "ram", RAM_SIZE, &error_fatal);
     memory_region_add_subregion(get_system_memory(), 0, &ram);
@@ -201,7 +183,7 @@ int main(int argc, char **argv)
     object_ref(d);
     if (!pci_realize_and_unref(d, bus, &err)) {
         check(false, "realize: %s", error_get_pretty(err));
-        printf("1..%d\n", test_nr);
+        tap_finish();
         return 1;
     }
     devfn = d->devfn;
@@ -276,6 +258,5 @@ int main(int argc, char **argv)
     check(vfio_address_space_lookup(&address_space_memory) == NULL,
           "unplug released every container");
     error_set_sink(NULL, NULL);
-    printf("1..%d\n", test_nr);
-    return failures ? 1 : 0;
+    return tap_finish();
 }

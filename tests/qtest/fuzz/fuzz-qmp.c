@@ -33,6 +33,8 @@
 #include "qom/object.h"
 #include "qom/object_interfaces.h"
 #include "system/runstate.h"
+/* The q35 machine the unit tests build in-process (harness_machine_*). */
+#include "../../unit/pci-harness.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -142,19 +144,10 @@ static void refuse_hosts_with_vfio_groups(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    MachineClass *mc;
-    MachineState *ms;
-
     refuse_hosts_with_vfio_groups();
     qemu_init_main_loop(&error_fatal);
-    mc = machine_find_class("q35", &error_fatal);
-    ms = MACHINE(object_new_with_class(OBJECT_CLASS(mc)));
-    object_property_add_child(object_get_root(), "machine", OBJECT(ms));
-    object_unref(OBJECT(ms));
-    ms->ram_size = RAM_SIZE;
-    machine_run_board_init(ms, &error_fatal);
-    qdev_machine_creation_done();
-    qemu_system_reset(SHUTDOWN_CAUSE_NONE);
+    harness_machine_new(RAM_SIZE);
+    harness_machine_done();
 
     replies = g_string_new(NULL);
     chr = qemu_chr_new_short("fuzz-qmp", "null", &error_fatal);

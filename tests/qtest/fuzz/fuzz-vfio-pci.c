@@ -28,6 +28,8 @@
 #include "qom/object_interfaces.h"
 #include "system/memory.h"
 #include "system/runstate.h"
+/* The q35 machine the unit tests build in-process (harness_machine_*). */
+#include "../../unit/pci-harness.h"
 #include "fuzz-vfio-pci.h"
 
 /* clang links ASan statically, and its symbolizer never calls the sim */
@@ -164,25 +166,14 @@ static void add_object(const char *kv)
 
 static DeviceState *add_device(const char *kv)
 {
-    g_autoptr(JsonObject) opts = keyval_parse(kv, "driver", NULL,
-                                              &error_abort);
-
-    return qdev_device_add_from_json(opts, true, &error_fatal);
+    return harness_device_add(kv, &error_fatal);
 }
 
 static void machine_create(void)
 {
-    MachineClass *mc;
-    MachineState *ms;
-
     qemu_init_main_loop(&error_fatal);
     add_object("iommufd,id=fd0");
-    mc = machine_find_class("q35", &error_fatal);
-    ms = MACHINE(object_new_with_class(OBJECT_CLASS(mc)));
-    object_property_add_child(object_get_root(), "machine", OBJECT(ms));
-    object_unref(OBJECT(ms));
-    ms->ram_size = RAM_SIZE;
-    machine_run_board_init(ms, &error_fatal);
+    harness_machine_new(RAM_SIZE);
     target_dev[0] = add_device("vfio-pci,host=0000:00:10.0,iommufd=fd0,"
                                "addr=04.0,id=fd-dev");
     /*
@@ -191,8 +182,7 @@ static void machine_create(void)
      */
     target_dev[1] = add_device("vfio-pci,host=0000:00:11.0,iommufd=off,"
                                "addr=05.0,id=leg-dev,x-p2p=off");
-    qdev_machine_creation_done();
-    qemu_system_reset(SHUTDOWN_CAUSE_NONE);
+    harness_machine_done();
     vm_start();
 }
 

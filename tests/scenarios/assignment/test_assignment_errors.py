@@ -33,6 +33,7 @@ from pathlib import Path
 
 from harness.build_paths import simulator_and_vmm
 from harness.qemu_client import Qemu, QmpError
+from harness.tap import Tap
 
 P = "qemu-system-x86_64: "
 HOST = "0000:00:10.0"
@@ -189,30 +190,27 @@ def main():
     try:
         lib, qemu = (p.resolve() for p in simulator_and_vmm())
     except FileNotFoundError as e:
-        print("1..1")
-        print(f"not ok 1 # {e}")
-        return 1
+        tap = Tap(1)
+        tap.result(False, "simulator and binary", str(e))
+        return tap.finish()
     checks = [lambda tmp, c=c: check_startup(qemu, lib, tmp, *c)
               for c in STARTUP]
     checks += [lambda tmp: check_pending_unplug(qemu, lib, tmp),
                lambda tmp: check_mapping_limit(qemu, lib, tmp),
                lambda tmp: check_libvirt_accepted(qemu, lib, tmp)]
-    print(f"1..{len(checks)}")
-    failed = 0
+    tap = Tap(len(checks))
     tmp = tempfile.mkdtemp(prefix="assign-")
     try:
-        for i, check in enumerate(checks, 1):
+        for check in checks:
             try:
                 ok, why = check(tmp)
             except Exception as e:      # noqa: BLE001 (reported as TAP)
                 ok, why = False, f"{type(e).__name__}: {e}"
-            failed += not ok
-            print(f"{'ok' if ok else 'not ok'} {i} {why}".replace(
-                "\n", "\n# "))
-            sys.stdout.flush()
+            first, _, rest = why.partition("\n")
+            tap.result(ok, first, rest or None)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return tap.finish()
 
 
 if __name__ == "__main__":

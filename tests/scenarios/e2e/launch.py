@@ -1,17 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""The e2e scenario in the bench guest, as its launchers see it.
+"""The e2e scenario as its launchers see it, on either kernel.
 
-guest_command() is the argv run_in_guest runs (guest_e2e.py on the first
-bench device); ttr_table() reads the time-to-ready part of its results.
-Shared by tests/functional/test_e2e.py (the functional test) and
+driver_command() is the argv that runs e2e_driver.py; guest_command() the
+one run_in_guest runs (the driver on the first bench device).  report()
+judges the driver's results as TAP, one case per configuration and check,
+the same on both kernels; ttr_table() reads the time-to-ready part.
+Shared by tests/functional/test_e2e.py (the real kernel),
+tests/scenarios/e2e/test_e2e_sim.py (the simulated one) and
 scripts/demo.py (make run).
 """
 
+import functools
 import os
 import statistics
 from pathlib import Path
 
-DRIVER = Path(__file__).resolve().parent / "guest_e2e.py"
+DRIVER = Path(__file__).resolve().parent / "e2e_driver.py"
 MEM = os.environ.get("E2E_MEM", "256M")
 REPEAT = int(os.environ.get("E2E_REPEAT", "2"))
 
@@ -28,20 +32,81 @@ BACKEND_PAIRS = (("legacy", "ours-legacy", "peer-legacy"),
                  ("iommufd", "ours-on", "peer-iommufd"))
 
 
-def guest_command(root, out, configs=CONFIGS, repeat=REPEAT, mem=MEM,
-                  trace=True):
-    """The argv run_in_guest runs: the driver on the first bench device."""
-    command = ["python3", str(DRIVER), "--ours",
-               str(root / "qemu-system-x86_64"), "--configs",
+def driver_command(python, ours, out, configs=CONFIGS, repeat=REPEAT,
+                   mem=MEM, trace=True, conformance=None, device=None,
+                   peer=None):
+    """The driver's argv: @ours our binary, @out its JSON results."""
+    command = [python, str(DRIVER), "--ours", str(ours), "--configs",
                ",".join(configs), "--repeat", str(repeat), "--mem", mem,
-               "--out", out]
-    conformance = root / "tests/functional/conformance/uapi-conformance"
-    if conformance.is_file():
+               "--out", str(out)]
+    if conformance:
         command += ["--conformance", str(conformance)]
     if trace:
         command.append("--trace")
+    if device:
+        command += ["--device", device]
+    if peer:
+        command += ["--peer", str(peer)]
+    return command
+
+
+def guest_command(root, out, configs=CONFIGS, repeat=REPEAT, mem=MEM,
+                  trace=True):
+    """The argv run_in_guest runs: the driver on the first bench device."""
+    conformance = root / "tests/functional/conformance/uapi-conformance"
+    command = driver_command("python3", root / "qemu-system-x86_64", out,
+                             configs, repeat, mem, trace,
+                             conformance if conformance.is_file() else None)
     script = 'exec "$@" --device "${BENCH_DEVICES%% *}"'
     return ["/bin/sh", "-c", script, "sh"] + command
+
+
+PEER_TODO = "failure of the peer (Debian's QEMU 10), not of ours"
+
+
+def expected_checks(config):
+    return PEER_CHECKS if config.startswith("peer") else CHECKS
+
+
+def plan(configs=CONFIGS):
+    """The number of TAP cases report() writes for @configs."""
+    return sum(len(expected_checks(c)) for c in configs)
+
+
+def report(tap, result, configs=CONFIGS, peer_todo=True):
+    """One TAP case per configuration and check.  With @peer_todo a
+    failure of the peer is a TODO (on the real kernel it is the
+    yardstick, not the code under test); without, a failure."""
+    runs = {r["config"]: r for r in result.get("runs", [])}
+    for config in configs:
+        run = runs.get(config, {})
+        checks = {c["name"]: c for c in run.get("checks", [])}
+        if run.get("first_attempt"):
+            tap.diag(f"{config}: relaunched once; the first attempt failed: "
+                     + "; ".join(run["first_attempt"]))
+            tap.diag(run.get("first_attempt_output", ""))
+        # The one known cause of a peer failure (its SeaBIOS sharing the
+        # CF8 latch with our config cycles) is gone since the peer starts
+        # paused (-S); a relaunch reported above is something new and
+        # worth a look.
+        fail = (functools.partial(tap.todo, reason=PEER_TODO)
+                if peer_todo and config.startswith("peer") else
+                functools.partial(tap.result, False))
+        for name in expected_checks(config):
+            c = checks.get(name)
+            label = f"{config}: {name}"
+            if c is None:
+                why = run.get("error") or "not run (an earlier check failed)"
+                fail(label, why=why)
+            elif c["status"] == "n/a":
+                tap.result(True, f"{label} # SKIP {c['detail']}")
+            elif c["status"] == "pass":
+                tap.result(True, f"{label}: {c['detail']}")
+            else:
+                fail(label, why=c["detail"])
+        if run and any(c["status"] == "fail" for c in checks.values()):
+            tap.diag(f"--- {config} VMM output (tail) ---")
+            tap.diag(run.get("output", "")[-2500:])
 
 
 def median(values):

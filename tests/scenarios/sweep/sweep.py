@@ -30,12 +30,12 @@ SWEEP_STRIDE (test every Nth point only, for quick local runs; default 1).
 import errno
 import json
 import os
-import select
 import signal
-import subprocess
 import sys
 import tempfile
 import time
+
+from harness.qemu_client import Qemu, QemuError, QemuTimeout
 
 QEMU = os.environ.get("QEMU_BINARY", "build/qemu-system-x86_64")
 SIM = os.environ.get("VFIO_SIM_LIB", "build/tests/vfio-sim/libvfio-sim.so")
@@ -64,18 +64,17 @@ def backend_args(backend):
     return [], "iommufd=off"
 
 
-class Qemu:
-    """One run of the binary with QMP on stdio."""
+class Run:
+    """One run of the binary on the simulated kernel, QMP only (on a
+    socketpair end it inherits), through the harness's client."""
 
     def __init__(self, args, tmp, fail=None):
         self.log = os.path.join(tmp, "log.json")
         self.report = os.path.join(tmp, "report.json")
-        self.errfile = os.path.join(tmp, "stderr.txt")
         for p in (self.log, self.report):
             if os.path.exists(p):
                 os.unlink(p)
-        env = dict(os.environ)
-        env.update({
+        env = {
             "LD_PRELOAD": SIM,
             "VFIO_SIM_CONFIG": CONFIG,
             "VFIO_SIM_LOG": self.log,
@@ -85,99 +84,57 @@ class Qemu:
             # symbolize=0: gcc's libasan sets up its symbolizer with mmap()
             # before the sim's constructor has resolved libc's, and jumps
             # to NULL; reports stay detectable, unsymbolized
-            "ASAN_OPTIONS": env.get("ASAN_OPTIONS", "") +
+            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") +
                             ":verify_asan_link_order=0:detect_leaks=1"
                             ":symbolize=0",
             "UBSAN_OPTIONS": "print_stacktrace=1",
-        })
-        env.pop("VFIO_SIM_FAIL", None)
-        if fail:
-            env["VFIO_SIM_FAIL"] = fail
-        self.err = open(self.errfile, "w+")
-        self.proc = subprocess.Popen(
-            [QEMU, "-M", "q35", "-nodefaults", "-display", "none",
-             "-qmp", "stdio"] + args,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err,
-            env=env)
-        self.buf = b""
-        self.events = []
-        self.greeted = False
-
-    def _line(self, deadline):
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Failure("timeout waiting for QMP")
-            r, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not r:
-                continue
-            data = os.read(self.proc.stdout.fileno(), 65536)
-            if not data:
-                return None
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
+            "VFIO_SIM_FAIL": fail,      # None: no injection
+        }
+        self.vm = Qemu([QEMU, "-M", "q35", "-nodefaults", "-display", "none"]
+                       + args, workdir=tmp, name="sweep", env=env,
+                       qtest=False, qmp="fd", connect_timeout=TIMEOUT,
+                       answer_timeout=TIMEOUT)
+        self.vm.start()
 
     def greeting(self):
         """True once QMP is up; False if the process ended first.
 
         The monitor greets before -device options are applied, so a
-        start-up failure shows as the end of the stream after the greeting.
+        start-up failure shows as the end of the session after the
+        greeting.
         """
-        msg = self._line(time.monotonic() + TIMEOUT)
-        if msg is None:
-            return False
-        if "QMP" not in msg:
-            raise Failure(f"no QMP greeting: {msg}")
         try:
-            self.proc.stdin.write(b'{"execute": "qmp_capabilities"}\n')
-            self.proc.stdin.flush()
-        except BrokenPipeError:
+            self.vm.qmp
+            return True
+        except QemuTimeout as e:
+            raise Failure(str(e)) from None
+        except QemuError:
+            self.vm.wait(TIMEOUT)
+            if self.vm.killed:
+                raise Failure("QMP failed while the process ran on")
             return False
-        msg = self._line(time.monotonic() + TIMEOUT)
-        if msg is None:
-            return False
-        if "return" not in msg:
-            raise Failure(f"qmp_capabilities: {msg}")
-        return True
 
     def cmd(self, name, **args):
-        req = {"execute": name}
-        if args:
-            req["arguments"] = args
+        """The raw reply, {"return": ...} or {"error": ...}."""
         try:
-            self.proc.stdin.write((json.dumps(req) + "\n").encode())
-            self.proc.stdin.flush()
-        except BrokenPipeError:
-            raise Failure(f"'{name}': process gone")
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            msg = self._line(deadline)
-            if msg is None:
-                raise Failure(f"'{name}': process ended without a reply")
-            if "event" in msg:
-                self.events.append(msg)
-                continue
-            return msg
+            return self.vm.qmp.execute(name, **args)
+        except QemuError as e:
+            raise Failure(str(e)) from None
 
     def wait_event(self, name, device):
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            for e in self.events:
-                if e["event"] == name and \
-                        e.get("data", {}).get("device") == device:
+        try:
+            while True:
+                ev = self.vm.qmp.wait_event(name, TIMEOUT)
+                if ev.get("data", {}).get("device") == device:
                     return
-            msg = self._line(deadline)
-            if msg is None:
-                raise Failure(f"process ended before {name}")
-            if "event" in msg:
-                self.events.append(msg)
+        except QemuError as e:
+            raise Failure(str(e)) from None
 
     def ioctl_count(self):
         """Ioctls so far, from a SIGUSR1 dump of the sim's log."""
         if os.path.exists(self.log):
             os.unlink(self.log)
-        self.proc.send_signal(signal.SIGUSR1)
+        self.vm.proc.send_signal(signal.SIGUSR1)
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             try:
@@ -190,32 +147,13 @@ class Qemu:
 
     def finish(self, quit=True):
         """Ends the run; returns (exit code, stderr lines)."""
-        if quit and self.proc.poll() is None:
-            try:
-                self.cmd("quit")
-            except Failure:
-                pass
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            rc = self.proc.wait(TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        rc = self.vm.quit(TIMEOUT) if quit else self.vm.wait(TIMEOUT)
+        if self.vm.killed:
             raise Failure("process did not exit")
-        finally:
-            self.proc.stdout.close()
-        self.err.seek(0)
-        lines = self.err.read().splitlines()
-        self.err.close()
-        return rc, lines
+        return rc, self.vm.output().splitlines()
 
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+    def close(self):
+        self.vm.close()
 
 
 def check_clean_exit(q, rc, lines, want_rc=0):
@@ -298,7 +236,7 @@ class Scenario:
 
     def run(self, tmp, fail=None, count=False):
         """Runs the scenario; returns ioctl counts at phase ends if @count."""
-        q = Qemu(self.args(), tmp, fail)
+        q = Run(self.args(), tmp, fail)
         marks = []
         try:
             if not q.greeting():
@@ -348,9 +286,7 @@ class Scenario:
             check_runtime_errors(lines, fail is not None)
             return marks if count else "survived"
         finally:
-            q.kill()
-            if not q.err.closed:
-                q.err.close()
+            q.close()
 
 
 def phase_of(marks, n):
