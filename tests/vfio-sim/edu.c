@@ -348,7 +348,12 @@ void sim_config_write(SimDevice *d, uint32_t off, uint32_t val, unsigned size)
 
         if (at == CFG_COMMAND || at == CFG_COMMAND + 1) {
             uint8_t mask = CMD_WRITABLE >> (8 * (at - CFG_COMMAND));
+            uint8_t was = d->config[at];
+
             d->config[at] = (d->config[at] & ~mask) | (b & mask);
+            if (at == CFG_COMMAND + 1 && ((was ^ d->config[at]) & 0x04)) {
+                sim_device_intx_disable_changed(d);
+            }
         } else if (at >= CFG_BAR0 && at < CFG_BAR0 + 4 * SIM_MAX_BARS) {
             int bar = (at - CFG_BAR0) / 4, shift = 8 * ((at - CFG_BAR0) & 3);
             d->bar_raw[bar] = (d->bar_raw[bar] & ~(0xffU << shift)) |

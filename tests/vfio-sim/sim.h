@@ -181,8 +181,10 @@ typedef struct SimDevice {
     int irq_type;               /* -1 none, else VFIO_PCI_*_IRQ_INDEX */
     int msi_fd[32];
     int intx_fd;
-    int intx_unmask_fd;
+    int intx_unmask_fd;         /* ACTION_UNMASK eventfd (KVM's resample) */
     bool intx_masked;
+    bool intx_held;             /* raised while the command register's
+                                   INTx-disable bit was set */
     /* who has it open */
     bool cdev_open;
     SimIommufd *ictx;           /* bound iommufd, NULL if not bound */
@@ -195,6 +197,12 @@ typedef struct SimDevice {
     uint64_t dma_src, dma_dst, dma_count, dma_cmd;
     uint8_t edu_buffer[4096];
 } SimDevice;
+
+/*
+ * The command register's INTx-disable bit changed: a held INTx goes out
+ * once it is clear again (device.c).
+ */
+void sim_device_intx_disable_changed(SimDevice *d);
 
 extern GPtrArray *sim_devices;   /* SimDevice */
 extern GPtrArray *sim_groups;    /* SimGroup */
