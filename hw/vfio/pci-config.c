@@ -198,6 +198,10 @@ void vfio_pci_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
         addr + len > vdev->msi_cap + PCI_MSI_FLAGS &&
         msi_was != msi_enabled(pdev)) {
         vfio_pci_msi_update(vdev);
+    } else if (vdev->msi_cap && addr < vdev->msi_cap + PCI_MSI_PENDING_64 &&
+               addr + len > vdev->msi_cap) {
+        /* A new address or data, or mask bits, while MSI stays on. */
+        vfio_pci_msi_sync(vdev);
     }
     vfio_pci_msix_update(vdev);
 }

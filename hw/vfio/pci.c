@@ -263,6 +263,7 @@ static void vfio_pci_instance_init(Object *obj)
 
     vfio_device_init(&vdev->vbasedev, obj);
     vdev->intx.fd = -1;
+    vdev->intx_unmask_fd = -1;
 }
 
 static void vfio_pci_instance_finalize(Object *obj)
