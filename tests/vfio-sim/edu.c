@@ -302,7 +302,8 @@ void sim_config_space_init(SimDevice *d)
     if (c->msi) {
         cfg_put(d, 0x34, CFG_MSI, 1);
         cfg_put(d, CFG_MSI, 0x05, 1);       /* MSI, end of list */
-        cfg_put(d, CFG_MSI + 2, 0x80 | (msi_mmc << 1), 2);  /* 64-bit */
+        cfg_put(d, CFG_MSI + 2, 0x80 | (msi_mmc << 1) |     /* 64-bit */
+                (c->msi_maskbit ? 0x100 : 0), 2);
     }
     if (c->msix) {
         /*
@@ -365,6 +366,9 @@ void sim_config_write(SimDevice *d, uint32_t off, uint32_t val, unsigned size)
             d->config[at] = (d->config[at] & ~0x71) | (b & 0x71);
         } else if (d->cfg->msi && at >= CFG_MSI + 4 && at < CFG_MSI + 14) {
             d->config[at] = b;                  /* address and data */
+        } else if (d->cfg->msi_maskbit && at >= CFG_MSI + 0x10 &&
+                   at < CFG_MSI + 0x14) {
+            d->config[at] = b;                  /* mask bits */
         } else if (d->cfg->msix && at == CFG_MSIX + 3) {
             d->config[at] = b & 0xc0;           /* enable, function mask */
         }

@@ -60,6 +60,7 @@ typedef struct SimDeviceConfig {
     uint64_t bar_size[SIM_MAX_BARS];
     bool bar_mmap[SIM_MAX_BARS];
     uint32_t msi, msix;
+    bool msi_maskbit;           /* per-vector mask and pending bits */
     bool intx;
     bool flr;
 } SimDeviceConfig;
