@@ -161,6 +161,10 @@ uint32_t vfio_pci_read_config(PCIDevice *pdev, uint32_t addr, int len)
     }
     memcpy(&emu_bits, vdev->emulated_bits + addr, len);
     emu_bits = le32toh(emu_bits);
+    if (vdev->msi_cap && addr + len > vdev->msi_cap + PCI_MSI_PENDING_32 &&
+        addr < vdev->msi_cap + PCI_MSI_PENDING_64 + 4) {
+        vfio_pci_msi_poll(vdev);
+    }
     if (emu_bits) {
         emu_val = pci_default_read_config(pdev, addr, len);
     }

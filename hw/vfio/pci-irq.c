@@ -352,6 +352,21 @@ static bool vfio_pci_msi_enable(VFIOPCIDevice *vdev, Error **errp)
     return true;
 }
 
+void vfio_pci_msi_poll(VFIOPCIDevice *vdev)
+{
+    PCIDevice *pdev = PCI_DEVICE(vdev);
+
+    if (vdev->irq_mode != VFIO_IRQ_MSI) {
+        return;
+    }
+    for (unsigned i = 0; i < vdev->nr_msi; i++) {
+        if (vdev->msi[i].virq < 0 && msi_is_masked(pdev, i) &&
+            vfio_irq_vector_drain(&vdev->msi[i])) {
+            msi_notify(pdev, i);        /* masked: sets the pending bit */
+        }
+    }
+}
+
 /*
  * Under KVM: an unmasked vector is an irqfd on a route for its current
  * message, a masked one (per-vector mask bits, if the capability has

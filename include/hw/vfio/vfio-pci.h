@@ -123,6 +123,11 @@ void vfio_pci_msi_update(VFIOPCIDevice *vdev);
  * routes follow the messages, masked vectors go back to the main loop.
  */
 void vfio_pci_msi_sync(VFIOPCIDevice *vdev);
+/*
+ * Before the guest reads the MSI pending bits: masked vectors' firings
+ * the main loop has not read yet become pending bits.
+ */
+void vfio_pci_msi_poll(VFIOPCIDevice *vdev);
 void vfio_pci_intx_disable(VFIOPCIDevice *vdev);
 void vfio_pci_msi_disable(VFIOPCIDevice *vdev);
 /* INTx and MSI off (MSI-X: vfio_pci_msix_disable()); reset and exit. */
