@@ -14,11 +14,15 @@
  *   3x: edu "raise" (0x60), wait for the INTx handler       INTX_COUNT 1..3
  *   command |= INTx-disable; raise; store INTX_COUNT        -> 3
  *   command &= ~INTx-disable: the held INTx goes out        INTX_COUNT 4
- *   MSI-X entry 0 -> 0xfee00000/0x41, masked; MSI-X on; unmask entry 0
- *   raise, wait for the MSI-X handler                       MSI_COUNT 1
+ *   then, with MSI-X (USE_MSI 0):
+ *   entry 0 -> 0xfee00000/0x41, masked; MSI-X on; unmask entry 0
+ *   raise, wait for the vector 0x41 handler                 MSI_COUNT 1
  *   mask entry 0; raise; store the PBA (bit 0 set) and MSI_COUNT (1)
  *   unmask entry 0: the pending message, PBA clear          MSI_COUNT 2
  *   raise (the vector is an irqfd again)                    MSI_COUNT 3
+ *   entry 0's data -> 0x42 while unmasked; raise            MSI2_COUNT 1
+ *   or with MSI and its per-vector mask bit (USE_MSI 1), the same steps
+ *   on the capability's address, data, mask and pending registers;
  *   PHASE = 3; hlt
  *
  * Each handler acknowledges the edu (0x64), EOIs the LAPIC, resets the
@@ -55,14 +59,18 @@
 #define INTX_DISABLED_COUNT 0x2018
 #define BOOTS               0x201c
 #define RESUME              0x2020      /* where the next handler returns */
+#define MSI2_COUNT          0x2024
+#define USE_MSI             0x2028      /* 1: MSI, 0: MSI-X (a loader's) */
 #define GDTR                0x3000      /* lgdt operand: limit, base */
 #define IDTR                0x3008
 #define GDT                 0x3100
 #define IDT                 0x3200
 #define INTX_VECTOR         0x40
-#define MSIX_VECTOR         0x41
-#define INTX_HANDLER        0x11dc
-#define MSIX_HANDLER        0x11e4
+#define MSI_VECTOR          0x41
+#define MSI2_VECTOR         0x42        /* the message rewritten */
+#define INTX_HANDLER        0x1311
+#define MSI_HANDLER         0x1319
+#define MSI2_HANDLER        0x1321
 #define CODE_SEL            0x10        /* the loader's flat selectors */
 #define DATA_SEL            0x18
 #define PHASE_DONE          3
@@ -87,23 +95,23 @@ static const uint8_t guest_code[] = {
                                                     /* movl $0x0,0xfec00010 */
     0xb8, 0x10, 0x20, 0x00, 0x80,                   /* mov $0x80002010,%eax */
     0xbb, 0x00, 0x00, 0x00, 0xc0,                   /* mov $0xc0000000,%ebx */
-    0xe8, 0x64, 0x01, 0x00, 0x00,                   /* call cfgw */
+    0xe8, 0x8e, 0x02, 0x00, 0x00,                   /* call cfgw */
     0xb8, 0x04, 0x20, 0x00, 0x80,                   /* mov $0x80002004,%eax */
     0xbb, 0x06, 0x00, 0x00, 0x00,                   /* mov $0x6,%ebx */
-    0xe8, 0x55, 0x01, 0x00, 0x00,                   /* call cfgw */
+    0xe8, 0x7f, 0x02, 0x00, 0x00,                   /* call cfgw */
     0xb9, 0x03, 0x00, 0x00, 0x00,                   /* mov $0x3,%ecx */
     0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0x88, 0x10, 0x00, 0x00, 
                                                     /* movl $0x1088,0x2020 */
     0xfb,                                           /* sti */
     0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
                                                     /* movl $0x1,0xc0000060 */
-    0xe8, 0x32, 0x01, 0x00, 0x00,                   /* call wait */
+    0xe8, 0x5c, 0x02, 0x00, 0x00,                   /* call wait */
     0xe2, 0xe4,                                     /* loop 106e */
     0xc7, 0x05, 0x08, 0x20, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 
                                                     /* movl $0x1,0x2008 */
     0xb8, 0x04, 0x20, 0x00, 0x80,                   /* mov $0x80002004,%eax */
     0xbb, 0x06, 0x04, 0x00, 0x00,                   /* mov $0x406,%ebx */
-    0xe8, 0x1b, 0x01, 0x00, 0x00,                   /* call cfgw */
+    0xe8, 0x45, 0x02, 0x00, 0x00,                   /* call cfgw */
     0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0xe2, 0x10, 0x00, 0x00, 
                                                     /* movl $0x10e2,0x2020 */
     0xfb,                                           /* sti */
@@ -117,10 +125,12 @@ static const uint8_t guest_code[] = {
     0xfb,                                           /* sti */
     0xb8, 0x04, 0x20, 0x00, 0x80,                   /* mov $0x80002004,%eax */
     0xbb, 0x06, 0x00, 0x00, 0x00,                   /* mov $0x6,%ebx */
-    0xe8, 0xe1, 0x00, 0x00, 0x00,                   /* call cfgw */
-    0xe8, 0xd8, 0x00, 0x00, 0x00,                   /* call wait */
+    0xe8, 0x0b, 0x02, 0x00, 0x00,                   /* call cfgw */
+    0xe8, 0x02, 0x02, 0x00, 0x00,                   /* call wait */
     0xc7, 0x05, 0x08, 0x20, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 
                                                     /* movl $0x2,0x2008 */
+    0x83, 0x3d, 0x28, 0x20, 0x00, 0x00, 0x00,       /* cmpl $0x0,0x2028 */
+    0x0f, 0x85, 0xe5, 0x00, 0x00, 0x00,             /* jne msi */
     0xc7, 0x05, 0x00, 0x00, 0x08, 0xc0, 0x00, 0x00, 0xe0, 0xfe, 
         /* movl $0xfee00000,0xc0080000 */
     0xc7, 0x05, 0x04, 0x00, 0x08, 0xc0, 0x00, 0x00, 0x00, 0x00, 
@@ -131,19 +141,19 @@ static const uint8_t guest_code[] = {
                                                     /* movl $0x1,0xc008000c */
     0xb8, 0x50, 0x20, 0x00, 0x80,                   /* mov $0x80002050,%eax */
     0xbb, 0x00, 0x00, 0x00, 0x80,                   /* mov $0x80000000,%ebx */
-    0xe8, 0xa8, 0x00, 0x00, 0x00,                   /* call cfgw_hi */
+    0xe8, 0xc5, 0x01, 0x00, 0x00,                   /* call cfgw_hi */
     0xc7, 0x05, 0x0c, 0x00, 0x08, 0xc0, 0x00, 0x00, 0x00, 0x00, 
                                                     /* movl $0x0,0xc008000c */
-    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0x47, 0x11, 0x00, 0x00, 
-                                                    /* movl $0x1147,0x2020 */
+    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0x54, 0x11, 0x00, 0x00, 
+                                                    /* movl $0x1154,0x2020 */
     0xfb,                                           /* sti */
     0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
                                                     /* movl $0x1,0xc0000060 */
-    0xe8, 0x73, 0x00, 0x00, 0x00,                   /* call wait */
+    0xe8, 0x90, 0x01, 0x00, 0x00,                   /* call wait */
     0xc7, 0x05, 0x0c, 0x00, 0x08, 0xc0, 0x01, 0x00, 0x00, 0x00, 
                                                     /* movl $0x1,0xc008000c */
-    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0x89, 0x11, 0x00, 0x00, 
-                                                    /* movl $0x1189,0x2020 */
+    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0x96, 0x11, 0x00, 0x00, 
+                                                    /* movl $0x1196,0x2020 */
     0xfb,                                           /* sti */
     0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
                                                     /* movl $0x1,0xc0000060 */
@@ -153,19 +163,82 @@ static const uint8_t guest_code[] = {
     0xa3, 0x10, 0x20, 0x00, 0x00,                   /* mov %eax,0x2010 */
     0xc7, 0x05, 0x0c, 0x00, 0x08, 0xc0, 0x00, 0x00, 0x00, 0x00, 
                                                     /* movl $0x0,0xc008000c */
-    0xe8, 0x31, 0x00, 0x00, 0x00,                   /* call wait */
+    0xe8, 0x4e, 0x01, 0x00, 0x00,                   /* call wait */
     0xa1, 0x00, 0x00, 0x0c, 0xc0,                   /* mov 0xc00c0000,%eax */
     0xa3, 0x14, 0x20, 0x00, 0x00,                   /* mov %eax,0x2014 */
-    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0xad, 0x11, 0x00, 0x00, 
-                                                    /* movl $0x11ad,0x2020 */
+    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0xba, 0x11, 0x00, 0x00, 
+                                                    /* movl $0x11ba,0x2020 */
+    0xfb,                                           /* sti */
+    0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
+                                                    /* movl $0x1,0xc0000060 */
+    0xe8, 0x2a, 0x01, 0x00, 0x00,                   /* call wait */
+    0xc7, 0x05, 0x08, 0x00, 0x08, 0xc0, 0x42, 0x00, 0x00, 0x00, 
+                                                    /* movl $0x42,0xc0080008 */
+    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0xd7, 0x12, 0x00, 0x00, 
+                                                    /* movl $done,0x2020 */
+    0xfb,                                           /* sti */
+    0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
+                                                    /* movl $0x1,0xc0000060 */
+    0xe8, 0x06, 0x01, 0x00, 0x00,                   /* call wait */
+    /* <msi> */
+    0xb8, 0x44, 0x20, 0x00, 0x80,                   /* mov $0x80002044,%eax */
+    0xbb, 0x00, 0x00, 0xe0, 0xfe,                   /* mov $0xfee00000,%ebx */
+    0xe8, 0xfb, 0x00, 0x00, 0x00,                   /* call cfgw */
+    0xb8, 0x48, 0x20, 0x00, 0x80,                   /* mov $0x80002048,%eax */
+    0xbb, 0x00, 0x00, 0x00, 0x00,                   /* mov $0x0,%ebx */
+    0xe8, 0xec, 0x00, 0x00, 0x00,                   /* call cfgw */
+    0xb8, 0x4c, 0x20, 0x00, 0x80,                   /* mov $0x8000204c,%eax */
+    0xbb, 0x41, 0x00, 0x00, 0x00,                   /* mov $0x41,%ebx */
+    0xe8, 0xdd, 0x00, 0x00, 0x00,                   /* call cfgw */
+    0xb8, 0x40, 0x20, 0x00, 0x80,                   /* mov $0x80002040,%eax */
+    0xbb, 0x00, 0x00, 0x01, 0x00,                   /* mov $0x10000,%ebx */
+    0xe8, 0xdb, 0x00, 0x00, 0x00,                   /* call cfgw_hi */
+    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0x34, 0x12, 0x00, 0x00, 
+                                                    /* movl $0x1234,0x2020 */
+    0xfb,                                           /* sti */
+    0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
+                                                    /* movl $0x1,0xc0000060 */
+    0xe8, 0xb0, 0x00, 0x00, 0x00,                   /* call wait */
+    0xb8, 0x50, 0x20, 0x00, 0x80,                   /* mov $0x80002050,%eax */
+    0xbb, 0x01, 0x00, 0x00, 0x00,                   /* mov $0x1,%ebx */
+    0xe8, 0xa5, 0x00, 0x00, 0x00,                   /* call cfgw */
+    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0x85, 0x12, 0x00, 0x00, 
+                                                    /* movl $0x1285,0x2020 */
+    0xfb,                                           /* sti */
+    0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
+                                                    /* movl $0x1,0xc0000060 */
+    0xb8, 0x54, 0x20, 0x00, 0x80,                   /* mov $0x80002054,%eax */
+    0xe8, 0xa4, 0x00, 0x00, 0x00,                   /* call cfgr */
+    0xa3, 0x0c, 0x20, 0x00, 0x00,                   /* mov %eax,0x200c */
+    0xa1, 0x04, 0x20, 0x00, 0x00,                   /* mov 0x2004,%eax */
+    0xa3, 0x10, 0x20, 0x00, 0x00,                   /* mov %eax,0x2010 */
+    0xb8, 0x50, 0x20, 0x00, 0x80,                   /* mov $0x80002050,%eax */
+    0xbb, 0x00, 0x00, 0x00, 0x00,                   /* mov $0x0,%ebx */
+    0xe8, 0x68, 0x00, 0x00, 0x00,                   /* call cfgw */
+    0xe8, 0x5f, 0x00, 0x00, 0x00,                   /* call wait */
+    0xb8, 0x54, 0x20, 0x00, 0x80,                   /* mov $0x80002054,%eax */
+    0xe8, 0x77, 0x00, 0x00, 0x00,                   /* call cfgr */
+    0xa3, 0x14, 0x20, 0x00, 0x00,                   /* mov %eax,0x2014 */
+    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0xae, 0x12, 0x00, 0x00, 
+                                                    /* movl $0x12ae,0x2020 */
+    0xfb,                                           /* sti */
+    0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
+                                                    /* movl $0x1,0xc0000060 */
+    0xe8, 0x36, 0x00, 0x00, 0x00,                   /* call wait */
+    0xb8, 0x4c, 0x20, 0x00, 0x80,                   /* mov $0x8000204c,%eax */
+    0xbb, 0x42, 0x00, 0x00, 0x00,                   /* mov $0x42,%ebx */
+    0xe8, 0x2b, 0x00, 0x00, 0x00,                   /* call cfgw */
+    0xc7, 0x05, 0x20, 0x20, 0x00, 0x00, 0xd7, 0x12, 0x00, 0x00, 
+                                                    /* movl $done,0x2020 */
     0xfb,                                           /* sti */
     0xc7, 0x05, 0x60, 0x00, 0x00, 0xc0, 0x01, 0x00, 0x00, 0x00, 
                                                     /* movl $0x1,0xc0000060 */
     0xe8, 0x0d, 0x00, 0x00, 0x00,                   /* call wait */
+    /* <done> */
     0xc7, 0x05, 0x08, 0x20, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 
                                                     /* movl $0x3,0x2008 */
     0xf4,                                           /* hlt */
-    0xeb, 0xfd,                                     /* jmp 11b7 */
+    0xeb, 0xfd,                                     /* jmp 12e1 */
     /* <wait> */
     0xf3, 0x90,                                     /* pause */
     0xeb, 0xfc,                                     /* jmp wait */
@@ -184,11 +257,20 @@ static const uint8_t guest_code[] = {
     0xc1, 0xe8, 0x10,                               /* shr $0x10,%eax */
     0x66, 0xef,                                     /* out %ax,(%dx) */
     0xc3,                                           /* ret */
+    /* <cfgr> */
+    0x66, 0xba, 0xf8, 0x0c,                         /* mov $0xcf8,%dx */
+    0xef,                                           /* out %eax,(%dx) */
+    0x66, 0xba, 0xfc, 0x0c,                         /* mov $0xcfc,%dx */
+    0xed,                                           /* in (%dx),%eax */
+    0xc3,                                           /* ret */
     /* <intx_handler> */
     0xff, 0x05, 0x00, 0x20, 0x00, 0x00,             /* incl 0x2000 */
-    0xeb, 0x06,                                     /* jmp 11ea */
+    0xeb, 0x0e,                                     /* jmp ack */
     /* <msi_handler> */
     0xff, 0x05, 0x04, 0x20, 0x00, 0x00,             /* incl 0x2004 */
+    0xeb, 0x06,                                     /* jmp ack */
+    /* <msi2_handler> */
+    0xff, 0x05, 0x24, 0x20, 0x00, 0x00,             /* incl 0x2024 */
     /* <ack> */
     0xc7, 0x05, 0x64, 0x00, 0x00, 0xc0, 0xff, 0xff, 0xff, 0xff, 
         /* movl $0xffffffff,0xc0000064 */
@@ -198,6 +280,7 @@ static const uint8_t guest_code[] = {
     0xff, 0x25, 0x20, 0x20, 0x00, 0x00,             /* jmp *0x2020 */
 };
 
+/* The edu: BAR0 not mmappable; MSI-X, or MSI with per-vector masking. */
 static const char sim_config[] =
     "[iommu]\n"
     "iova-ranges=0x0-0xfedfffff;0xfef00000-0xffffffffffff\n"
@@ -209,8 +292,12 @@ static const char sim_config[] =
     "bar0=0x100000\n"
     "bar0-mmap=false\n"
     "msi=1\n"
-    "msix=4\n"
     "intx=true\n";
+
+typedef struct TestCase {
+    const char *backend;        /* iommufd=... */
+    bool use_msi;
+} TestCase;
 
 typedef struct Guest {
     QTestState *qts;
@@ -269,20 +356,23 @@ static GBytes *guest_image(void)
     memcpy(img, guest_code, sizeof(guest_code));
     put_le32(at + GDTR, 31 << 0 | (GDT & 0xffff) << 16);
     put_le32(at + GDTR + 4, GDT >> 16);
-    put_le32(at + IDTR, ((MSIX_VECTOR + 1) * 8 - 1) | (IDT & 0xffff) << 16);
+    put_le32(at + IDTR, ((MSI2_VECTOR + 1) * 8 - 1) | (IDT & 0xffff) << 16);
     put_le32(at + IDTR + 4, IDT >> 16);
     put_segment(at + GDT + CODE_SEL, 0x9a);
     put_segment(at + GDT + DATA_SEL, 0x92);
     put_gate(at + IDT + INTX_VECTOR * 8, INTX_HANDLER);
-    put_gate(at + IDT + MSIX_VECTOR * 8, MSIX_HANDLER);
+    put_gate(at + IDT + MSI_VECTOR * 8, MSI_HANDLER);
+    put_gate(at + IDT + MSI2_VECTOR * 8, MSI2_HANDLER);
     return g_bytes_new_take(img, IMAGE_SIZE);
 }
 
-static Guest *guest_start(const char *backend)
+static Guest *guest_start(const TestCase *tc)
 {
     Guest *g = g_new0(Guest, 1);
     g_autofree char *config_path = NULL;
+    g_autofree char *config = NULL;
     g_autofree char *loader = NULL;
+    g_autofree char *mode = NULL;
     g_autofree char *vfio = NULL;
     g_autoptr(GBytes) image = guest_image();
 
@@ -295,11 +385,16 @@ static Guest *guest_start(const char *backend)
     g_assert_true(g_file_set_contents(g->image_path,
                                       g_bytes_get_data(image, NULL),
                                       IMAGE_SIZE, NULL));
-    g_assert_true(g_file_set_contents(config_path, sim_config, -1, NULL));
+    config = g_strconcat(sim_config, tc->use_msi ? "msi-maskbit=true\n"
+                                                 : "msix=4\n", NULL);
+    g_assert_true(g_file_set_contents(config_path, config, -1, NULL));
     loader = g_strdup_printf("loader,file=%s,addr=0x%x,cpu-num=0",
                              g->image_path, CODE_ADDR);
+    /* After the image, so that it wins at every reset. */
+    mode = g_strdup_printf("loader,addr=0x%x,data=%u,data-len=4", USE_MSI,
+                           tc->use_msi);
     vfio = g_strdup_printf("vfio-pci,host=0000:00:10.0,addr=04.0,"
-                           "iommufd=%s", backend);
+                           "iommufd=%s", tc->backend);
 
     /* Only the child sees the simulated kernel. */
     g_setenv("LD_PRELOAD", g_getenv("VFIO_SIM_LIB"), true);
@@ -309,7 +404,7 @@ static Guest *guest_start(const char *backend)
         "-accel", "kvm", "-M", "q35", "-m", "64M", "-nodefaults",
         "-display", "none", "-chardev", "socket,id=qmp,path=%QMP%",
         "-mon", "chardev=qmp,mode=control", "-device", loader,
-        "-device", vfio, NULL }, NULL, 0, true);
+        "-device", mode, "-device", vfio, NULL }, NULL, 0, true);
     g_unsetenv("LD_PRELOAD");
     g_unsetenv("VFIO_SIM_CONFIG");
     g_unsetenv("VFIO_SIM_LOG");
@@ -345,9 +440,10 @@ static void guest_wait_done(Guest *g)
         }
         g_usleep(5000);
     }
-    g_test_message("guest stuck: phase %u, INTx %u, MSI-X %u, boots %u",
+    g_test_message("guest stuck: phase %u, INTx %u, MSI %u + %u, boots %u",
                    guest_readl(g, PHASE), guest_readl(g, INTX_COUNT),
-                   guest_readl(g, MSI_COUNT), guest_readl(g, BOOTS));
+                   guest_readl(g, MSI_COUNT), guest_readl(g, MSI2_COUNT),
+                   guest_readl(g, BOOTS));
     g_assert_cmpuint(guest_readl(g, PHASE), ==, PHASE_DONE);
 }
 
@@ -359,6 +455,8 @@ static void guest_check(Guest *g)
     g_assert_cmpuint(guest_readl(g, INTX_COUNT), ==, 4);
     g_assert_cmpuint(guest_readl(g, INTX_DISABLED_COUNT), ==, 3);
     g_assert_cmpuint(guest_readl(g, MSI_COUNT), ==, 3);
+    g_assert_cmpuint(guest_readl(g, MSI2_COUNT), ==, 1);
+    /* The PBA, or MSI's pending bits. */
     g_assert_cmphex(guest_readl(g, PBA_MASKED) & 1, ==, 1);
     g_assert_cmpuint(guest_readl(g, COUNT_MASKED), ==, 1);
     g_assert_cmphex(guest_readl(g, PBA_AFTER) & 1, ==, 0);
@@ -401,8 +499,8 @@ static void guest_quit(Guest *g, unsigned runs)
     /*
      * Realize: the INTx trigger and unmask eventfds (2).  Per run: the
      * reset before it (at start-up, then system_reset) turns INTx off
-     * (MSI-X, the second time) and on again (3), and the guest's switch
-     * to MSI-X turns INTx off and MSI-X on (2).  The main-loop relay
+     * (MSI or MSI-X, the second time) and on again (3), and the guest's
+     * switch to MSI or MSI-X turns INTx off and that on (2).  The main-loop relay
      * would add an unmask per INTx.
      */
     set_irqs = json_object_get_object_member(
@@ -424,17 +522,20 @@ static void guest_quit(Guest *g, unsigned runs)
     g_free(g);
 }
 
-/* INTx, INTx-disable, MSI-X masking, twice: a system_reset between. */
+/*
+ * INTx, INTx-disable, then MSI-X or MSI masking and a message rewrite;
+ * twice, a system_reset between.
+ */
 static void test_irqs(const void *opaque)
 {
-    const char *backend = opaque;
+    const TestCase *tc = opaque;
     JsonObject *rsp;
     Guest *g;
 
     if (!prerequisites()) {
         return;
     }
-    g = guest_start(backend);
+    g = guest_start(tc);
     guest_check(g);
     rsp = qtest_qmp(g->qts, "{'execute': 'system_reset'}");
     qmp_expect_return(rsp);
@@ -445,8 +546,18 @@ static void test_irqs(const void *opaque)
 
 int main(int argc, char **argv)
 {
+    static const TestCase cases[] = {
+        { "off", false }, { "on", false }, { "off", true }, { "on", true },
+    };
+
     g_test_init(&argc, &argv, NULL);
-    g_test_add_data_func("/kvm-vfio-irq/legacy", "off", test_irqs);
-    g_test_add_data_func("/kvm-vfio-irq/iommufd", "on", test_irqs);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *name = g_strdup_printf(
+            "/kvm-vfio-irq/%s/%s",
+            strcmp(cases[i].backend, "on") ? "legacy" : "iommufd",
+            cases[i].use_msi ? "msi" : "msix");
+
+        g_test_add_data_func(name, &cases[i], test_irqs);
+    }
     return g_test_run();
 }
