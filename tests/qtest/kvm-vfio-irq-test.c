@@ -38,8 +38,6 @@
  *
  * Without /dev/kvm or the simulator every case fails with the reason.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -309,15 +307,9 @@ typedef struct Guest {
 
 static bool prerequisites(void)
 {
-    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-    if (fd < 0) {
-        g_test_message("/dev/kvm cannot be opened (%s): these tests need "
-                       "KVM and fail without it", g_strerror(errno));
-        g_test_fail();
+    if (!qtest_kvm_usable()) {
         return false;
     }
-    close(fd);
     if (!g_getenv("VFIO_SIM_LIB")) {
         g_test_message("VFIO_SIM_LIB is not set: these tests need the "
                        "simulated kernel (meson test sets it)");
@@ -413,19 +405,7 @@ static Guest *guest_start(const TestCase *tc)
 
 static uint32_t guest_readl(Guest *g, uint64_t addr)
 {
-    g_autofree char *data = NULL;
-    gsize len;
-    uint32_t v;
-    JsonObject *rsp = qtest_qmp(g->qts,
-        "{'execute': 'pmemsave', 'arguments': {'val': %" G_GUINT64_FORMAT
-        ", 'size': 4, 'filename': '%s'}}", addr, g->dump_path);
-
-    qmp_expect_return(rsp);
-    json_object_unref(rsp);
-    g_assert_true(g_file_get_contents(g->dump_path, &data, &len, NULL));
-    g_assert_cmpuint(len, ==, 4);
-    memcpy(&v, data, 4);
-    return GUINT32_FROM_LE(v);
+    return qtest_pmem_readl(g->qts, addr, g->dump_path);
 }
 
 /*
