@@ -46,7 +46,12 @@ static bool vfio_pci_setup_caps(VFIOPCIDevice *vdev, Error **errp)
     bool visited[PCI_CONFIG_SPACE_SIZE] = { false };
 
     vfio_pci_set_emulated(vdev, PCI_CAPABILITY_LIST, 1);
-    vfio_pci_set_emulated(vdev, PCI_STATUS, 1);     /* CAP_LIST bit */
+    /*
+     * Only CAP_LIST is ours: the interrupt status bit is the device's
+     * INTx level, which a guest driver checks (pci_check_and_mask_intx)
+     * and which the core's pci_set_irq() does not know under KVM.
+     */
+    vdev->emulated_bits[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
     if (!(pci_get_word(cfg + PCI_STATUS) & PCI_STATUS_CAP_LIST)) {
         cfg[PCI_CAPABILITY_LIST] = 0;
         return true;
