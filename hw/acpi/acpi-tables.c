@@ -310,11 +310,20 @@ static void build_madt(GByteArray *b, const AcpiMachineDesc *d)
     put_le(b, 0xfee00000, 4);           /* local APIC address */
     put_le(b, 1, 4);                    /* PCAT_COMPAT: 8259s present */
     for (unsigned i = 0; i < d->cpus; i++) {
-        put_le(b, 0, 1);                /* processor local APIC */
-        put_le(b, 8, 1);
-        put_le(b, i, 1);                /* ACPI processor uid */
-        put_le(b, i, 1);                /* APIC id */
-        put_le(b, 1, 4);                /* enabled */
+        if (d->apic_ids[i] < 0xff) {
+            put_le(b, 0, 1);            /* processor local APIC */
+            put_le(b, 8, 1);
+            put_le(b, i, 1);            /* ACPI processor uid */
+            put_le(b, d->apic_ids[i], 1);
+            put_le(b, 1, 4);            /* enabled */
+        } else {
+            put_le(b, 9, 1);            /* processor local x2APIC */
+            put_le(b, 16, 1);
+            put_le(b, 0, 2);
+            put_le(b, d->apic_ids[i], 4);
+            put_le(b, 1, 4);            /* enabled */
+            put_le(b, i, 4);            /* ACPI processor uid */
+        }
     }
     put_le(b, 1, 1);                    /* I/O APIC */
     put_le(b, 12, 1);

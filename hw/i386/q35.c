@@ -148,6 +148,7 @@ static void q35_host_realize(DeviceState *dev, Error **errp)
                                 get_system_io(), 0, TYPE_PCIE_BUS);
     pci_bus_irqs(phb->bus, q35_set_irq, s, Q35_NUM_PIRQS);
     pci_bus_map_irqs(phb->bus, q35_map_irq);
+    pci_bus_set_intx_gsi_base(phb->bus, Q35_PIRQ_GSI_BASE);
     qbus_set_hotplug_handler(BUS(phb->bus), OBJECT(dev));
 }
 
@@ -169,13 +170,6 @@ static void q35_host_class_init(ObjectClass *oc, const void *data)
     object_class_property_add_uint64_field(oc, "pci-hole64-start",
                                            offsetof(Q35PCIHost, hole64_start),
                                            OBJ_PROP_FLAG_READ);
-}
-
-int q35_pci_intx_gsi(PCIDevice *dev)
-{
-    int pirq = pci_device_route_intx(dev);
-
-    return pirq < 0 ? -1 : Q35_PIRQ_GSI_BASE + pirq;
 }
 
 uint64_t q35_pci_hole64_start(void)

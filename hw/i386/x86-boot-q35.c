@@ -6,6 +6,7 @@
 #include "qemu/osdep.h"
 #include "hw/i386/x86-boot-q35.h"
 #include "hw/i386/q35.h"
+#include "hw/i386/x86-cpu.h"
 #include "hw/pci/pci_bus.h"
 #include "hw/pci/pcie_port.h"
 
@@ -64,10 +65,16 @@ static PCIBus *q35_root_bus(void)
 }
 
 void q35_acpi_describe(MachineState *ms, unsigned cpus, AcpiMachineDesc *d,
-                       GArray *root_ports)
+                       GArray *root_ports, GArray *apic_ids)
 {
     PCIBus *bus = q35_root_bus();
 
+    g_array_set_size(apic_ids, 0);
+    for (unsigned i = 0; i < cpus; i++) {
+        uint32_t id = x86_topo_apic_id(&cpu_topology, i);
+
+        g_array_append_val(apic_ids, id);
+    }
     g_array_set_size(root_ports, 0);
     for (int devfn = 0; bus && devfn < PCI_DEVFN_MAX; devfn++) {
         PCIDevice *dev = bus->devices[devfn];
@@ -80,6 +87,7 @@ void q35_acpi_describe(MachineState *ms, unsigned cpus, AcpiMachineDesc *d,
     }
     *d = (AcpiMachineDesc) {
         .cpus = cpus,
+        .apic_ids = (const uint32_t *)apic_ids->data,
         .ecam_base = Q35_ECAM_BASE,
         .ecam_last_bus = (Q35_ECAM_SIZE >> 20) - 1,
         .mmio32_start = Q35_PCI_MMIO32_START,
@@ -159,10 +167,11 @@ bool q35_direct_boot_reset(Q35DirectBoot *boot, X86BootCPUState *cpu,
     MachineState *ms = boot->ms;
     X86BootMachine m = q35_boot_machine(ms);
     g_autoptr(GArray) ports = g_array_new(false, false, 1);
+    g_autoptr(GArray) apic_ids = g_array_new(false, false, sizeof(uint32_t));
     g_autoptr(GByteArray) acpi = NULL;
     AcpiMachineDesc desc;
 
-    q35_acpi_describe(ms, boot->cpus, &desc, ports);
+    q35_acpi_describe(ms, boot->cpus, &desc, ports, apic_ids);
     acpi = acpi_build_tables(&desc, X86_BOOT_ACPI_ADDR, NULL);
     return x86_boot_image_place(boot->image, &address_space_memory, &m, acpi,
                                 cpu, errp);

@@ -50,10 +50,6 @@ unsigned x86_topo_width(unsigned count)
 void x86_cpu_set_topology_ids(CPUState *cpu, const CpuTopology *topo)
 {
     unsigned idx = cpu->cpu_index;
-    unsigned tw = x86_topo_width(topo->threads);
-    unsigned cw = x86_topo_width(topo->cores);
-    unsigned mw = x86_topo_width(topo->modules);
-    unsigned dw = x86_topo_width(topo->dies);
 
     cpu->thread_id = idx % topo->threads;
     idx /= topo->threads;
@@ -63,11 +59,26 @@ void x86_cpu_set_topology_ids(CPUState *cpu, const CpuTopology *topo)
     idx /= topo->modules;
     cpu->die_id = idx % topo->dies;
     cpu->socket_id = idx / topo->dies;
-    cpu->apic_id = cpu->thread_id |
-                   cpu->core_id << tw |
-                   cpu->module_id << (tw + cw) |
-                   cpu->die_id << (tw + cw + mw) |
-                   cpu->socket_id << (tw + cw + mw + dw);
+    cpu->apic_id = x86_topo_apic_id(topo, cpu->cpu_index);
+}
+
+uint32_t x86_topo_apic_id(const CpuTopology *topo, unsigned cpu_index)
+{
+    unsigned tw = x86_topo_width(topo->threads);
+    unsigned cw = x86_topo_width(topo->cores);
+    unsigned mw = x86_topo_width(topo->modules);
+    unsigned dw = x86_topo_width(topo->dies);
+    unsigned idx = cpu_index;
+    uint32_t thread = idx % topo->threads, core, module, die;
+
+    idx /= topo->threads;
+    core = idx % topo->cores;
+    idx /= topo->cores;
+    module = idx % topo->modules;
+    idx /= topo->modules;
+    die = idx % topo->dies;
+    return thread | core << tw | module << (tw + cw) |
+           die << (tw + cw + mw) | (idx / topo->dies) << (tw + cw + mw + dw);
 }
 
 bool x86_cpus_create(const X86CPUModel *model, Error **errp)

@@ -181,8 +181,14 @@ static void msix_table_write(void *opaque, hwaddr addr, uint64_t val,
     PCIDevice *dev = opaque;
     unsigned int vector = addr / PCI_MSIX_ENTRY_SIZE;
     bool was_masked = msix_is_masked(dev, vector);
+    uint32_t old = pci_get_long(dev->msix_table + (addr & ~3));
 
     pci_set_long(dev->msix_table + (addr & ~3), val);
+    if (!was_masked && !msix_is_masked(dev, vector) && old != (uint32_t)val) {
+        /* A new message for a live vector: its user re-routes it. */
+        msix_fire_vector_notifier(dev, vector, false);
+        return;
+    }
     msix_handle_mask_update(dev, vector, was_masked);
 }
 

@@ -42,6 +42,7 @@ PCIBus *pci_root_bus_new(DeviceState *parent, const char *name,
     bus->address_space_io = io;
     bus->devfn_min = devfn_min;
     bus->is_root = true;
+    bus->intx_gsi_base = -1;
     root_buses = g_list_append(root_buses, bus);
     return bus;
 }
@@ -59,6 +60,11 @@ void pci_bus_irqs(PCIBus *bus, pci_set_irq_fn set_irq, void *opaque,
 void pci_bus_map_irqs(PCIBus *bus, pci_map_irq_fn map_irq)
 {
     bus->map_irq = map_irq;
+}
+
+void pci_bus_set_intx_gsi_base(PCIBus *bus, int gsi_base)
+{
+    bus->intx_gsi_base = gsi_base;
 }
 
 int pci_bus_num(PCIBus *bus)
@@ -437,6 +443,22 @@ int pci_device_route_intx(PCIDevice *dev)
         return -1;
     }
     return line;
+}
+
+int pci_device_intx_gsi(PCIDevice *dev)
+{
+    int pin = pci_intx(dev);
+    PCIBus *root;
+    int line;
+
+    if (pin < 0) {
+        return -1;
+    }
+    root = pci_route_pin(dev, pin, &line);
+    if (!root || root->intx_gsi_base < 0) {
+        return -1;
+    }
+    return root->intx_gsi_base + line;
 }
 
 static void pci_change_irq_level(PCIDevice *dev, int change)

@@ -13,6 +13,7 @@
 #include "vfio-dma-map.h"
 #include "vfio-listener.h"
 #include "qemu/error-report.h"
+#include "qemu/main-loop.h"
 #include "hw/vfio/trace.h"
 
 /* AddressSpace * -> VFIOAddressSpace * */
@@ -63,8 +64,10 @@ static bool vfio_container_get_limits(VFIOContainer *container, Error **errp)
     VFIOIommuLimits limits = {
         .iova_ranges = g_array_new(false, false, sizeof(VFIOIovaRange)),
     };
-    bool ok = k->get_iova_ranges(container, &limits, errp);
+    bool ok;
 
+    BQL_ASSERT_HELD();
+    ok = k->get_iova_ranges(container, &limits, errp);
     if (ok) {
         vfio_dma_set_limits(container, &limits);
     }
@@ -154,6 +157,7 @@ static bool vfio_container_join_group(const char *container_type,
                    vfio_device_backend_name(sibling));
         return false;
     }
+    BQL_ASSERT_HELD();
     if (k->attach_device(container, vbasedev, &local_err) < 0) {
         error_setg(errp, "vfio %s: cannot share the container of %s, which "
                    "is in the same IOMMU group %d: %s", vbasedev->name,
@@ -230,6 +234,7 @@ bool vfio_container_attach_device(const char *container_type,
         if (vbasedev->force_separate_ioas) {
             continue;
         }
+        BQL_ASSERT_HELD();
         ret = k->attach_device(container, vbasedev, &local_err);
         if (ret == 0) {
             trace_vfio_container_attach(vbasedev->name, container_type, i,
@@ -252,11 +257,13 @@ bool vfio_container_attach_device(const char *container_type,
 
     container = VFIO_CONTAINER(object_new(container_type));
     container->space = space;
+    BQL_ASSERT_HELD();
     if (!k->setup(container, vbasedev, errp)) {
         object_unref(container);
         vfio_address_space_put(space);
         return false;
     }
+    BQL_ASSERT_HELD();
     if (k->attach_device(container, vbasedev, errp) < 0) {
         object_unref(container);
         vfio_address_space_put(space);
@@ -303,6 +310,7 @@ void vfio_container_detach_device(VFIODevice *vbasedev)
         vfio_dma_unmap_all(container);
     }
     g_ptr_array_remove(container->devices, vbasedev);
+    BQL_ASSERT_HELD();
     k->detach_device(container, vbasedev);
     vbasedev->container = NULL;
     if (last) {

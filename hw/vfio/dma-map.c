@@ -10,6 +10,7 @@
 
 #include "vfio-dma-map.h"
 #include "qemu/error-report.h"
+#include "qemu/main-loop.h"
 #include "hw/vfio/trace.h"
 
 typedef unsigned __int128 u128;
@@ -457,6 +458,7 @@ static void vfio_dma_map_one(VFIOContainer *container,
         return;
     }
     if (donor && k->dma_copy && vfio_dma_donor_covers(donor, &p->m)) {
+        BQL_ASSERT_HELD();
         ret = k->dma_copy(donor, container, p->m.iova, p->m.size,
                           p->m.readonly, NULL);
         if (ret == 0) {
@@ -469,11 +471,13 @@ static void vfio_dma_map_one(VFIOContainer *container,
         uint64_t start = (const char *)p->m.vaddr - (const char *)file->base;
 
         trace_vfio_dma_map_file(p->m.iova, p->m.size, start, p->m.readonly);
+        BQL_ASSERT_HELD();
         ret = k->dma_map_file(container, p->m.iova, p->m.size, file->fd,
                               start, p->m.readonly, &err);
     } else if (ret < 0) {
         trace_vfio_dma_map(p->m.iova, p->m.size, p->m.vaddr, p->m.readonly,
                            p->m.ram_device);
+        BQL_ASSERT_HELD();
         ret = k->dma_map(container, p->m.iova, p->m.size, p->m.vaddr,
                          p->m.readonly, &err);
     }
@@ -662,6 +666,7 @@ static bool vfio_dma_unmap_one(VFIOContainer *container, VFIODMAMapping *m)
     Error *err = NULL;
 
     trace_vfio_dma_unmap(m->iova, m->size);
+    BQL_ASSERT_HELD();
     if (k->dma_unmap(container, m->iova, m->size, &err) < 0) {
         error_prepend(&err, "vfio: cannot unmap IOVA 0x%" HWADDR_PRIx
                       " size 0x%" PRIx64 ": ", m->iova, m->size);

@@ -46,7 +46,12 @@ static bool vfio_pci_setup_caps(VFIOPCIDevice *vdev, Error **errp)
     bool visited[PCI_CONFIG_SPACE_SIZE] = { false };
 
     vfio_pci_set_emulated(vdev, PCI_CAPABILITY_LIST, 1);
-    vfio_pci_set_emulated(vdev, PCI_STATUS, 1);     /* CAP_LIST bit */
+    /*
+     * Only CAP_LIST is ours: the interrupt status bit is the device's
+     * INTx level, which a guest driver checks (pci_check_and_mask_intx)
+     * and which the core's pci_set_irq() does not know under KVM.
+     */
+    vdev->emulated_bits[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
     if (!(pci_get_word(cfg + PCI_STATUS) & PCI_STATUS_CAP_LIST)) {
         cfg[PCI_CAPABILITY_LIST] = 0;
         return true;
@@ -161,6 +166,10 @@ uint32_t vfio_pci_read_config(PCIDevice *pdev, uint32_t addr, int len)
     }
     memcpy(&emu_bits, vdev->emulated_bits + addr, len);
     emu_bits = le32toh(emu_bits);
+    if (vdev->msi_cap && addr + len > vdev->msi_cap + PCI_MSI_PENDING_32 &&
+        addr < vdev->msi_cap + PCI_MSI_PENDING_64 + 4) {
+        vfio_pci_msi_poll(vdev);
+    }
     if (emu_bits) {
         emu_val = pci_default_read_config(pdev, addr, len);
     }
@@ -198,6 +207,10 @@ void vfio_pci_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
         addr + len > vdev->msi_cap + PCI_MSI_FLAGS &&
         msi_was != msi_enabled(pdev)) {
         vfio_pci_msi_update(vdev);
+    } else if (vdev->msi_cap && addr < vdev->msi_cap + PCI_MSI_PENDING_64 &&
+               addr + len > vdev->msi_cap) {
+        /* A new address or data, or mask bits, while MSI stays on. */
+        vfio_pci_msi_sync(vdev);
     }
     vfio_pci_msix_update(vdev);
 }

@@ -1,18 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vfio-pci interrupts: host eventfds (VFIO_DEVICE_SET_IRQS) routed to the
- * guest from the main loop
+ * vfio-pci interrupts: host eventfds (VFIO_DEVICE_SET_IRQS) to the guest
  *
- * INTx is level-triggered and the host masks it when it fires.  Without a
- * KVM resampler we learn of the guest's EOI indirectly, like QEMU does: while
- * an INTx is pending the BAR mmaps are disabled, so the guest's next access
- * to the device goes through the slow path, which ends the interrupt
- * (deassert, unmask) and re-enables the mmaps.
+ * Under KVM (the in-kernel irqchip) no interrupt passes through us:
  *
- * MSI is an edge message: an eventfd firing is msi_notify().  MSI-X
- * (pci-msix.c) routes its vectors the same way, with the eventfd vectors
- * of this file; it wins over MSI when the guest enables both, and INTx is
- * off while either is on.
+ * - INTx: the trigger eventfd is an irqfd on the GSI the pin ends on
+ *   (pci_device_intx_gsi(): what the ACPI _PRT tells the guest), with a
+ *   resample eventfd.  The host masks INTx when it fires; KVM holds the
+ *   line until the guest's EOI, then signals the resample eventfd, on
+ *   which VFIO unmasks the host's INTx (VFIO_IRQ_SET_ACTION_UNMASK with
+ *   an eventfd).  The command register's INTx-disable bit goes to the
+ *   device, where the host kernel honours it.
+ * - MSI and MSI-X: each vector's eventfd is an irqfd on an MSI route for
+ *   its message.  A vector the guest masks gives its eventfd back to the
+ *   main loop, so that a firing sets its pending bit; unmasking delivers
+ *   what is pending (the PCI core) and makes it an irqfd again.
+ *
+ * Otherwise (-accel qtest) the main loop relays.  INTx is level-triggered
+ * and the host masks it when it fires; without a resampler we learn of
+ * the guest's EOI indirectly, as QEMU does: while an INTx is pending the
+ * BAR mmaps are disabled, so the guest's next access to the device goes
+ * through the slow path, which ends the interrupt (deassert, unmask) and
+ * re-enables the mmaps.  MSI is an edge message: an eventfd firing is
+ * msi_notify().
+ *
+ * MSI-X (pci-msix.c) routes its vectors with the eventfd vectors of this
+ * file; it wins over MSI when the guest enables both, and INTx is off
+ * while either is on.
  */
 #include "qemu/osdep.h"
 
@@ -142,10 +156,78 @@ void vfio_irq_vector_close(VFIOIrqVector *v)
     }
 }
 
+/*
+ * Makes the enabled INTx trigger an irqfd with a resample eventfd that
+ * unmasks the host's INTx.  On failure nothing of it is left and the
+ * main-loop relay stays.
+ */
+static bool vfio_pci_intx_route_kvm(VFIOPCIDevice *vdev, Error **errp)
+{
+    VFIODevice *vbasedev = &vdev->vbasedev;
+    int gsi = pci_device_intx_gsi(PCI_DEVICE(vdev));
+    int32_t unmask_fd;
+
+    if (gsi < 0) {
+        error_setg(errp, "vfio %s: the machine gives INTx pin %c no "
+                   "interrupt controller line", vbasedev->name,
+                   'A' + pci_intx(PCI_DEVICE(vdev)));
+        return false;
+    }
+    unmask_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (unmask_fd < 0) {
+        error_setg_errno(errp, errno, "vfio %s: cannot create an eventfd",
+                         vbasedev->name);
+        return false;
+    }
+    if (!kvm_irqchip_add_irqfd(vdev->intx.fd, unmask_fd, gsi, errp)) {
+        close(unmask_fd);
+        return false;
+    }
+    /*
+     * An INTx that fired before this is not lost: the kernel checks the
+     * unmask eventfd's count when it starts watching it.
+     */
+    if (!vfio_device_irq_set_eventfds(vbasedev, VFIO_PCI_INTX_IRQ_INDEX,
+                                      VFIO_IRQ_SET_ACTION_UNMASK, 0, 1,
+                                      &unmask_fd, errp)) {
+        Error *err = NULL;
+
+        if (!kvm_irqchip_remove_irqfd(vdev->intx.fd, gsi, &err)) {
+            warn_report_err(err);
+        }
+        close(unmask_fd);
+        return false;
+    }
+    if (vdev->intx.source) {
+        g_source_remove(vdev->intx.source);
+        vdev->intx.source = 0;
+    }
+    vdev->intx_unmask_fd = unmask_fd;
+    vdev->intx_gsi = gsi;
+    return true;
+}
+
+/* After the host's INTx is disabled (which drops its unmask eventfd). */
+static void vfio_pci_intx_unroute_kvm(VFIOPCIDevice *vdev)
+{
+    Error *err = NULL;
+
+    if (vdev->intx_unmask_fd < 0) {
+        return;
+    }
+    /* KVM lowers the line if the guest had not EOIed it yet. */
+    if (!kvm_irqchip_remove_irqfd(vdev->intx.fd, vdev->intx_gsi, &err)) {
+        warn_report_err(err);
+    }
+    close(vdev->intx_unmask_fd);
+    vdev->intx_unmask_fd = -1;
+}
+
 bool vfio_pci_intx_enable(VFIOPCIDevice *vdev, Error **errp)
 {
     VFIODevice *vbasedev = &vdev->vbasedev;
     struct vfio_irq_info info;
+    Error *err = NULL;
     int32_t fd;
 
     if (!pci_get_byte(PCI_DEVICE(vdev)->config + PCI_INTERRUPT_PIN)) {
@@ -169,8 +251,14 @@ bool vfio_pci_intx_enable(VFIOPCIDevice *vdev, Error **errp)
         vfio_irq_vector_close(&vdev->intx);
         return false;
     }
-    vbasedev->eoi = vfio_pci_intx_eoi;
     vdev->irq_mode = VFIO_IRQ_INTX;
+    if (kvm_irqchip_in_kernel()) {
+        if (vfio_pci_intx_route_kvm(vdev, &err)) {
+            return true;
+        }
+        warn_report_err(err);
+    }
+    vbasedev->eoi = vfio_pci_intx_eoi;
     return true;
 }
 
@@ -185,6 +273,7 @@ void vfio_pci_intx_disable(VFIOPCIDevice *vdev)
                                  &err)) {
         warn_report_err(err);
     }
+    vfio_pci_intx_unroute_kvm(vdev);
     /*
      * Disabling INTx drops the host's mask with it; an UNMASK now would
      * fail (EINVAL: INTx is no longer the device's interrupt type).
@@ -259,11 +348,47 @@ static bool vfio_pci_msi_enable(VFIOPCIDevice *vdev, Error **errp)
         vfio_pci_msi_disable(vdev);
         return false;
     }
-    for (unsigned i = 0; i < nr; i++) {
-        vfio_irq_vector_route_kvm(&vdev->msi[i],
-                                  msi_get_message(PCI_DEVICE(vdev), i));
-    }
+    vfio_pci_msi_sync(vdev);
     return true;
+}
+
+void vfio_pci_msi_poll(VFIOPCIDevice *vdev)
+{
+    PCIDevice *pdev = PCI_DEVICE(vdev);
+
+    if (vdev->irq_mode != VFIO_IRQ_MSI) {
+        return;
+    }
+    for (unsigned i = 0; i < vdev->nr_msi; i++) {
+        if (vdev->msi[i].virq < 0 && msi_is_masked(pdev, i) &&
+            vfio_irq_vector_drain(&vdev->msi[i])) {
+            msi_notify(pdev, i);        /* masked: sets the pending bit */
+        }
+    }
+}
+
+/*
+ * Under KVM: an unmasked vector is an irqfd on a route for its current
+ * message, a masked one (per-vector mask bits, if the capability has
+ * them) is watched by the main loop, whose msi_notify() sets its pending
+ * bit.  The PCI core sends what is pending when the guest unmasks.
+ */
+void vfio_pci_msi_sync(VFIOPCIDevice *vdev)
+{
+    PCIDevice *pdev = PCI_DEVICE(vdev);
+
+    if (vdev->irq_mode != VFIO_IRQ_MSI) {
+        return;
+    }
+    for (unsigned i = 0; i < vdev->nr_msi; i++) {
+        if (msi_is_masked(pdev, i)) {
+            vfio_irq_vector_unroute_kvm(&vdev->msi[i],
+                                        vfio_pci_msi_interrupt);
+        } else {
+            vfio_irq_vector_route_kvm(&vdev->msi[i],
+                                      msi_get_message(pdev, i));
+        }
+    }
 }
 
 void vfio_pci_msi_update(VFIOPCIDevice *vdev)

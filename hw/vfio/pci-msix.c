@@ -5,8 +5,12 @@
  * The guest programs vectors in a table the PCI core keeps (msix_init over
  * the BAR that holds it).  The table and PBA regions sit above the BAR's
  * mmaps (priority 1), so guest accesses to them never reach the device.
- * The host only ever sees eventfds, through VFIO_DEVICE_SET_IRQS: each
- * firing is msix_notify(), which handles masking and the PBA.
+ * The host only ever sees eventfds, through VFIO_DEVICE_SET_IRQS.  On
+ * the main-loop relay each firing is msix_notify(), which handles masking
+ * and the PBA.  Under KVM an unmasked vector is an irqfd on an MSI route
+ * (re-routed when the guest writes a new message); masking gives its
+ * eventfd back to the main loop, so the firing lands in the PBA, and a
+ * PBA read collects firings the main loop has not read yet.
  */
 #include "qemu/osdep.h"
 
@@ -218,6 +222,25 @@ static void vfio_pci_msix_vector_release(PCIDevice *pdev, unsigned vector)
 }
 
 /*
+ * A guest reading the PBA sees the firings of masked vectors that the
+ * main loop has not read yet.
+ */
+static void vfio_pci_msix_vector_poll(PCIDevice *pdev, unsigned start,
+                                      unsigned end)
+{
+    VFIOPCIDevice *vdev = VFIO_PCI(pdev);
+
+    for (unsigned v = start; v < end && v < vdev->nr_msix; v++) {
+        VFIOIrqVector *iv = &vdev->msix_vectors[v];
+
+        if (iv->virq < 0 && msix_is_masked(pdev, v) &&
+            vfio_irq_vector_drain(iv)) {
+            msix_set_pending(pdev, v);
+        }
+    }
+}
+
+/*
  * The host block starts with vector 0 (enabling needs at least one) and
  * grows to the highest vector the guest unmasks.
  */
@@ -242,7 +265,8 @@ static bool vfio_pci_msix_enable(VFIOPCIDevice *vdev, Error **errp)
     }
     vdev->irq_mode = VFIO_IRQ_MSIX;
     if (msix_set_vector_notifiers(pdev, vfio_pci_msix_vector_use,
-                                  vfio_pci_msix_vector_release, NULL) < 0) {
+                                  vfio_pci_msix_vector_release,
+                                  vfio_pci_msix_vector_poll) < 0) {
         error_setg(errp, "vfio %s: cannot give the unmasked MSI-X vectors "
                    "eventfds", vdev->vbasedev.name);
         vfio_pci_msix_disable(vdev);

@@ -11,6 +11,7 @@
 #include "hw/vfio/vfio-pci.h"
 #include "vfio-dma-map.h"
 #include "qemu/error-report.h"
+#include "qemu/main-loop.h"
 #include "hw/vfio/trace.h"
 
 static void vfio_pci_bars_teardown(VFIOPCIDevice *vdev)
@@ -200,6 +201,7 @@ static bool vfio_pci_hot_reset(VFIOPCIDevice *vdev, Error **errp)
                    vbasedev->name);
         return false;
     }
+    BQL_ASSERT_HELD();
     return k->pci_hot_reset(vbasedev->container, vbasedev, false, errp) == 0;
 }
 
@@ -261,6 +263,7 @@ static void vfio_pci_instance_init(Object *obj)
 
     vfio_device_init(&vdev->vbasedev, obj);
     vdev->intx.fd = -1;
+    vdev->intx_unmask_fd = -1;
 }
 
 static void vfio_pci_instance_finalize(Object *obj)

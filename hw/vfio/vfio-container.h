@@ -107,10 +107,11 @@ struct VFIOContainer {
 };
 
 /*
- * The contract between the base and a backend.  Every callback runs in
- * the main loop with the BQL held (there are no other threads), gets a
- * container of its own class, and reports failure through errp with a
- * message naming the ioctl or the object at fault.
+ * The contract between the base and a backend.  Every callback runs
+ * with the BQL held (the main loop, or a vCPU thread handling an exit
+ * under -accel kvm; the base asserts it at each call), gets a container
+ * of its own class, and reports failure through errp with a message
+ * naming the ioctl or the object at fault.
  */
 struct VFIOContainerClass {
     ObjectClass parent_class;

@@ -21,8 +21,6 @@
  * Memory is read back with QMP pmemsave.  Without /dev/kvm every case
  * fails with the reason: a CI runner without KVM must not pass.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -87,20 +85,6 @@ typedef struct Guest {
     char *code_path;
     char *dump_path;
 } Guest;
-
-static bool kvm_usable(void)
-{
-    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-    if (fd < 0) {
-        g_test_message("/dev/kvm cannot be opened (%s): these tests need "
-                       "KVM and fail without it", g_strerror(errno));
-        g_test_fail();
-        return false;
-    }
-    close(fd);
-    return true;
-}
 
 /* Starts the guest with @extra (NULL-terminated) after the fixed args. */
 static Guest *guest_start_code(const uint8_t *code, size_t len,
@@ -170,19 +154,7 @@ static void guest_quit(Guest *g)
 
 static uint32_t guest_readl(Guest *g, uint64_t addr)
 {
-    g_autofree char *data = NULL;
-    gsize len;
-    uint32_t v;
-    JsonObject *rsp = qtest_qmp(g->qts,
-        "{'execute': 'pmemsave', 'arguments': {'val': %" G_GUINT64_FORMAT
-        ", 'size': 4, 'filename': '%s'}}", addr, g->dump_path);
-
-    qmp_expect_return(rsp);
-    json_object_unref(rsp);
-    g_assert_true(g_file_get_contents(g->dump_path, &data, &len, NULL));
-    g_assert_cmpuint(len, ==, 4);
-    memcpy(&v, data, 4);
-    return GUINT32_FROM_LE(v);
+    return qtest_pmem_readl(g->qts, addr, g->dump_path);
 }
 
 /* Waits until the guest has written @value at @addr. */
@@ -256,7 +228,7 @@ static void test_exits_and_queries(void)
     JsonArray *cpus;
     uint32_t pic;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     g = guest_start(1, (const char *const[]){ "-smp", "2", NULL });
@@ -307,7 +279,7 @@ static void test_runstate(void)
 {
     Guest *g;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     g = guest_start(1, (const char *const[]){ "-S", NULL });
@@ -348,7 +320,7 @@ static void test_guest_reset(void)
 {
     Guest *g;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     g = guest_start(3, (const char *const[]){ "-S", NULL });
@@ -367,7 +339,7 @@ static void test_no_reboot(void)
     Guest *g;
     JsonObject *ev, *data;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     g = guest_start(3, (const char *const[]){ "-S", "-no-reboot", NULL });
@@ -391,7 +363,7 @@ static void test_no_shutdown(void)
     Guest *g;
     JsonObject *rsp, *ev;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     g = guest_start(2, (const char *const[]){ "-S", "-no-reboot",
@@ -432,7 +404,7 @@ static void test_accel_spellings(void)
     g_autofree char *dir = NULL;
     g_autofree char *code = NULL;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     dir = g_dir_make_tmp("kvm-test-XXXXXX", NULL);
@@ -464,7 +436,7 @@ static void test_acpi_power_off(void)
     g_autofree char *args = NULL;
     g_autofree char *err = NULL;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     dir = g_dir_make_tmp("kvm-test-XXXXXX", NULL);
@@ -484,7 +456,7 @@ static void test_acpi_power_off_held(void)
     Guest *g;
     JsonObject *ev;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     g = guest_start_code(power_off_code, sizeof(power_off_code), 1,
@@ -542,7 +514,7 @@ static void test_cmdline(const void *opaque)
     g_autofree char *err = NULL;
     int status;
 
-    if (!kvm_usable()) {
+    if (!qtest_kvm_usable()) {
         return;
     }
     status = qtest_run(args, NULL, &err, 60);

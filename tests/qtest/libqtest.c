@@ -721,6 +721,37 @@ void qtest_qmp_eventwait(QTestState *s, const char *event)
     json_object_unref(qtest_qmp_eventwait_ref(s, event));
 }
 
+uint32_t qtest_pmem_readl(QTestState *s, uint64_t addr, const char *path)
+{
+    g_autofree char *data = NULL;
+    gsize len;
+    uint32_t v;
+    JsonObject *rsp = qtest_qmp(s,
+        "{'execute': 'pmemsave', 'arguments': {'val': %" G_GUINT64_FORMAT
+        ", 'size': 4, 'filename': '%s'}}", addr, path);
+
+    qmp_expect_return(rsp);
+    json_object_unref(rsp);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    g_assert_cmpuint(len, ==, 4);
+    memcpy(&v, data, 4);
+    return GUINT32_FROM_LE(v);
+}
+
+bool qtest_kvm_usable(void)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+    if (fd < 0) {
+        g_test_message("/dev/kvm cannot be opened (%s): these tests need "
+                       "KVM and fail without it", g_strerror(errno));
+        g_test_fail();
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
 JsonNode *qmp_expect_return(JsonObject *rsp)
 {
     if (!json_object_has_member(rsp, "return")) {

@@ -129,6 +129,17 @@ JsonArray *qmp_expect_return_array(JsonObject *rsp);
 const char *qmp_expect_error(JsonObject *rsp, const char *cls);
 /* Sends getfd with @fd as @name; asserts success. */
 void qtest_qmp_getfd(QTestState *s, int fd, const char *name);
+/*
+ * The guest's little-endian dword at physical @addr, through QMP
+ * pmemsave into the scratch file @path (for accelerators that run the
+ * guest: qtest's readl needs -accel qtest).
+ */
+uint32_t qtest_pmem_readl(QTestState *s, uint64_t addr, const char *path);
+/*
+ * True if /dev/kvm can be opened; otherwise fails the running test with
+ * the reason (a runner without KVM must not pass KVM tests silently).
+ */
+bool qtest_kvm_usable(void);
 
 /* ---- running the binary for command-line tests ---- */
 

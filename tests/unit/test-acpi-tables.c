@@ -9,15 +9,19 @@
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/pm.h"
 #include "hw/i386/q35.h"
+#include "hw/i386/x86-cpu.h"
 
 #define BASE 0xe0000
 
 static const uint8_t root_ports[] = { 0x08, 0x09, 0x10 };
+/* Not 0..2: a topology's gaps, and one beyond xAPIC's 8 bits. */
+static const uint32_t apic_ids[] = { 0, 4, 0x100 };
 
 static AcpiMachineDesc test_desc(void)
 {
     return (AcpiMachineDesc) {
-        .cpus = 3,
+        .cpus = G_N_ELEMENTS(apic_ids),
+        .apic_ids = apic_ids,
         .ecam_base = Q35_ECAM_BASE,
         .ecam_last_bus = 255,
         .mmio32_start = Q35_PCI_MMIO32_START,
@@ -127,8 +131,17 @@ static void test_madt(void)
         g_assert_cmpuint(e[1], >=, 2);
         switch (e[0]) {
         case 0:
-            g_assert_cmpuint(e[3], ==, lapics);         /* APIC id */
+            g_assert_cmpuint(e[1], ==, 8);
+            g_assert_cmpuint(e[2], ==, lapics);         /* processor uid */
+            g_assert_cmpuint(e[3], ==, apic_ids[lapics]);
             g_assert_cmpuint(rd32(e + 4), ==, 1);
+            lapics++;
+            break;
+        case 9:                                         /* x2APIC */
+            g_assert_cmpuint(e[1], ==, 16);
+            g_assert_cmphex(rd32(e + 4), ==, apic_ids[lapics]);
+            g_assert_cmpuint(rd32(e + 8), ==, 1);
+            g_assert_cmpuint(rd32(e + 12), ==, lapics);
             lapics++;
             break;
         case 1:
@@ -157,6 +170,42 @@ static void test_madt(void)
     g_assert_cmpuint(ioapics, ==, 1);
     g_assert_cmpuint(overrides, ==, 2);
     g_assert_cmpuint(nmis, ==, 1);
+}
+
+/*
+ * -smp 6,sockets=2,cores=3: the cores take 2 bits of the APIC ID, so the
+ * MADT says 0, 1, 2, 4, 5, 6, as the vCPUs' LAPICs and CPUID do.
+ */
+static void test_madt_topology(void)
+{
+    CpuTopology topo = {
+        .cpus = 6, .sockets = 2, .dies = 1, .modules = 1, .cores = 3,
+        .threads = 1, .max_cpus = 6,
+    };
+    static const uint8_t want[] = { 0, 1, 2, 4, 5, 6 };
+    uint32_t ids[6];
+    AcpiMachineDesc d = test_desc();
+    AcpiLayout l;
+    g_autoptr(GByteArray) b = NULL;
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < topo.cpus; i++) {
+        ids[i] = x86_topo_apic_id(&topo, i);
+    }
+    d.cpus = topo.cpus;
+    d.apic_ids = ids;
+    b = acpi_build_tables(&d, BASE, &l);
+    for (size_t off = 44; off < rd32(b->data + l.madt + 4);) {
+        const uint8_t *e = b->data + l.madt + off;
+
+        if (e[0] == 0) {
+            g_assert_cmpuint(n, <, G_N_ELEMENTS(want));
+            g_assert_cmpuint(e[3], ==, want[n]);
+            n++;
+        }
+        off += e[1];
+    }
+    g_assert_cmpuint(n, ==, G_N_ELEMENTS(want));
 }
 
 /* Package lengths around the one- and multi-byte boundaries. */
@@ -331,6 +380,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/acpi/layout", test_layout);
     g_test_add_func("/acpi/madt", test_madt);
+    g_test_add_func("/acpi/madt-topology", test_madt_topology);
     g_test_add_func("/acpi/aml/pkg-length", test_aml_pkg_length);
     g_test_add_func("/acpi/aml/encodings", test_aml_encodings);
     g_test_add_func("/acpi/iasl", test_iasl);

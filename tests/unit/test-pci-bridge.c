@@ -152,6 +152,13 @@ static void test_intx_swizzle(void)
     g_assert_cmpint(ioapic_get_level(pb_gsi), ==, 1);
     mem_writel(bar + 0x200000 + TESTDEV_REG_IRQ_ACK, 1);
     g_assert_cmpint(ioapic_get_level(pb_gsi), ==, 0);
+
+    /* What an irqfd is bound to (KVM) is the line the core drives. */
+    g_assert_cmpint(pci_device_intx_gsi(pci_find_device(
+                        pci_host_get_root_bus(), 1, 0)), ==, rp1_gsi);
+    g_assert_cmpint(pci_device_intx_gsi(pci_find_device(
+                        pci_host_get_root_bus(), 3, PCI_DEVFN(2, 0))), ==,
+                    pb_gsi);
 }
 
 static void test_bus_reset(void)

@@ -241,6 +241,14 @@ static SimDeviceConfig *parse_device(GKeyFile *kf, const char *group,
         return NULL;
     }
     d->msix = MIN(v, 2048);
+    if (!get_bool(kf, group, "msi-maskbit", &d->msi_maskbit, errp)) {
+        return NULL;
+    }
+    if (d->msi_maskbit && (!d->msi || d->msix)) {
+        error_setg(errp, "[%s] msi-maskbit: needs msi and no msix (the "
+                   "larger MSI capability takes MSI-X's place)", group);
+        return NULL;
+    }
     if (!get_bool(kf, group, "intx", &d->intx, errp) ||
         !get_bool(kf, group, "flr", &d->flr, errp)) {
         return NULL;

@@ -3,6 +3,7 @@
  * vfio-sim: the VFIO device fd (regions, interrupts, resets, cdev binding)
  */
 #include "qemu/osdep.h"
+#include <poll.h>
 #include <sys/mman.h>
 #include "sim.h"
 
@@ -156,8 +157,13 @@ static void irq_disable(SimDevice *d)
         sim_libc.close(d->intx_fd);
         d->intx_fd = -1;
     }
+    if (d->intx_unmask_fd >= 0) {
+        sim_libc.close(d->intx_unmask_fd);
+        d->intx_unmask_fd = -1;
+    }
     d->irq_type = -1;
     d->intx_masked = false;
+    d->intx_held = false;
 }
 
 static void signal_fd(int fd)
@@ -169,16 +175,65 @@ static void signal_fd(int fd)
     }
 }
 
+/*
+ * The kernel unmasks INTx as soon as the ACTION_UNMASK eventfd (KVM's
+ * resample eventfd) is signalled; the simulator has no thread for it and
+ * looks at the eventfd whenever the device is about to interrupt, which
+ * is the first moment the difference shows.
+ */
+static void intx_poll_unmask(SimDevice *d)
+{
+    struct pollfd p = { .fd = d->intx_unmask_fd, .events = POLLIN };
+    uint64_t count;
+
+    if (d->intx_unmask_fd < 0 || poll(&p, 1, 0) != 1 ||
+        read(d->intx_unmask_fd, &count, sizeof(count)) != sizeof(count)) {
+        return;
+    }
+    if (d->intx_masked) {
+        sim_log_event("%s: INTx unmasked by eventfd", d->cfg->bdf);
+    }
+    d->intx_masked = false;
+}
+
+static bool intx_disabled(SimDevice *d)
+{
+    return d->config[0x05] & 0x04;      /* PCI_COMMAND_INTX_DISABLE */
+}
+
+static void intx_fire(SimDevice *d)
+{
+    intx_poll_unmask(d);
+    if (d->intx_masked) {
+        return;
+    }
+    if (intx_disabled(d)) {
+        sim_log_event("%s: INTx held (INTx disabled)", d->cfg->bdf);
+        d->intx_held = true;
+        return;
+    }
+    sim_log_event("%s: INTx", d->cfg->bdf);
+    d->intx_masked = true;      /* automasked until unmasked */
+    d->intx_held = false;
+    signal_fd(d->intx_fd);
+}
+
+void sim_device_intx_disable_changed(SimDevice *d)
+{
+    if (d->irq_type == VFIO_PCI_INTX_IRQ_INDEX && d->intx_held &&
+        !intx_disabled(d)) {
+        intx_fire(d);
+    }
+}
+
 void sim_device_raise_irq(SimDevice *d)
 {
     if (d->irq_type == VFIO_PCI_MSI_IRQ_INDEX ||
         d->irq_type == VFIO_PCI_MSIX_IRQ_INDEX) {
         sim_log_event("%s: MSI vector 0", d->cfg->bdf);
         signal_fd(d->msi_fd[0]);
-    } else if (d->irq_type == VFIO_PCI_INTX_IRQ_INDEX && !d->intx_masked) {
-        sim_log_event("%s: INTx", d->cfg->bdf);
-        d->intx_masked = true;      /* automasked until unmasked */
-        signal_fd(d->intx_fd);
+    } else if (d->irq_type == VFIO_PCI_INTX_IRQ_INDEX) {
+        intx_fire(d);
     }
 }
 
@@ -216,8 +271,16 @@ static long set_irqs(SimDevice *d, struct vfio_irq_set *s)
             d->intx_masked = action == VFIO_IRQ_SET_ACTION_MASK;
         } else if (data == VFIO_IRQ_SET_DATA_EVENTFD &&
                    action == VFIO_IRQ_SET_ACTION_UNMASK) {
-            /* unmask through an eventfd: accepted, unmasked now */
-            d->intx_masked = false;
+            /* unmask when the eventfd fires; -1 stops watching */
+            int nfd = fds[0] >= 0 ? sim_libc.dup(fds[0]) : -1;
+
+            if (fds[0] >= 0 && nfd < 0) {
+                return -EBADF;
+            }
+            if (d->intx_unmask_fd >= 0) {
+                sim_libc.close(d->intx_unmask_fd);
+            }
+            d->intx_unmask_fd = nfd;
         }
         return 0;
     }

@@ -302,7 +302,8 @@ void sim_config_space_init(SimDevice *d)
     if (c->msi) {
         cfg_put(d, 0x34, CFG_MSI, 1);
         cfg_put(d, CFG_MSI, 0x05, 1);       /* MSI, end of list */
-        cfg_put(d, CFG_MSI + 2, 0x80 | (msi_mmc << 1), 2);  /* 64-bit */
+        cfg_put(d, CFG_MSI + 2, 0x80 | (msi_mmc << 1) |     /* 64-bit */
+                (c->msi_maskbit ? 0x100 : 0), 2);
     }
     if (c->msix) {
         /*
@@ -348,7 +349,12 @@ void sim_config_write(SimDevice *d, uint32_t off, uint32_t val, unsigned size)
 
         if (at == CFG_COMMAND || at == CFG_COMMAND + 1) {
             uint8_t mask = CMD_WRITABLE >> (8 * (at - CFG_COMMAND));
+            uint8_t was = d->config[at];
+
             d->config[at] = (d->config[at] & ~mask) | (b & mask);
+            if (at == CFG_COMMAND + 1 && ((was ^ d->config[at]) & 0x04)) {
+                sim_device_intx_disable_changed(d);
+            }
         } else if (at >= CFG_BAR0 && at < CFG_BAR0 + 4 * SIM_MAX_BARS) {
             int bar = (at - CFG_BAR0) / 4, shift = 8 * ((at - CFG_BAR0) & 3);
             d->bar_raw[bar] = (d->bar_raw[bar] & ~(0xffU << shift)) |
@@ -360,6 +366,9 @@ void sim_config_write(SimDevice *d, uint32_t off, uint32_t val, unsigned size)
             d->config[at] = (d->config[at] & ~0x71) | (b & 0x71);
         } else if (d->cfg->msi && at >= CFG_MSI + 4 && at < CFG_MSI + 14) {
             d->config[at] = b;                  /* address and data */
+        } else if (d->cfg->msi_maskbit && at >= CFG_MSI + 0x10 &&
+                   at < CFG_MSI + 0x14) {
+            d->config[at] = b;                  /* mask bits */
         } else if (d->cfg->msix && at == CFG_MSIX + 3) {
             d->config[at] = b & 0xc0;           /* enable, function mask */
         }

@@ -60,6 +60,7 @@ typedef struct SimDeviceConfig {
     uint64_t bar_size[SIM_MAX_BARS];
     bool bar_mmap[SIM_MAX_BARS];
     uint32_t msi, msix;
+    bool msi_maskbit;           /* per-vector mask and pending bits */
     bool intx;
     bool flr;
 } SimDeviceConfig;
@@ -181,8 +182,10 @@ typedef struct SimDevice {
     int irq_type;               /* -1 none, else VFIO_PCI_*_IRQ_INDEX */
     int msi_fd[32];
     int intx_fd;
-    int intx_unmask_fd;
+    int intx_unmask_fd;         /* ACTION_UNMASK eventfd (KVM's resample) */
     bool intx_masked;
+    bool intx_held;             /* raised while the command register's
+                                   INTx-disable bit was set */
     /* who has it open */
     bool cdev_open;
     SimIommufd *ictx;           /* bound iommufd, NULL if not bound */
@@ -195,6 +198,12 @@ typedef struct SimDevice {
     uint64_t dma_src, dma_dst, dma_count, dma_cmd;
     uint8_t edu_buffer[4096];
 } SimDevice;
+
+/*
+ * The command register's INTx-disable bit changed: a held INTx goes out
+ * once it is clear again (device.c).
+ */
+void sim_device_intx_disable_changed(SimDevice *d);
 
 extern GPtrArray *sim_devices;   /* SimDevice */
 extern GPtrArray *sim_groups;    /* SimGroup */

@@ -23,7 +23,13 @@
 
 /* What the tables describe. */
 typedef struct AcpiMachineDesc {
-    unsigned cpus;                  /* LAPIC ids 0..cpus-1 */
+    unsigned cpus;
+    /*
+     * The vCPUs' APIC IDs, @cpus of them in cpu_index order: what each
+     * vCPU's LAPIC and CPUID report (the -smp topology packs them, so
+     * they need not be 0..cpus-1).  An ID above 254 gets an x2APIC entry.
+     */
+    const uint32_t *apic_ids;
     uint64_t ecam_base;
     uint8_t ecam_last_bus;
     /* PCI windows of the root bus, [start, end); a zero end: none. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ACPI fixed-hardware power management registers (PM1 event and
- * control, PM timer) and the reset ports, as I/O ports
+ * control, PM timer) and the keyboard controller's reset port, as I/O
+ * ports.  The FADT's reset register (0xCF9, RST_CNT) is not here: the
+ * q35 host bridge serves it next to CONFIG_ADDRESS (hw/i386/q35.c).
  *
  * Port map (the FADT built by hw/acpi/acpi-tables.c names the same):
  *   base + 0  PM1a_STS  (16 bit, write 1 to clear; bit 8 PWRBTN_STS,
@@ -37,6 +39,7 @@
 #define ACPI_PM_TIMER_HZ        3579545
 #define ACPI_PM_SLP_TYP_S5      5
 #define ACPI_PM_SCI_GSI         9
+/* What the FADT names as the reset register; q35's RST_CNT serves it. */
 #define ACPI_RESET_PORT         0xcf9
 #define ACPI_RESET_VALUE        0x06
 #define KBD_COMMAND_PORT        0x64

@@ -70,12 +70,6 @@ void msi_log_clear(void);
 /* Level of ioapic pin n (0..23), as last driven; 0 without a machine. */
 int ioapic_get_level(int n);
 
-/*
- * The interrupt controller GSI that @dev's INTx pin ends on (16..23),
- * or -1 if it has no pin: an INTx irqfd is bound to it.
- */
-int q35_pci_intx_gsi(PCIDevice *dev);
-
 /* The 64-bit PCI window [start, end) of the running q35 machine. */
 uint64_t q35_pci_hole64_start(void);
 uint64_t q35_pci_hole64_end(void);

@@ -32,10 +32,11 @@ bool q35_legacy_devices_init(MachineState *ms, Q35LegacyDevices *out,
 
 /*
  * The ACPI description of @ms with @cpus vCPUs as it is now (root ports
- * included; @root_ports, of uint8_t devfns, backs desc->root_ports).
+ * included; @root_ports, of uint8_t devfns, backs desc->root_ports, and
+ * @apic_ids, of uint32_t, backs desc->apic_ids: the -smp topology's).
  */
 void q35_acpi_describe(MachineState *ms, unsigned cpus, AcpiMachineDesc *desc,
-                       GArray *root_ports);
+                       GArray *root_ports, GArray *apic_ids);
 
 typedef struct Q35DirectBoot Q35DirectBoot;
 

@@ -34,6 +34,12 @@ extern CpuTopology cpu_topology;
 
 /* Fills @cpu's topology ids and APIC ID from its cpu_index. */
 void x86_cpu_set_topology_ids(CPUState *cpu, const CpuTopology *topo);
+/*
+ * The APIC ID of the vCPU with index @cpu_index: thread, core, module,
+ * die and socket ids packed in fields of x86_topo_width() bits, as
+ * CPUID leaf 0xb reports them (KVM_CREATE_VCPU takes it as the vCPU id).
+ */
+uint32_t x86_topo_apic_id(const CpuTopology *topo, unsigned cpu_index);
 /* Width in bits of a topology field that holds @count values. */
 unsigned x86_topo_width(unsigned count);
 

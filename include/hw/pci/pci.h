@@ -192,6 +192,8 @@ PCIBus *pci_root_bus_new(DeviceState *parent, const char *name,
 void pci_bus_irqs(PCIBus *bus, pci_set_irq_fn set_irq, void *opaque,
                   int nirq);
 void pci_bus_map_irqs(PCIBus *bus, pci_map_irq_fn map_irq);
+/* Root bus: line N of set_irq is GSI @gsi_base + N (pci_device_intx_gsi). */
+void pci_bus_set_intx_gsi_base(PCIBus *bus, int gsi_base);
 
 /* Bus number: 0 for a root bus, else the bridge's secondary bus number. */
 int pci_bus_num(PCIBus *bus);
@@ -312,6 +314,12 @@ static inline void pci_irq_deassert(PCIDevice *dev)
 int pci_intx(PCIDevice *dev);
 /* The root-bus line the device's pin ends on, -1 if none. */
 int pci_device_route_intx(PCIDevice *dev);
+/*
+ * The interrupt controller's GSI the device's pin ends on (what the
+ * machine's ACPI _PRT says), -1 if none or the machine does not say:
+ * an accelerator that injects INTx itself (a KVM irqfd) needs it.
+ */
+int pci_device_intx_gsi(PCIDevice *dev);
 
 /* ---- DMA and the IOMMU hook ------------------------------------------ */
 

@@ -24,6 +24,7 @@ struct PCIBus {
     void *irq_opaque;
     int nirq;
     int *irq_count;             /* asserted pins per root-bus line */
+    int intx_gsi_base;          /* root bus: GSI of line 0, -1 if unknown */
 
     const PCIIOMMUOps *iommu_ops;
     void *iommu_opaque;

@@ -13,10 +13,11 @@
  * subregions where the kernel allows, so guest accesses reach the device
  * directly and DMA from other devices can target them (x-p2p=off keeps
  * them out of the IOMMU).  Capabilities other than PM, MSI, MSI-X, PCIe
- * and vendor-specific are hidden.  INTx and MSI are routed from host
- * eventfds (SET_IRQS) to pci_set_irq()/msi_notify() from the main loop;
- * MSI-X too (msix_notify), its table and PBA emulated over the BAR
- * holding them.  Reset is VFIO_DEVICE_RESET, else a bus reset through
+ * and vendor-specific are hidden.  Interrupts come from host eventfds
+ * (SET_IRQS): under KVM they are irqfds (INTx with a resample eventfd,
+ * MSI/MSI-X vectors on MSI routes); otherwise the main loop relays them
+ * to pci_set_irq()/msi_notify()/msix_notify().  The MSI-X table and PBA
+ * are emulated over the BAR holding them.  Reset is VFIO_DEVICE_RESET, else a bus reset through
  * the container (pci_hot_reset).  The read-only "backend" property says
  * which IOMMU backend the device ended up with ("legacy" or "iommufd").
  */
@@ -90,7 +91,9 @@ struct VFIOPCIDevice {
 
     VFIOIrqMode irq_mode;
     VFIOIrqVector intx;
-    bool intx_pending;
+    bool intx_pending;          /* relay: asserted, waiting for the EOI */
+    int intx_unmask_fd;         /* KVM: resample eventfd, -1 on the relay */
+    int intx_gsi;               /* KVM: the irqfd's GSI */
     uint8_t msi_cap;
     unsigned nr_msi;
     VFIOIrqVector *msi;
@@ -115,6 +118,16 @@ bool vfio_pci_intx_enable(VFIOPCIDevice *vdev, Error **errp);
 void vfio_pci_intx_eoi(VFIODevice *vbasedev);
 /* Follows the guest's MSI enable bit after a config write. */
 void vfio_pci_msi_update(VFIOPCIDevice *vdev);
+/*
+ * MSI stays on but the guest rewrote a vector's message or mask bit:
+ * routes follow the messages, masked vectors go back to the main loop.
+ */
+void vfio_pci_msi_sync(VFIOPCIDevice *vdev);
+/*
+ * Before the guest reads the MSI pending bits: masked vectors' firings
+ * the main loop has not read yet become pending bits.
+ */
+void vfio_pci_msi_poll(VFIOPCIDevice *vdev);
 void vfio_pci_intx_disable(VFIOPCIDevice *vdev);
 void vfio_pci_msi_disable(VFIOPCIDevice *vdev);
 /* INTx and MSI off (MSI-X: vfio_pci_msix_disable()); reset and exit. */
