@@ -20,6 +20,7 @@ Output is TAP.
 """
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from harness.guest.guest import ensure_kernel, run_in_guest
@@ -91,109 +92,103 @@ def parse(output):
     return facts
 
 
-def check(topo, tap, kernel):
+@contextmanager
+def probed(topo, tap, kernel, script, **kwargs):
+    """Boot topo and run script in it, as one test case: yields the run
+    and its parsed output after the checks every topology shares, and
+    adds the boot's timing to the case's name."""
     with tap.case(f"{topo.name} ({topo.tag}): {topo.description}") as case:
         assert kernel, "no guest kernel (see the first test case)"
-        r = run_in_guest(topo.name, ["/bin/sh", "-c", PROBE], timeout=120,
-                         kernel=kernel)
+        r = run_in_guest(topo.name, ["/bin/sh", "-c", script], kernel=kernel,
+                         **kwargs)
         try:
             tap.diag(f"{topo.name}: devices {r.devices} groups {r.groups}")
             tap.diag(r.output.rstrip())
             f = parse(r.output)
             assert r.status == 0, f"probe exited with {r.status}"
             assert f.get("iommu") == ["yes"], "/dev/iommu is missing"
-            assert f.get("container") == ["yes"], "/dev/vfio/vfio is missing"
-            assert len(r.devices) == topo.devices, \
-                f"{len(r.devices)} devices bound to vfio-pci, " \
-                f"expected {topo.devices}"
-            cdevs = f.get("cdev", [])
-            assert "vfio0" in cdevs, "/dev/vfio/devices/vfio0 is missing"
-            assert len(cdevs) == topo.devices, \
-                f"cdevs {cdevs}, expected {topo.devices}"
-            ngroups = len(set(r.groups))
-            assert ngroups == topo.groups, \
-                f"devices sit in {ngroups} IOMMU group(s) {r.groups}, " \
-                f"expected {topo.groups}"
-            assert sorted(f.get("groupdev", [])) == sorted(r.groups), \
-                f"/dev/vfio group nodes {f.get('groupdev')} != {r.groups}"
-            assert f.get("tmpdir") == ["/run"], "TMPDIR is not /run"
-            assert f.get("results") == ["writable"], "RESULTS_DIR not writable"
-            assert (Path(r.results_dir) / "probe.txt").read_text() == \
-                "probe\n", "file written in the guest is not on the host"
+            yield r, f
             t = r.timings
             case["name"] += (f" [{r.accel}: boot-to-command "
                              f"{t.get('boot_to_command', -1):.2f} s, "
                              f"wall {t['wall']:.2f} s]")
         finally:
             r.cleanup()
+
+
+def check(topo, tap, kernel):
+    with probed(topo, tap, kernel, PROBE, timeout=120) as (r, f):
+        assert f.get("container") == ["yes"], "/dev/vfio/vfio is missing"
+        assert len(r.devices) == topo.devices, \
+            f"{len(r.devices)} devices bound to vfio-pci, " \
+            f"expected {topo.devices}"
+        cdevs = f.get("cdev", [])
+        assert "vfio0" in cdevs, "/dev/vfio/devices/vfio0 is missing"
+        assert len(cdevs) == topo.devices, \
+            f"cdevs {cdevs}, expected {topo.devices}"
+        ngroups = len(set(r.groups))
+        assert ngroups == topo.groups, \
+            f"devices sit in {ngroups} IOMMU group(s) {r.groups}, " \
+            f"expected {topo.groups}"
+        assert sorted(f.get("groupdev", [])) == sorted(r.groups), \
+            f"/dev/vfio group nodes {f.get('groupdev')} != {r.groups}"
+        assert f.get("tmpdir") == ["/run"], "TMPDIR is not /run"
+        assert f.get("results") == ["writable"], "RESULTS_DIR not writable"
+        assert (Path(r.results_dir) / "probe.txt").read_text() == \
+            "probe\n", "file written in the guest is not on the host"
 
 
 def check_real(topo, tap, kernel):
     """A topology of real devices (NVMe, igb) that keeps its own drivers."""
-    with tap.case(f"{topo.name} ({topo.tag}): {topo.description}") as case:
-        assert kernel, "no guest kernel (see the first test case)"
-        r = run_in_guest(topo.name, ["/bin/sh", "-c", REAL_PROBE],
-                         timeout=180, kernel=kernel,
-                         mem=topo.max_mem or "2G",
-                         env={"STATUS": STATUS_READER})
-        try:
-            tap.diag(f"{topo.name}:")
-            tap.diag(r.output.rstrip())
-            f = parse(r.output)
-            assert r.status == 0, f"probe exited with {r.status}"
-            assert f.get("iommu") == ["yes"], "/dev/iommu is missing"
-            devs = [d.split() for d in f.get("dev", [])]
-            kinds = {"nvme": 0, "igb": 0}
-            for bdf, pci_id, driver, _ in devs:
-                kind, want = IDS[pci_id]
-                kinds[kind] += 1
-                assert driver == want, \
-                    f"{bdf} ({kind}) is driven by '{driver}', not {want}"
-            assert kinds == {"nvme": topo.nvmes, "igb": topo.igbs}, \
-                f"found {kinds}, expected {topo.nvmes} NVMe and " \
-                f"{topo.igbs} igb"
-            groups = {d[3] for d in devs}
-            assert len(groups) == topo.groups, \
-                f"the devices sit in {len(groups)} IOMMU group(s), " \
-                f"expected {topo.groups}: {devs}"
-            blocks = topo.nvme_image_mib * 256
-            for key, stamps in f.items():
-                if key.startswith("blocks."):
-                    ns = key.split(".", 1)[1]
-                    assert stamps == [str(blocks)], \
-                        f"{ns} has {stamps} blocks, expected {blocks}"
-                    assert f.get(f"first.{ns}") == ["BLK00000000"], \
-                        f"{ns} block 0 reads {f.get(f'first.{ns}')}"
-                    want = "BLK%08d" % (blocks - 1)
-                    assert f.get(f"last.{ns}") == [want], \
-                        f"{ns} block {blocks - 1} reads " \
-                        f"{f.get(f'last.{ns}')}, expected {want}"
-            namespaces = [k for k in f if k.startswith("blocks.")]
-            assert len(namespaces) == topo.nvmes, \
-                f"namespaces {namespaces}, expected {topo.nvmes}"
-            if topo.igbs:
-                assert f.get("totalvfs") == [str(SRIOV_VFS)] * topo.igbs, \
-                    f"sriov_totalvfs {f.get('totalvfs')}, expected " \
-                    f"{SRIOV_VFS}"
-                vfs = [v.split() for v in f.get("vf", [])]
-                assert len(vfs) == SRIOV_VFS * topo.igbs, \
-                    f"{len(vfs)} VFs made, expected {SRIOV_VFS}"
-                vf_groups = {g for _, g in vfs}
-                assert len(vf_groups) == len(vfs) and \
-                    not vf_groups & groups, \
-                    f"the VFs do not each have an IOMMU group of their " \
-                    f"own: {vfs}"
-                pf_status, vf_status = f.get("status.pf"), f.get("status.vf")
-                assert vf_status and vf_status[0] not in \
-                    ("0x0", "0xffffffff"), \
-                    f"VF 0's STATUS reads {vf_status} (its PF's: " \
-                    f"{pf_status}): the VF's registers are not reachable"
-            t = r.timings
-            case["name"] += (f" [{r.accel}: boot-to-command "
-                             f"{t.get('boot_to_command', -1):.2f} s, "
-                             f"wall {t['wall']:.2f} s]")
-        finally:
-            r.cleanup()
+    with probed(topo, tap, kernel, REAL_PROBE, timeout=180,
+                mem=topo.max_mem or "2G",
+                env={"STATUS": STATUS_READER}) as (r, f):
+        devs = [d.split() for d in f.get("dev", [])]
+        kinds = {"nvme": 0, "igb": 0}
+        for bdf, pci_id, driver, _ in devs:
+            kind, want = IDS[pci_id]
+            kinds[kind] += 1
+            assert driver == want, \
+                f"{bdf} ({kind}) is driven by '{driver}', not {want}"
+        assert kinds == {"nvme": topo.nvmes, "igb": topo.igbs}, \
+            f"found {kinds}, expected {topo.nvmes} NVMe and " \
+            f"{topo.igbs} igb"
+        groups = {d[3] for d in devs}
+        assert len(groups) == topo.groups, \
+            f"the devices sit in {len(groups)} IOMMU group(s), " \
+            f"expected {topo.groups}: {devs}"
+        blocks = topo.nvme_image_mib * 256
+        for key, stamps in f.items():
+            if key.startswith("blocks."):
+                ns = key.split(".", 1)[1]
+                assert stamps == [str(blocks)], \
+                    f"{ns} has {stamps} blocks, expected {blocks}"
+                assert f.get(f"first.{ns}") == ["BLK00000000"], \
+                    f"{ns} block 0 reads {f.get(f'first.{ns}')}"
+                want = "BLK%08d" % (blocks - 1)
+                assert f.get(f"last.{ns}") == [want], \
+                    f"{ns} block {blocks - 1} reads " \
+                    f"{f.get(f'last.{ns}')}, expected {want}"
+        namespaces = [k for k in f if k.startswith("blocks.")]
+        assert len(namespaces) == topo.nvmes, \
+            f"namespaces {namespaces}, expected {topo.nvmes}"
+        if topo.igbs:
+            assert f.get("totalvfs") == [str(SRIOV_VFS)] * topo.igbs, \
+                f"sriov_totalvfs {f.get('totalvfs')}, expected " \
+                f"{SRIOV_VFS}"
+            vfs = [v.split() for v in f.get("vf", [])]
+            assert len(vfs) == SRIOV_VFS * topo.igbs, \
+                f"{len(vfs)} VFs made, expected {SRIOV_VFS}"
+            vf_groups = {g for _, g in vfs}
+            assert len(vf_groups) == len(vfs) and \
+                not vf_groups & groups, \
+                f"the VFs do not each have an IOMMU group of their " \
+                f"own: {vfs}"
+            pf_status, vf_status = f.get("status.pf"), f.get("status.vf")
+            assert vf_status and vf_status[0] not in \
+                ("0x0", "0xffffffff"), \
+                f"VF 0's STATUS reads {vf_status} (its PF's: " \
+                f"{pf_status}): the VF's registers are not reachable"
 
 
 def main():
