@@ -8,21 +8,31 @@ topologies, one guest boot runs the program twice with each backend
 the distro's 6.12 headers); on 7.3 it is uapi-conformance-7.3, which adds
 the dma-buf export of BARs and IOMMU_IOAS_MAP_FILE (memfd and dma-buf,
 with their errors) and is built against 7.3's own headers.  Each run must
-exit 0 (every expectation held) and the two transcripts of a backend must
-be identical: the transcript is the reference a simulated kernel is
-compared with, so it must not carry anything that varies between runs.
-The transcripts, and what differs between the two kernels' transcripts of
-the same topology and backend, are printed as TAP diagnostics.  Output is
-TAP.
+exit 0 (every expectation held), the two transcripts of a backend must be
+identical (nothing in them may vary between runs), and the transcript must
+equal the golden one checked in for that kernel:
+
+    tests/functional/conformance/golden/<kernel>/<topology>.<backend>.txt
+
+A kernel that answers differently from its golden transcript fails the
+case with a unified diff (golden -> this run); so does a missing golden
+file.  The simulator's fidelity test (tests/vfio-sim/test_fidelity.py)
+compares its own transcripts with the same files.  What differs between
+the two kernels' transcripts of a topology and backend is printed as TAP
+diagnostics.  Output is TAP.
 
     PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
         python3 tests/functional/test_conformance.py [--kernel 6.12|7.3]...
-        [--topology NAME]...
+        [--topology NAME]... [--update-golden]
+
+--update-golden writes each stable, passing run's transcript over its
+golden file (review the diff before committing it).
 """
 
 import argparse
 import difflib
 import sys
+from pathlib import Path
 
 from harness.build_paths import build_with
 from harness.guest.guest import run_in_guest
@@ -37,6 +47,8 @@ WHY_MISSING = {
            "at configure time: run `make kernels` (it builds the kernel and "
            "reconfigures)",
 }
+
+GOLDEN = Path(__file__).resolve().parent / "conformance" / "golden"
 
 # bridge-group adds two functions sharing a bus and a group: no function
 # reset, and a hot reset that covers both
@@ -65,7 +77,35 @@ def find_program(kernel):
         raise FileNotFoundError(f"{e}; {why}" if why else str(e)) from None
 
 
-def run_kernel(tap, kernel, topologies, transcripts):
+def golden_path(kernel, topo, backend):
+    return GOLDEN / kernel / f"{topo}.{backend}.txt"
+
+
+def check_golden(kernel, topo, backend, text, update):
+    """Fail with a diff unless text is the kernel's golden transcript."""
+    path = golden_path(kernel, topo, backend)
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return
+    try:
+        golden = path.read_text()
+    except OSError as e:
+        raise AssertionError(f"no golden transcript {path} ({e.strerror}): "
+                             f"check this run's transcript and store it "
+                             f"with --update-golden") from None
+    if text != golden:
+        diff = list(difflib.unified_diff(
+            golden.splitlines(), text.splitlines(),
+            f"golden/{kernel}/{path.name}", f"{kernel} now", n=1,
+            lineterm=""))
+        changed = sum(1 for d in diff[2:] if d[:1] in "+-")
+        raise AssertionError(
+            f"the {kernel} kernel answers differently from its golden "
+            f"transcript ({changed} line(s)):\n" + "\n".join(diff[:80]))
+
+
+def run_kernel(tap, kernel, topologies, transcripts, update):
     try:
         prog = find_program(kernel)
     except FileNotFoundError as e:
@@ -91,8 +131,13 @@ def run_kernel(tap, kernel, topologies, transcripts):
                     statuses = [r.read(f"{backend}.{n}.status").strip()
                                 for n in range(1, RUNS + 1)]
                     transcripts[(kernel, topo, backend)] = runs[0]
-                    tap.diag(f"--- {kernel} {topo} {backend} transcript ---")
-                    tap.diag(runs[0].rstrip())
+                    # The transcript in full only where it is news: it
+                    # fails, or has no golden one to be compared with.
+                    if (statuses != ["0"] * RUNS or not golden_path(
+                            kernel, topo, backend).is_file()):
+                        tap.diag(f"--- {kernel} {topo} {backend} "
+                                 f"transcript ---")
+                        tap.diag(runs[0].rstrip())
                     tap.diag(r.read(f"{backend}.1.err").rstrip())
                     assert runs[0], "no transcript was written"
                     assert statuses == ["0"] * RUNS, \
@@ -104,6 +149,7 @@ def run_kernel(tap, kernel, topologies, transcripts):
                         raise AssertionError(
                             "the transcript differs between runs:\n"
                             + "\n".join(diff[:10]))
+                    check_golden(kernel, topo, backend, runs[0], update)
 
 
 def kernel_diff(tap, old, new, topologies, transcripts):
@@ -129,13 +175,16 @@ def main():
                     help="kernel series (default: both)")
     ap.add_argument("--topology", action="append", choices=TOPOLOGIES,
                     help="topology (default: all three)")
+    ap.add_argument("--update-golden", action="store_true",
+                    help="store each passing, stable transcript as its "
+                         "kernel's golden one")
     args = ap.parse_args()
     kernels = args.kernel or ["6.12", "7.3"]
     topologies = args.topology or list(TOPOLOGIES)
     tap = Tap(len(kernels) * len(topologies) * len(BACKENDS))
     transcripts = {}
     for kernel in kernels:
-        run_kernel(tap, kernel, topologies, transcripts)
+        run_kernel(tap, kernel, topologies, transcripts, args.update_golden)
     if "6.12" in kernels and "7.3" in kernels:
         kernel_diff(tap, "6.12", "7.3", topologies, transcripts)
     return tap.finish()

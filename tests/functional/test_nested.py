@@ -26,7 +26,7 @@ from harness.build_paths import build_with
 from harness.guest import kernel as kernel_builder
 from harness.guest import peer_root
 from harness.guest.guest import BenchError, run_in_guest
-from harness.guest.topology import NVME_IMAGE_MIB
+from harness.guest.topology import NVME_IMAGE_MIB, Topology
 from harness.tap import Tap
 
 HERE = Path(__file__).resolve().parent
@@ -35,15 +35,6 @@ KERNELS = ("6.12", "7.3")
 PEERS = ("qemu-10", "qemu-11")
 BACKENDS = ("legacy", "iommufd")
 CHECKS = ("nvme stamped blocks", "igbvf link")
-# Checks that still fail for a reason outside the VMMs under test: they run
-# and print what they saw, as TAP TODO, and do not fail the suite.  The
-# bench guest's emulated igb reports "reset done" to a VF only when the
-# PF's interface comes up; the peer's reset of the VF at start loses it,
-# so the second-level igbvf waits on "PF still in reset state".
-KNOWN_FAILURES = {
-    "igbvf link": "the igb PF's reset-done handshake with its VF is lost "
-                  "after the VMM resets the VF (bench, not VMM)",
-}
 # The launcher writes the stamped image; the payload reads all of it.
 IMAGE_BLOCKS = NVME_IMAGE_MIB * 256
 # Four second-level boots under nested KVM under TCG; each takes 10 s on an
@@ -108,7 +99,9 @@ def run_kernel(tap, series, initrd, peer, peer_error):
         argv += ["--peer-root", str(peer.path),
                  "--peer-chroot", str(peer_root.PEER_CHROOT)]
     try:
-        r = run_in_guest("nvme-igb", argv, timeout=GUEST_TIMEOUT, mem="3G",
+        # As much RAM as the igb's VFs allow (topology.IGB_MAX_MEM)
+        r = run_in_guest("nvme-igb", argv, timeout=GUEST_TIMEOUT,
+                         mem=Topology.get("nvme-igb").max_mem,
                          kernel=kernel)
     except BenchError as e:
         fail_all(tap, series, PEERS, f"bench guest failed: {e}")
@@ -145,14 +138,6 @@ def run_kernel(tap, series, initrd, peer, peer_error):
                         why = (peer_error if name == "qemu-11" and peer_error
                                else "the bench guest did not run it")
                         tap.result(False, label, why)
-                        continue
-                    if check in KNOWN_FAILURES:
-                        try:
-                            judge(run, check)
-                        except AssertionError as e:
-                            tap.todo(label, KNOWN_FAILURES[check], str(e))
-                        else:
-                            tap.result(True, label)
                         continue
                     with tap.case(label):
                         judge(run, check)

@@ -158,12 +158,11 @@ bool step_igbvf_link(void)
         return false;
     }
     /*
-     * The VF's driver needs the PF's "reset done" when it resets the VF at
-     * probe.  QEMU's igb gives it only when the PF's interface comes up,
-     * and the VMM's own reset of the VF at start came after that.  So the
-     * guest asks whoever runs the PF to restart it, and when the host
-     * answers (a line on the console), probes igbvf again.  With no
-     * answer it goes on with the VF as it is.
+     * igbvf's probe resets the VF and waits for the PF driver's answer on
+     * the mailbox, which comes only while the PF's interface is up.  So
+     * the guest says it is waiting, whoever runs the PF makes sure of
+     * that, and when the host answers (a line on the console) the guest
+     * probes igbvf again.  With no answer it goes on with the VF as it is.
      */
     payload_line("event=waiting name=igbvf-link iface=%s", ifc.name);
     answered = host_answer(wait);

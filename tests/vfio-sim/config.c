@@ -2,12 +2,19 @@
 /*
  * vfio-sim: the configuration file (GKeyFile) and the built-in default
  *
+ * [kernel]                 series=6.12|7.3: whose answers to give
  * [iommu]                  host IOMMU properties
  * [device BDF]             one simulated device each
  * The keys are documented in docs/devel/vfio-sim.rst.
  */
 #include "qemu/osdep.h"
 #include "sim.h"
+
+/* The kernels the simulator can answer as; the first is the default. */
+static const SimKernel kernels[] = {
+    { .series = "6.12" },
+    { .series = "7.3", .dma_buf = true, .hw_cap_ats_not_supported = true },
+};
 
 /* The bench's root-bus topology: edu at 00:10.0 alone in group 3. */
 static const char default_config[] =
@@ -132,8 +139,12 @@ static bool parse_iommu(GKeyFile *kf, SimIommuConfig *io, Error **errp)
                  errp) ||
         !get_bool(kf, "iommu", "dirty-tracking", &io->dirty_tracking, errp) ||
         !get_bool(kf, "iommu", "incompatible-domain",
-                  &io->incompatible_domain, errp) ||
-        !get_bool(kf, "iommu", "dma-buf", &io->dma_buf, errp)) {
+                  &io->incompatible_domain, errp)) {
+        return false;
+    }
+    if (g_key_file_has_key(kf, "iommu", "dma-buf", NULL)) {
+        error_setg(errp, "[iommu] dma-buf: the kernel decides it now: use "
+                   "[kernel] series=7.3 or VFIO_SIM_KERNEL=7.3");
         return false;
     }
     if (!(io->pgsizes & SIM_PAGE)) {
@@ -151,6 +162,31 @@ static bool parse_iommu(GKeyFile *kf, SimIommuConfig *io, Error **errp)
     }
     io->dma_avail = v;
     return true;
+}
+
+/* @env (VFIO_SIM_KERNEL) wins over the file's [kernel] series= */
+static const SimKernel *parse_kernel(GKeyFile *kf, const char *env,
+                                     Error **errp)
+{
+    g_autofree char *file = g_key_file_get_string(kf, "kernel", "series",
+                                                  NULL);
+    const char *series = env ? env : file;
+    g_autoptr(GString) known = g_string_new(NULL);
+
+    if (!series) {
+        return &kernels[0];
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(kernels); i++) {
+        if (!strcmp(series, kernels[i].series)) {
+            return &kernels[i];
+        }
+        g_string_append_printf(known, "%s%s", i ? ", " : "",
+                               kernels[i].series);
+    }
+    error_setg(errp, "%s: unknown kernel '%s' (expected one of %s)",
+               env ? "VFIO_SIM_KERNEL" : "[kernel] series", series,
+               known->str);
+    return NULL;
 }
 
 static bool valid_bdf(const char *bdf)
@@ -264,7 +300,8 @@ static SimDeviceConfig *parse_device(GKeyFile *kf, const char *group,
     return g_steal_pointer(&d);
 }
 
-SimConfig *sim_config_load(const char *path, Error **errp)
+SimConfig *sim_config_load(const char *path, const char *kernel,
+                           Error **errp)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(GError) gerr = NULL;
@@ -283,14 +320,15 @@ SimConfig *sim_config_load(const char *path, Error **errp)
     }
     cfg = g_new0(SimConfig, 1);
     cfg->devices = g_ptr_array_new();
-    if (!parse_iommu(kf, &cfg->iommu, errp)) {
+    cfg->kernel = parse_kernel(kf, kernel, errp);
+    if (!cfg->kernel || !parse_iommu(kf, &cfg->iommu, errp)) {
         goto fail;
     }
     groups = g_key_file_get_groups(kf, NULL);
     for (int i = 0; groups[i]; i++) {
         SimDeviceConfig *d;
 
-        if (!strcmp(groups[i], "iommu")) {
+        if (!strcmp(groups[i], "iommu") || !strcmp(groups[i], "kernel")) {
             continue;
         }
         if (!g_str_has_prefix(groups[i], "device ")) {

@@ -198,7 +198,7 @@ long sim_device_feature(SimDevice *d, void *arg)
         return -EINVAL;
     }
     if ((feature->flags & VFIO_DEVICE_FEATURE_MASK) !=
-        VFIO_DEVICE_FEATURE_DMA_BUF || !sim_cfg->iommu.dma_buf) {
+        VFIO_DEVICE_FEATURE_DMA_BUF || !sim_cfg->kernel->dma_buf) {
         return -ENOTTY;
     }
     return dmabuf_get(d, feature->flags, feature->data,

@@ -5,6 +5,12 @@
 #include "qemu/osdep.h"
 #include "sim.h"
 
+/*
+ * IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED, which the 6.12 headers the library
+ * is built against do not name
+ */
+#define SIM_HW_CAP_PCI_ATS_NOT_SUPPORTED (1u << 3)
+
 int sim_live_ioas, sim_live_hwpt;
 
 typedef enum SimObjType { OBJ_IOAS, OBJ_HWPT, OBJ_DEVICE } SimObjType;
@@ -259,7 +265,7 @@ static long ioas_map_file(SimIommufd *ictx, struct iommu_ioas_map_file *m)
     uint64_t iova = m->iova;
     int ret;
 
-    if (!sim_cfg->iommu.dma_buf) {
+    if (!sim_cfg->kernel->dma_buf) {
         return -ENOTTY;
     }
     if (m->flags & ~known) {
@@ -490,6 +496,10 @@ static long hw_info(SimIommufd *ictx, struct iommu_hw_info *h)
     h->out_data_type = IOMMU_HW_INFO_TYPE_INTEL_VTD;
     h->out_capabilities = sim_cfg->iommu.dirty_tracking ?
                           IOMMU_HW_CAP_DIRTY_TRACKING : 0;
+    if (sim_cfg->kernel->hw_cap_ats_not_supported) {
+        /* no simulated device has an ATS capability */
+        h->out_capabilities |= SIM_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+    }
     h->out_max_pasid_log2 = 0;
     return 0;
 }

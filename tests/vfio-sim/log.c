@@ -294,11 +294,14 @@ void sim_log_ioctls_json(GString *out, const char *sep)
 
 void sim_log_dump(void)
 {
-    g_autoptr(GString) doc = g_string_new("{\n  \"ioctls\": ");
+    g_autoptr(GString) doc = NULL;
 
-    if (!log_path || !counts) {
+    if (!log_path || !counts || !sim_cfg) {
         return;
     }
+    doc = g_string_new(NULL);
+    g_string_printf(doc, "{\n  \"kernel\": \"%s\",\n  \"ioctls\": ",
+                    sim_cfg->kernel->series);
     sim_lock();
     sim_log_ioctls_json(doc, ",\n    ");
     g_string_append(doc, ",\n  \"model\": ");
@@ -321,9 +324,10 @@ void sim_report_write(void)
         return;
     }
     doc = g_string_new(NULL);
-    g_string_printf(doc, "{\"ioas\": %d, \"hwpt\": %d, \"mappings\": %u, "
+    g_string_printf(doc, "{\"kernel\": \"%s\", \"ioas\": %d, "
+                    "\"hwpt\": %d, \"mappings\": %u, "
                     "\"pinned_bytes\": %" PRIu64 ", \"open_fds\": %d, "
-                    "\"dmabufs\": %d}\n",
+                    "\"dmabufs\": %d}\n", sim_cfg->kernel->series,
                     sim_live_ioas, sim_live_hwpt, sim_live_areas,
                     sim_pinned_bytes, sim_live_fds, sim_live_dmabufs);
     write_json(report_path, doc);

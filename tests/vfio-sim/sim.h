@@ -40,12 +40,6 @@ typedef struct SimIommuConfig {
     uint32_t dma_avail;         /* type1 max mappings */
     uint64_t memlock;           /* bytes that may be pinned; 0: no limit */
     bool incompatible_domain;   /* one device's domains per IOAS */
-    /*
-     * The kernel exports BARs as dma-bufs and maps files into an IOAS
-     * (VFIO_DEVICE_FEATURE_DMA_BUF, IOMMU_IOAS_MAP_FILE: since 6.19 and
-     * 6.13, both in the 7.3 bench kernel); off models 6.12
-     */
-    bool dma_buf;
     uint64_t ioctl_ns;          /* modelled cost of any ioctl (model.c) */
     uint64_t pin_ns_per_page;   /* modelled cost of pinning one page */
     uint64_t map_ns_per_page;   /* modelled cost of a page entering a domain */
@@ -65,13 +59,38 @@ typedef struct SimDeviceConfig {
     bool flr;
 } SimDeviceConfig;
 
+/*
+ * The kernel whose answers the simulator gives: one of the bench's kernel
+ * series (VFIO_SIM_KERNEL, else [kernel] series= in the configuration,
+ * else 6.12).  What differs between them is listed here, nowhere else.
+ */
+typedef struct SimKernel {
+    const char *series;         /* "6.12" or "7.3" */
+    /*
+     * BARs exported as dma-bufs, files mapped into an IOAS
+     * (VFIO_DEVICE_FEATURE_DMA_BUF since 6.19, IOMMU_IOAS_MAP_FILE since
+     * 6.13); 6.12 answers both with ENOTTY
+     */
+    bool dma_buf;
+    /*
+     * IOMMU_GET_HW_INFO sets IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED for a
+     * device without ATS (the edu has none); 6.12 has no such flag
+     */
+    bool hw_cap_ats_not_supported;
+} SimKernel;
+
 typedef struct SimConfig {
+    const SimKernel *kernel;
     SimIommuConfig iommu;
     GPtrArray *devices;         /* SimDeviceConfig */
 } SimConfig;
 
-/* Loads @path (GKeyFile) or, for NULL, the built-in default. */
-SimConfig *sim_config_load(const char *path, Error **errp);
+/*
+ * Loads @path (GKeyFile) or, for NULL, the built-in default; @kernel (the
+ * VFIO_SIM_KERNEL value), if set, chooses the kernel over the file's.
+ */
+SimConfig *sim_config_load(const char *path, const char *kernel,
+                           Error **errp);
 
 /* ---- DMA address spaces (a type1 container or an IOAS) ---- */
 

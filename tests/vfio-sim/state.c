@@ -355,7 +355,8 @@ static void sim_init(void)
     sim_lock();
     sim_log_init();
     sim_events_init();
-    sim_cfg = sim_config_load(g_getenv("VFIO_SIM_CONFIG"), &err);
+    sim_cfg = sim_config_load(g_getenv("VFIO_SIM_CONFIG"),
+                              g_getenv("VFIO_SIM_KERNEL"), &err);
     if (!sim_cfg) {
         error_report_err(err);
         exit(1);

@@ -5,8 +5,8 @@
  * DMA into edu B's BAR0 through a dma-buf (B's liveness register shows
  * it), revocation by decode-off, reset and close, and the leak report's
  * dma-buf count (the program runs itself as a child for that).  Runs under
- * LD_PRELOAD=libvfio-sim.so with configs/p2p-7.3.conf, or with dma-buf off
- * (VFIO_SIM_TEST_DMABUF_OFF=1), where both calls answer ENOTTY as on 6.12.
+ * LD_PRELOAD=libvfio-sim.so with configs/p2p-7.3.conf and VFIO_SIM_KERNEL=7.3,
+ * or with VFIO_SIM_KERNEL=6.12, where both calls answer ENOTTY as on 6.12.
  */
 #include "qemu/osdep.h"
 #include <sys/eventfd.h>
@@ -419,6 +419,8 @@ static void test_kernel_without(void)
 
 int main(int argc, char **argv)
 {
+    const char *kernel;
+
     self = argv[0];
     if (argc == 3 && !strcmp(argv[1], "--child")) {
         return child(argv[2]);
@@ -427,7 +429,13 @@ int main(int argc, char **argv)
     if (access("/dev/vfio/devices/vfio1", F_OK)) {
         g_test_skip("not running under libvfio-sim.so with two devices");
     }
-    if (g_getenv("VFIO_SIM_TEST_DMABUF_OFF")) {
+    kernel = g_getenv("VFIO_SIM_KERNEL");
+    if (!kernel || (strcmp(kernel, "6.12") && strcmp(kernel, "7.3"))) {
+        g_printerr("%s: set VFIO_SIM_KERNEL to 6.12 or 7.3, the kernel the "
+                   "simulator answers as\n", self);
+        return 1;
+    }
+    if (!strcmp(kernel, "6.12")) {
         g_test_add_func("/vfio-sim/dmabuf/kernel-without",
                         test_kernel_without);
         return g_test_run();

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio-sim tests of what the library writes and refuses: the leak report,
- * the log, "any" fault injection and bad settings.  The program runs
+ * the log (both name the kernel the simulator answers as), "any" fault
+ * injection and bad settings.  The program runs
  * itself as a child (with a mode argument) under LD_PRELOAD, which meson
  * sets for the parent and the child inherits.
  */
@@ -93,6 +94,10 @@ static void test_leak_report(void)
     g_assert_cmpint(json_object_get_int_member(o, "open_fds"), ==, 1);
     g_assert_cmpint(json_object_get_int_member(o, "hwpt"), ==, 0);
 
+    /* which kernel the simulator answered as: 6.12 unless told */
+    g_assert_cmpstr(json_object_get_string_member(o, "kernel"), ==,
+                    g_getenv("VFIO_SIM_KERNEL") ?: "6.12");
+
     g_assert_cmpint(run_child("clean", env_clean, NULL), ==, 0);
     o = load(clean, &p2);
     g_assert_cmpint(json_object_get_int_member(o, "ioas"), ==, 0);
@@ -142,13 +147,40 @@ static void test_sigusr1_dump(void)
     rmdir(dir);
 }
 
+/* VFIO_SIM_KERNEL picks the kernel over the configuration's */
+static void test_kernel_choice(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vfio-sim-kernel-XXXXXX", NULL);
+    g_autofree char *report = g_build_filename(dir, "report.json", NULL);
+    g_autofree char *log = g_build_filename(dir, "log.json", NULL);
+    const char *env[] = { "VFIO_SIM_KERNEL", "7.3", "VFIO_SIM_REPORT", report,
+                          "VFIO_SIM_LOG", log, NULL };
+    g_autoptr(JsonParser) p1 = NULL;
+    g_autoptr(JsonParser) p2 = NULL;
+
+    g_assert_cmpint(run_child("clean", env, NULL), ==, 0);
+    g_assert_cmpstr(json_object_get_string_member(load(report, &p1),
+                                                  "kernel"), ==, "7.3");
+    g_assert_cmpstr(json_object_get_string_member(load(log, &p2), "kernel"),
+                    ==, "7.3");
+    unlink(report);
+    unlink(log);
+    rmdir(dir);
+}
+
 static void test_bad_settings(void)
 {
     const char *bad_fail[] = { "VFIO_SIM_FAIL", "IOMMU_NOPE:1:5", NULL };
     const char *bad_config[] = { "VFIO_SIM_CONFIG", "/nonexistent.conf",
                                  NULL };
+    const char *bad_kernel[] = { "VFIO_SIM_KERNEL", "6.1", NULL };
+    g_autofree char *dir = g_dir_make_tmp("vfio-sim-conf-XXXXXX", NULL);
+    g_autofree char *old_conf = g_build_filename(dir, "old.conf", NULL);
+    const char *old_key[] = { "VFIO_SIM_CONFIG", old_conf, NULL };
     g_autofree char *err1 = NULL;
     g_autofree char *err2 = NULL;
+    g_autofree char *err3 = NULL;
+    g_autofree char *err4 = NULL;
 
     g_assert_cmpint(run_child("clean", bad_fail, &err1), ==, 1);
     g_assert_nonnull(strstr(err1, "unknown ioctl 'IOMMU_NOPE'"));
@@ -156,6 +188,18 @@ static void test_bad_settings(void)
     g_assert_nonnull(strstr(err2, "/nonexistent.conf"));
     /* one line */
     g_assert_cmpint(strchr(err2, '\n')[1], ==, 0);
+    g_assert_cmpint(run_child("clean", bad_kernel, &err3), ==, 1);
+    g_assert_nonnull(strstr(err3, "VFIO_SIM_KERNEL: unknown kernel '6.1' "
+                            "(expected one of 6.12, 7.3)"));
+    g_assert_cmpint(strchr(err3, '\n')[1], ==, 0);
+    /* the switch the kernel choice replaced is refused, not ignored */
+    g_assert_true(g_file_set_contents(old_conf, "[iommu]\ndma-buf=true\n"
+                                      "[device 0000:00:10.0]\ngroup=3\n",
+                                      -1, NULL));
+    g_assert_cmpint(run_child("clean", old_key, &err4), ==, 1);
+    g_assert_nonnull(strstr(err4, "[kernel] series=7.3"));
+    unlink(old_conf);
+    rmdir(dir);
 }
 
 int main(int argc, char **argv)
@@ -171,6 +215,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio-sim/report/leaks", test_leak_report);
     g_test_add_func("/vfio-sim/report/any-fault-and-log",
                     test_any_fault_and_log);
+    g_test_add_func("/vfio-sim/report/kernel-choice", test_kernel_choice);
     g_test_add_func("/vfio-sim/report/bad-settings", test_bad_settings);
     g_test_add_func("/vfio-sim/report/sigusr1-dump", test_sigusr1_dump);
     return g_test_run();

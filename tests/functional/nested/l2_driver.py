@@ -104,18 +104,17 @@ def pf_ifname(pf):
 
 
 def rearm_vfs(pf):
-    """Restart the PF's interface so that it announces "reset done" to its VFs.
-
-    igbvf waits for that bit in the VF's mailbox.  The PF (QEMU's igb)
-    sets it only when its driver brings the interface up, and a reset of
-    the VF (the peer resets it when it starts) loses it.  So once the
-    second-level guest's igbvf is up and waiting (the payload says so), the
-    PF goes down and up, and its link must be back (the VF reports the PF's
-    link).
+    """Make sure the PF's interface is up with its link, so that the igb
+    driver answers its VFs' mailbox (a VF's reset, and igbvf's probe, wait
+    for that answer).  igb handles the mailbox in the interrupt handler
+    that it sets up when the interface opens: with the interface down a
+    VF's reset goes unanswered and igbvf says "PF still in reset state".
+    Nothing here takes the interface down, so this only confirms it (the
+    payload asks before it probes igbvf again); the VF reports the PF's
+    link.
     """
     ifname = pf_ifname(pf)
     carrier = Path(f"/sys/class/net/{ifname}/carrier")
-    set_link(ifname, False)
     set_link(ifname, True)
     wait_until(lambda: read_or(carrier, "") == "1", SETTLE_TIMEOUT,
                f"the link of {ifname} ({pf})")
@@ -138,11 +137,16 @@ def make_vf():
     wait_until(lambda: driver_of(pfs[0]) == "igb", SETTLE_TIMEOUT,
                f"igb to bind {pfs[0]}")
     total = int((pf / "sriov_totalvfs").read_text())
+    # The PF is up before the VF exists and stays up: enabling SR-IOV
+    # reopens an open interface, which tells the VFs "reset done", and the
+    # open interface answers their resets (rearm_vfs).
+    rearm_vfs(pfs[0])
     if int((pf / "sriov_numvfs").read_text()) == 0:
         (pf / "sriov_numvfs").write_text("1")
     wait_until(lambda: (pf / "virtfn0").exists(), SETTLE_TIMEOUT,
                f"VF 0 of {pfs[0]}")
     vf = os.path.basename(os.readlink(pf / "virtfn0"))
+    rearm_vfs(pfs[0])
     return pfs[0], vf, total
 
 

@@ -181,10 +181,11 @@ def extract_member(deb, member, dest):
     return dest
 
 
-def linux_source(series, suite):
-    """Fetch linux-source-<series> from suite; return (tarball, version)."""
+def linux_source(series, suite, root=None):
+    """Fetch linux-source-<series> from suite; return (tarball, version).
+    root: the private apt state's directory (default: the shared cache)."""
     package = f"linux-source-{series}"
-    apt = PrivateApt(suite)
+    apt = PrivateApt(suite, root=root)
     deb, version = apt.download(package)
     tarball = extract_member(
         deb, f"usr/src/{package}.tar.xz",

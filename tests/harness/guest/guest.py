@@ -49,7 +49,8 @@ from pathlib import Path
 
 from harness.guest import initscript, stamp
 from harness.guest import kernel as kernel_builder
-from harness.guest.topology import TOPOLOGIES, Topology  # noqa: F401 (re-export)
+from harness.guest.topology import (  # noqa: F401 (TOPOLOGIES re-exported)
+    TOPOLOGIES, Topology, mem_mib)
 
 # The guest sees the host's tree through its 9p root: a Python program it
 # runs imports harness and scenarios from here, as the host's tests do.
@@ -234,6 +235,12 @@ def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
     should call r.cleanup() (or use the result as a context manager).
     """
     topo = Topology.get(topology)
+    if topo.max_mem and mem_mib(mem) > mem_mib(topo.max_mem):
+        raise BenchError(
+            f"bench guest ({topo.name}): -m {mem} is more than the "
+            f"{topo.max_mem} this topology works with (RAM above 4 GiB "
+            f"moves its igb's VF BARs there, where the bench's QEMU does "
+            f"not map them; harness/guest/topology.py)")
     command = [str(a) for a in command]
     kernel = kernel or ensure_kernel(kernel_series)
     if accel is None:

@@ -37,10 +37,13 @@ Environment:
 
 As a command: PYTHONPATH=tests python3 -m harness.guest.kernel [--series 6.12|7.3] [--force]
 [--keep-tree] [--print-headers] [--cached-headers] prints the path of the bzImage (or of the
-uAPI include directory) on its last line of output.
+uAPI include directory) on its last line of output.  --config-only DIR checks a cached kernel
+without rebuilding it: it fetches the source with a fresh private apt state in DIR, configures
+it there as a build would, and compares the .config and the cache key with the cached ones.
 """
 
 import argparse
+import difflib
 import fcntl
 import hashlib
 import os
@@ -140,11 +143,12 @@ def _installed_version(package):
         else None
 
 
-def source(series, fetch=True):
+def source(series, fetch=True, apt_root=None):
     """(tarball, version) of the series' kernel source.
 
     An installed series is read from /usr/src; a fetched one is looked up
-    (and with fetch, downloaded) in its suite through the private apt state.
+    (and with fetch, downloaded) in its suite through the private apt state
+    (in apt_root if given, else the shared one in the cache).
     """
     if not series.suite:
         tarball = Path(os.environ.get("QEMU_VFIO_KERNEL_SOURCE")
@@ -163,8 +167,9 @@ def source(series, fetch=True):
     from harness.guest import debian_fetch
     try:
         if fetch:
-            return debian_fetch.linux_source(series.name, series.suite)
-        apt = debian_fetch.PrivateApt(series.suite)
+            return debian_fetch.linux_source(series.name, series.suite,
+                                             root=apt_root)
+        apt = debian_fetch.PrivateApt(series.suite, root=apt_root)
         return None, apt.version(series.package)
     except debian_fetch.FetchError as e:
         raise KernelBuildError(f"cannot fetch {series.package}: {e}") \
@@ -412,6 +417,62 @@ def build_locked(series, tarball, keydir, image, keep_tree):
     return image
 
 
+def config_lines(path):
+    """The option lines of a .config (set and 'is not set'), in order."""
+    return [line for line in Path(path).read_text().splitlines()
+            if line.startswith("CONFIG_") or line.endswith(" is not set")]
+
+
+def verify_config(series, workdir):
+    """Redo a build's fetch and configure steps in workdir, without the
+    build, and compare with the cached kernel of the same inputs.
+
+    The fetch uses a fresh private apt state under workdir (apt-get update
+    and download, as a first build does); the tree is configured as
+    build() configures it.  Returns the problems found (none: the cached
+    kernel is what build() makes today)."""
+    series = get_series(series)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    problems = []
+    apt_root = workdir / "apt" if series.suite else None
+    tarball, version = source(series, fetch=True, apt_root=apt_root)
+    key = cache_key(series, version)
+    log(f"fetched {series.package} {version} ({tarball}); cache key {key}")
+    cached = cache_root() / key
+    if not (cached / "bzImage").is_file():
+        found = sorted(d.name for d in cache_root().glob(f"{series.name}_*")
+                       if d.is_dir())
+        problems.append(f"the cache key computed now, {key}, names no "
+                        f"cached kernel in {cache_root()} (there: "
+                        f"{', '.join(found) or 'none'})")
+    tree = extract(tarball, workdir)
+    logfile = workdir / "configure.log"
+    try:
+        configure(series, tree, logfile)
+    except KernelBuildError as e:
+        problems.append(str(e))
+    fresh = tree / ".config"
+    for path in (fresh, cached / "config"):
+        if path.is_file() and "CONFIG_VFIO_PCI_DMABUF=y" not in \
+                config_lines(path) and series.name != "6.12":
+            problems.append(f"{path} lacks CONFIG_VFIO_PCI_DMABUF=y")
+    if (cached / "config").is_file() and fresh.is_file():
+        diff = list(difflib.unified_diff(
+            config_lines(cached / "config"), config_lines(fresh),
+            f"{key}/config", "configured now", n=0, lineterm=""))
+        if diff:
+            problems.append("the configured .config differs from the "
+                            "cached kernel's:\n" + "\n".join(diff[:60]))
+        else:
+            log(f"{fresh} and {cached / 'config'} set the same "
+                f"{len(config_lines(fresh))} options")
+    elif fresh.is_file():
+        problems.append(f"{cached / 'config'} is missing: nothing to "
+                        f"compare with")
+    return problems
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--series", default="6.12", choices=sorted(SERIES),
@@ -426,12 +487,24 @@ def main(argv=None):
     p.add_argument("--print-headers", action="store_true",
                    help="build if needed, then print the uAPI include "
                         "directory (7.3)")
+    p.add_argument("--config-only", metavar="DIR",
+                   help="fetch (with a fresh private apt state) and "
+                        "configure in DIR, build nothing, and compare the "
+                        ".config and the cache key with the cached kernel")
     p.add_argument("--cached-headers", action="store_true",
                    help="print the uAPI include directory of an already "
                         "built kernel; fail if there is none (no download, "
                         "no build)")
     args = p.parse_args(argv)
     try:
+        if args.config_only:
+            problems = verify_config(args.series, args.config_only)
+            for problem in problems:
+                print(f"kernel: {problem}", file=sys.stderr)
+            verdict = ("differs from the cached kernel" if problems else
+                       "the cached kernel is what a build configures today")
+            print(f"kernel: {args.series}: {verdict}")
+            return 1 if problems else 0
         if args.cached_headers:
             inc = cached_uapi_include(args.series)
             if not inc:

@@ -28,7 +28,10 @@ nvme-pair      f    two pcie-root-ports, one NVMe behind  0        2
                     drivers' devices)
 =============  ===  ====================================  =======  ======
 
-The devices column counts edus, which the guest's init binds to vfio-pci.
+The devices column counts edus, which the guest's init binds to vfio-pci;
+a topology's nvmes and igbs count its real devices.  A topology with an igb
+works with at most IGB_MAX_MEM of guest RAM (its max_mem; the launcher
+refuses more): see IGB_MAX_MEM for why.
 NVMe controllers and the igb are left to the bench kernel's own drivers (nvme,
 igb): a test takes them over itself, as a user does (unbind, driver_override,
 sriov_numvfs for VFs).  Their image is written per run by the launcher
@@ -50,6 +53,9 @@ class Topology:
     devices: int = 1
     groups: int = 1
     nvme_image_mib: int = 0
+    nvmes: int = 0              # NVMe controllers (1b36:0010)
+    igbs: int = 0               # igb SR-IOV PFs (8086:10c9)
+    max_mem: str = ""           # the most guest RAM it works with ("": any)
 
     def args(self, workdir):
         """qemu_args with the run's NVMe image path filled in."""
@@ -81,6 +87,26 @@ def _nvme(did, bus, serial):
     return ("-drive", f"file={NVME_IMAGE},if=none,id={did},format=raw,"
                       f"snapshot=on",
             "-device", f"nvme,drive={did},serial={serial},bus={bus},addr=0")
+
+
+# The most RAM a bench guest with an igb may have.  Debian 12's QEMU 10.0
+# registers igbvf's BARs as 32-bit while the PF's SR-IOV capability offers
+# them as 64-bit: a VF BAR the guest places above 4 GiB is not mapped at
+# all, its registers read 0, and igbvf says "PF still in reset state".
+# SeaBIOS keeps the root ports' prefetchable windows (where Linux puts the
+# VF BARs) below 4 GiB only while all guest RAM is below 4 GiB, which q35
+# does up to 2.75 GiB (above it, RAM is split at 2 GiB and the rest goes
+# above 4 GiB).
+IGB_MAX_MEM = "2688M"
+
+
+def mem_mib(text):
+    """A QEMU -m size ("3G", "2688M", "512") in MiB."""
+    units = {"M": 1, "G": 1024, "T": 1024 * 1024}
+    text = str(text).strip().upper()
+    if text[-1:] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
 
 
 def _igb(bus):
@@ -123,10 +149,11 @@ TOPOLOGIES = {t.name: t for t in (
         "an NVMe and an igb SR-IOV PF, each behind a pcie-root-port",
         _root_port("rp0", 1, "0x10") + _root_port("rp1", 2, "0x11")
         + _nvme("nvme0", "rp0", "bench0") + _igb("rp1"),
-        devices=0, groups=2, nvme_image_mib=NVME_IMAGE_MIB),
+        devices=0, groups=2, nvme_image_mib=NVME_IMAGE_MIB, nvmes=1, igbs=1,
+        max_mem=IGB_MAX_MEM),
     Topology(
         "nvme-pair", "f", "two NVMe controllers behind two pcie-root-ports",
         _root_port("rp0", 1, "0x10") + _root_port("rp1", 2, "0x11")
         + _nvme("nvme0", "rp0", "bench0") + _nvme("nvme1", "rp1", "bench1"),
-        devices=0, groups=2, nvme_image_mib=NVME_IMAGE_MIB),
+        devices=0, groups=2, nvme_image_mib=NVME_IMAGE_MIB, nvmes=2),
 )}
