@@ -500,6 +500,17 @@ static void vfio_dma_map_one(VFIOContainer *container,
     file = k->dma_map_file ? vfio_dma_file_of(&p->m) : NULL;
     if (ret < 0 && file) {
         ret = vfio_dma_map_by_dmabuf(container, &p->m, file, &err);
+        if (ret == -ENODEV) {
+            /*
+             * Revoked: the host's decoding is off (the guest's view may
+             * say otherwise after a reset of the device alone).  Not a
+             * loss to warn about; the piece is mapped when it comes back.
+             */
+            trace_vfio_dma_file_revoked(p->m.iova, p->m.size,
+                                        error_get_pretty(err));
+            error_free(err);
+            return;
+        }
     } else if (ret < 0 && vfio_dma_ram_by_file(container, &p->m)) {
         trace_vfio_dma_map_ram_file(p->m.iova, p->m.size, p->m.fd,
                                     p->m.fd_offset, p->m.readonly);

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Assignment gaps on the real kernel: reset, groups, BAR p2p, hotplug, IOAS copy.
 
-Boots the bench guest four times (see BOOTS: three topologies on 6.12,
-two-groups again on 7.3) and runs our qemu-system-x86_64 in it with
+Boots the bench guest five times (see BOOTS: three topologies on 6.12,
+two-groups and bridge-group again on 7.3) and runs our qemu-system-x86_64 in it with
 tests/scenarios/gaps/gaps_driver.py, which plays the guest over qtest and
 the management layer over QMP; gaps_checks.py says what each scenario must
 have measured.  The two-groups boots also run the peer-to-peer scenario
@@ -78,6 +78,10 @@ BOOTS = (
         *_p2p_runs("2,3", dmabuf=False),
     ]),
     ("two-groups", "7.3", (), _p2p_runs("1,2", dmabuf=True)),
+    # a bus reset of A hits B too: B's dma-buf is revoked behind its back
+    ("bridge-group", "7.3", (), [
+        ("revoke", "iommufd", "1,2", "--cycles 2", C.check_revoke),
+    ]),
 )
 
 
