@@ -28,12 +28,11 @@ import re
 import sys
 import time
 
+from harness.guest import peer_root
 from harness.qemu_client import Qemu, QemuError
 
 EDU_ID = 0x11e81234
 SLOT = 4
-# where peer-chroot.sh binds the caller's directory inside the peer tree
-BENCH_MOUNT = "/bench"
 
 
 def argv_for(binary, mem, bdf, map_file):
@@ -56,8 +55,7 @@ def run_one(variant, args, workdir):
               qtest_log="/dev/null", prefix=prefix, connect_timeout=120,
               answer_timeout=120)
     if prefix:
-        vm.argv = [a.replace(f"unix:{workdir}/", f"unix:{BENCH_MOUNT}/")
-                   for a in vm.argv]
+        vm.argv = peer_root.socket_paths_in_tree(vm.argv, workdir)
     run = {"variant": name, "mem": args.mem}
     with vm:
         try:

@@ -50,6 +50,7 @@ import sys
 import time
 
 from harness import edu
+from harness.guest import peer_root
 from harness.qemu_client import Qemu
 
 EDU_ID = 0x11e81234
@@ -71,10 +72,6 @@ TRACE = ("vfio_pci_reset", "vfio_container_*", "vfio_dma_map",
          "vfio_dma_map_failed", "vfio_dma_map_file", "vfio_dma_map_ram_file*",
          "vfio_dma_file_revoked", "vfio_region_dmabuf*", "vfio_dma_copy",
          "vfio_dma_unmap")
-
-
-# Where peer-chroot.sh binds the caller's directory inside the peer tree.
-PEER_BENCH_MOUNT = "/bench"
 
 
 def ram_args(ram, mem):
@@ -126,7 +123,7 @@ class Guest:
         """A peer under qtest: -S, since it has no qtest accelerator and
         its firmware would otherwise enumerate PCI under our feet; QMP on
         an inherited socket; the chrooted one reaches the qtest socket
-        through the directory bound on PEER_BENCH_MOUNT."""
+        through the directory peer-chroot.sh binds in the tree."""
         prefix = []
         if args.peer == "qemu-11":
             if not (args.peer_root and args.peer_chroot):
@@ -138,9 +135,7 @@ class Guest:
                   workdir=tmp, name=tag, qmp="fd", prefix=prefix,
                   answer_timeout=ANSWER_TIMEOUT)
         if prefix:
-            vm.argv = [a.replace(f"unix:{tmp}/",
-                                 f"unix:{PEER_BENCH_MOUNT}/")
-                       for a in vm.argv]
+            vm.argv = peer_root.socket_paths_in_tree(vm.argv, tmp)
         return vm
 
     def cfg(self, bus, slot):
