@@ -168,10 +168,6 @@ static int vfio_iommufd_dma_copy(VFIOContainer *src, VFIOContainer *dst,
                                     readonly, errp);
 }
 
-/*
- * With cdevs the kernel finds the affected devices itself and accepts the
- * reset only if this iommufd owns all of them: ask first, to say which.
- */
 /* The device of this container bound as @devid, or NULL. */
 static VFIODevice *vfio_iommufd_device_by_id(VFIOContainer *container,
                                              uint32_t devid)
@@ -187,6 +183,10 @@ static VFIODevice *vfio_iommufd_device_by_id(VFIOContainer *container,
     return NULL;
 }
 
+/*
+ * With cdevs the kernel finds the affected devices itself and accepts the
+ * reset only if this iommufd owns all of them: ask first, to say which.
+ */
 static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
                                       VFIODevice *vbasedev, bool single,
                                       GPtrArray *affected, Error **errp)
