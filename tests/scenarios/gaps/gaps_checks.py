@@ -157,7 +157,8 @@ def check_hotplug(r, *, fds=True):
                     assert left[acct] == "0 kB", f"{k}: {acct} {left[acct]}"
 
 
-def check_p2p(r, *, p2p, cycles):
+def check_p2p(r, *, p2p, cycles, steps=("moved", "decode_on", "reset",
+                                         "replugged")):
     """Peer-to-peer between two edus (scenario p2p).
 
     p2p: True if A's DMA must reach B's liveness register (legacy; iommufd
@@ -176,7 +177,7 @@ def check_p2p(r, *, p2p, cycles):
         assert "return" in rnd["replug"], f"round {i}: {rnd['replug']}"
         assert rnd["decode_off_mapped"] is False, \
             f"round {i}: B's BAR mapped with decoding off"
-        for step in ("moved", "decode_on", "reset", "replugged"):
+        for step in steps:
             assert rnd[step] == want, \
                 f"round {i}, {step}: B's liveness {rnd[step]!r}"
     assert r["after"] == r["before"], \
@@ -184,7 +185,7 @@ def check_p2p(r, *, p2p, cycles):
     left = r["after_unplug"]["fds"]
     assert not any(left.values()), f"after unplugging both: {left}"
     warnings = _count(r["stderr"], re.escape(P2P_WARNING))
-    if p2p:
+    if p2p and "replugged" in steps:
         assert warnings == 0, f"{warnings} p2p warnings"
     else:
         # once per device instance: A, and B before and after each replug
@@ -268,6 +269,17 @@ def check_revoke(r):
     assert r["fds_after"] == r["fds_before"], \
         f"fds {r['fds_before']} before, {r['fds_after']} after"
     assert r["dma_ram"], "DMA to RAM failed"
+
+
+def check_p2p_replugged(r, *, p2p):
+    """After unplug and replug of B, A's DMA reaches B again."""
+    want = 0xedcba987 if p2p else 0xffffffff
+    assert "error" not in r, f"driver: {r.get('error')}"
+    for i, rnd in enumerate(r["rounds"]):
+        assert rnd["replugged"] == want, \
+            f"round {i}: B's liveness {rnd['replugged']!r} after replug " \
+            f"(B's command register in the host " \
+            f"{rnd.get('command_replugged', 0):#x})"
 
 
 def check_leak_report(report):

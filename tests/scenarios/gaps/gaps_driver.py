@@ -62,6 +62,8 @@ RAM_DST = 0x102000
 # device on the root bus at slot DEV_SLOT.
 ROOT_PORT_SLOT = 5
 ANSWER_TIMEOUT = 120
+# a peer on a busy TCG bench guest takes a while to reach its qtest socket
+PEER_CONNECT_TIMEOUT = 180
 DEV_SLOT = 4
 # B's BAR for peer-to-peer: below edu's 28-bit DMA mask, above the RAM of
 # a 128 MiB guest, and a second place to move it to
@@ -133,6 +135,7 @@ class Guest:
         vm = Qemu(["qemu-system-x86_64", "-S", "-M", "q35", "-m", mem,
                    "-nodefaults", "-display", "none"] + extra,
                   workdir=tmp, name=tag, qmp="fd", prefix=prefix,
+                  connect_timeout=PEER_CONNECT_TIMEOUT,
                   answer_timeout=ANSWER_TIMEOUT)
         if prefix:
             vm.argv = peer_root.socket_paths_in_tree(vm.argv, tmp)
@@ -572,6 +575,8 @@ def scenario_p2p(args, res):
                 "device_add", driver="vfio-pci", host=b, id="pb", bus="rp1",
                 iommufd="fd0" if args.backend == "iommufd" else "off")
             setup()
+            # B's command register as the host has it (memory decoding)
+            r["command_replugged"] = g.cfg(2, 0).cfg_read(4, 2)
             r["replugged"] = poke()
             rounds.append(r)
         res["after"] = proc_facts(pid)
