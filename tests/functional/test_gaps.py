@@ -13,7 +13,7 @@ side by side.  Output is TAP; each result's facts are shown as diagnostics.
 
     PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
         [GAPS_TOPOLOGIES=root-port,two-groups@7.3,...] \
-        python3 tests/functional/test_gaps.py
+        [GAPS_RUNS=p2p,p2p-qemu-11,...] python3 tests/functional/test_gaps.py
 """
 
 import json
@@ -171,6 +171,13 @@ def main():
     only = os.environ.get("GAPS_TOPOLOGIES")
     boots = [b for b in BOOTS
              if not only or boot_name(b[0], b[1]) in only.split(",")]
+    # GAPS_RUNS=p2p-qemu-11,... runs only the runs of those names
+    runs_only = os.environ.get("GAPS_RUNS")
+    if runs_only:
+        names = runs_only.split(",")
+        boots = [(t, k, e, [x for x in runs if x[0] in names])
+                 for t, k, e, runs in boots]
+        boots = [b for b in boots if b[3]]
     total = sum(len(b[3]) for b in boots)
     tap = Tap(total)
     try:
