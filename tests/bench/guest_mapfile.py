@@ -52,7 +52,7 @@ def run_one(variant, args, workdir):
         trace_path = os.path.join(workdir, "mapfile.trc")
         argv += ["-trace", f"vfio_dma_map*,file={trace_path}"]
     vm = Qemu(argv, workdir=workdir, name="mapfile", qmp=None,
-              qtest_log="/dev/null", prefix=prefix, connect_timeout=120,
+              qtest_log="/dev/null", prefix=prefix, connect_timeout=300,
               answer_timeout=120)
     if prefix:
         vm.argv = peer_root.socket_paths_in_tree(vm.argv, workdir)
