@@ -39,12 +39,14 @@ PEERS = ("qemu-10", "qemu-11")
 P2P_CYCLES = 1
 
 
-# Known on the real kernel (6.12 and 7.3, both backends): a hot-plugged
-# device's first BAR mapping is refused (legacy EFAULT, iommufd a revoked
-# dma-buf), so after B's unplug and replug A no longer reaches it.  That
-# step is reported as TODO until the cause is found.
-REPLUG_TODO = "after replug B's BAR is not mapped (hot-plugged device's " \
-              "first BAR mapping refused by the host; cause not found yet)"
+# Known on the real kernel (6.12 and 7.3, both backends): after B's unplug
+# and replug, B answers no MMIO at all (its registers read 0xffffffff
+# through QEMU's own access although the host's command register says
+# memory on), and its first BAR mapping is refused (legacy EFAULT, iommufd
+# a revoked dma-buf), so A no longer reaches it.  That step is reported as
+# TODO until the cause is found.
+REPLUG_TODO = "after replug B answers no MMIO and its BAR is not mapped " \
+              "(cause not found yet)"
 
 
 def _p2p(p2p):
