@@ -124,6 +124,18 @@ static void iommufd_backend_init(Object *obj)
 
     be->fd = -1;
     be->owned = true;
+    be->map_file_ram = true;
+}
+
+static bool iommufd_backend_get_map_file_ram(Object *obj, Error **errp)
+{
+    return IOMMUFD_BACKEND(obj)->map_file_ram;
+}
+
+static void iommufd_backend_set_map_file_ram(Object *obj, bool value,
+                                             Error **errp)
+{
+    IOMMUFD_BACKEND(obj)->map_file_ram = value;
 }
 
 static void iommufd_backend_finalize(Object *obj)
@@ -144,6 +156,12 @@ static void iommufd_backend_class_init(ObjectClass *oc, const void *data)
     object_class_property_add_str(oc, "fd", NULL, iommufd_backend_set_fd);
     object_class_property_set_description(oc, "fd",
         "an open /dev/iommu file descriptor (number or monitor fd name)");
+    object_class_property_add_bool(oc, "x-map-file-ram",
+                                   iommufd_backend_get_map_file_ram,
+                                   iommufd_backend_set_map_file_ram);
+    object_class_property_set_description(oc, "x-map-file-ram",
+        "map guest RAM shared from a file by file where the kernel can "
+        "(default on; off maps it by address, to compare)");
 }
 
 static const TypeInfo iommufd_backend_info = {
@@ -286,6 +304,26 @@ int iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_id,
 #else
     error_setg(errp, "IOMMU_IOAS_MAP_FILE is not built in");
     return -ENOTTY;
+#endif
+}
+
+bool iommufd_backend_probe_map_file(IOMMUFDBackend *be, uint32_t ioas_id)
+{
+#ifdef CONFIG_VFIO_DMABUF
+    struct iommu_ioas_map_file map = {
+        .size = sizeof(map),
+        .flags = IOMMU_IOAS_MAP_READABLE,
+        .ioas_id = ioas_id,
+        .fd = -1,
+        .length = getpagesize(),
+    };
+    Error *err = NULL;
+    int ret = IOMMUFD_IOCTL(be, IOMMU_IOAS_MAP_FILE, &map, &err);
+
+    error_free(err);
+    return ret == -EBADF;
+#else
+    return false;
 #endif
 }
 

@@ -341,6 +341,13 @@ int memory_region_get_fd(MemoryRegion *mr)
     return rb ? rb->fd : -1;
 }
 
+bool memory_region_is_ram_shared(MemoryRegion *mr)
+{
+    RAMBlock *rb = memory_region_get_ram_block(mr);
+
+    return rb && (rb->flags & RAM_SHARED);
+}
+
 uint64_t memory_region_get_fd_offset(MemoryRegion *mr)
 {
     hwaddr offset = 0;

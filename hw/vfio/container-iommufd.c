@@ -45,6 +45,9 @@ static bool vfio_iommufd_setup(VFIOContainer *container, VFIODevice *first,
         return false;
     }
     ic->has_ioas = true;
+    /* probed, never assumed from a version */
+    container->ram_by_file = ic->be->map_file_ram &&
+        iommufd_backend_probe_map_file(ic->be, ic->ioas_id);
     return true;
 }
 
@@ -165,13 +168,28 @@ static int vfio_iommufd_dma_copy(VFIOContainer *src, VFIOContainer *dst,
                                     readonly, errp);
 }
 
+/* The device of this container bound as @devid, or NULL. */
+static VFIODevice *vfio_iommufd_device_by_id(VFIOContainer *container,
+                                             uint32_t devid)
+{
+    for (guint i = 0; i < container->devices->len; i++) {
+        VFIODevice *d = g_ptr_array_index(container->devices, i);
+        VFIOIOMMUFDDevice *idev = d->backend_state;
+
+        if (idev && idev->bound && idev->devid == devid) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
 /*
  * With cdevs the kernel finds the affected devices itself and accepts the
  * reset only if this iommufd owns all of them: ask first, to say which.
  */
 static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
                                       VFIODevice *vbasedev, bool single,
-                                      Error **errp)
+                                      GPtrArray *affected, Error **errp)
 {
     g_autofree struct vfio_pci_hot_reset_info *info = NULL;
     VFIOIOMMUFDDevice *idev = vbasedev->backend_state;
@@ -203,8 +221,17 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
     ret = vfio_ioctl_device_pci_hot_reset(vbasedev->fd, NULL, 0, errp);
     if (ret < 0) {
         error_prepend(errp, "vfio %s: ", vbasedev->name);
+        return ret;
     }
-    return ret;
+    for (uint32_t i = 0; affected && i < info->count; i++) {
+        VFIODevice *d = vfio_iommufd_device_by_id(container,
+                                                  info->devices[i].devid);
+
+        if (d) {
+            g_ptr_array_add(affected, d);
+        }
+    }
+    return 0;
 }
 
 static void vfio_iommufd_finalize(Object *obj)

@@ -300,7 +300,7 @@ static int vfio_legacy_dma_unmap(VFIOContainer *container, hwaddr iova,
  */
 static int vfio_legacy_pci_hot_reset(VFIOContainer *container,
                                      VFIODevice *vbasedev, bool single,
-                                     Error **errp)
+                                     GPtrArray *affected, Error **errp)
 {
     g_autofree struct vfio_pci_hot_reset_info *info = NULL;
     g_autoptr(GArray) fds = g_array_new(false, false, sizeof(int32_t));

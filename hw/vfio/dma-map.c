@@ -309,6 +309,9 @@ static bool vfio_dma_trim(const VFIOSection *s, uint64_t pg,
             .ram_device = s->ram_device,
             .owner = s->owner,
             .region = s->ram_device ? s->region : NULL,
+            .has_file = s->has_file && !s->ram_device,
+            .fd = s->fd,
+            .fd_offset = s->fd_offset + delta,
         },
         .name = s->name,
     };
@@ -334,15 +337,22 @@ static gint vfio_dma_pending_cmp(gconstpointer a, gconstpointer b)
     return x->m.iova < y->m.iova ? -1 : x->m.iova > y->m.iova;
 }
 
-/* True if b can extend a: contiguous in IOVA and host address, same kind. */
+/*
+ * True if b can extend a: contiguous in IOVA and host address, same kind;
+ * when RAM is mapped by file (@by_file), contiguous in the same file too.
+ */
 static bool vfio_dma_can_merge(const VFIODMAMapping *a,
-                               const VFIODMAMapping *b)
+                               const VFIODMAMapping *b, bool by_file)
 {
     return a->iova + a->size == b->iova &&
            (char *)a->vaddr + a->size == (char *)b->vaddr &&
            a->readonly == b->readonly && a->ram_device == b->ram_device &&
            (!a->ram_device ||
-            (a->owner == b->owner && a->region == b->region));
+            (a->owner == b->owner && a->region == b->region)) &&
+           (!by_file || (a->has_file == b->has_file &&
+                         (!a->has_file ||
+                          (a->fd == b->fd &&
+                           a->fd_offset + a->size == b->fd_offset))));
 }
 
 static char *vfio_dma_owner_name(Object *owner)
@@ -429,6 +439,28 @@ static bool vfio_dma_donor_covers(VFIOContainer *donor,
     return false;
 }
 
+/* A BAR piece as a dma-buf: the kernel cannot pin its mmap. */
+static int vfio_dma_map_by_dmabuf(VFIOContainer *container,
+                                  const VFIODMAMapping *m,
+                                  const VFIODMAFile *file, Error **errp)
+{
+    VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(container);
+    uint64_t start = (const char *)m->vaddr - (const char *)file->base;
+
+    trace_vfio_dma_map_file(m->iova, m->size, start, m->readonly);
+    BQL_ASSERT_HELD();
+    return k->dma_map_file(container, m->iova, m->size, file->fd, start,
+                           m->readonly, errp);
+}
+
+/* RAM shared from a file, in a container whose kernel maps files. */
+static bool vfio_dma_ram_by_file(VFIOContainer *container,
+                                 const VFIODMAMapping *m)
+{
+    return container->ram_by_file && m->has_file &&
+           VFIO_CONTAINER_GET_CLASS(container)->dma_map_file;
+}
+
 /* Maps p (by copy from donor when it holds the same pages). */
 static void vfio_dma_map_one(VFIOContainer *container,
                              const VFIODMAPending *p, VFIOContainer *donor)
@@ -467,14 +499,34 @@ static void vfio_dma_map_one(VFIOContainer *container,
     }
     file = k->dma_map_file ? vfio_dma_file_of(&p->m) : NULL;
     if (ret < 0 && file) {
-        /* a BAR piece as a dma-buf: the kernel cannot pin its mmap */
-        uint64_t start = (const char *)p->m.vaddr - (const char *)file->base;
-
-        trace_vfio_dma_map_file(p->m.iova, p->m.size, start, p->m.readonly);
+        ret = vfio_dma_map_by_dmabuf(container, &p->m, file, &err);
+        if (ret == -ENODEV) {
+            /*
+             * Revoked: the host's decoding is off (the guest's view may
+             * say otherwise after a reset of the device alone).  Not a
+             * loss to warn about; the piece is mapped when it comes back.
+             */
+            trace_vfio_dma_file_revoked(p->m.iova, p->m.size,
+                                        error_get_pretty(err));
+            error_free(err);
+            return;
+        }
+    } else if (ret < 0 && vfio_dma_ram_by_file(container, &p->m)) {
+        trace_vfio_dma_map_ram_file(p->m.iova, p->m.size, p->m.fd,
+                                    p->m.fd_offset, p->m.readonly);
         BQL_ASSERT_HELD();
-        ret = k->dma_map_file(container, p->m.iova, p->m.size, file->fd,
-                              start, p->m.readonly, &err);
-    } else if (ret < 0) {
+        ret = k->dma_map_file(container, p->m.iova, p->m.size, p->m.fd,
+                              p->m.fd_offset, p->m.readonly, &err);
+        if (ret == -EINVAL || ret == -EOPNOTSUPP) {
+            /* not a file the kernel pins (a regular file on disk) */
+            trace_vfio_dma_map_ram_file_refused(p->m.iova,
+                                                error_get_pretty(err));
+            error_free(err);
+            err = NULL;
+            ret = -EOPNOTSUPP;
+        }
+    }
+    if (ret < 0 && !file && !err) {
         trace_vfio_dma_map(p->m.iova, p->m.size, p->m.vaddr, p->m.readonly,
                            p->m.ram_device);
         BQL_ASSERT_HELD();
@@ -504,7 +556,8 @@ static void vfio_dma_map_pending(VFIOContainer *container, GArray *pending,
         while (i < pending->len) {
             VFIODMAPending *next = &g_array_index(pending, VFIODMAPending, i);
 
-            if (!vfio_dma_can_merge(&cur.m, &next->m)) {
+            if (!vfio_dma_can_merge(&cur.m, &next->m,
+                                    container->ram_by_file)) {
                 break;
             }
             cur.m.size += next->m.size;
@@ -576,6 +629,7 @@ static void vfio_dma_remainders(const VFIODMAPending *src, GArray *cuts,
             p.m.iova = pos;
             p.m.size = c->start - pos;
             p.m.vaddr = (char *)m->vaddr + (pos - m->iova);
+            p.m.fd_offset = m->fd_offset + (pos - m->iova);
             g_array_append_val(pending, p);
         }
         if (c->last >= last) {
@@ -590,6 +644,7 @@ static void vfio_dma_remainders(const VFIODMAPending *src, GArray *cuts,
         p.m.iova = pos;
         p.m.size = last - pos + 1;
         p.m.vaddr = (char *)m->vaddr + (pos - m->iova);
+        p.m.fd_offset = m->fd_offset + (pos - m->iova);
         g_array_append_val(pending, p);
     }
 }
@@ -803,6 +858,55 @@ void vfio_dma_unmap_all(VFIOContainer *container)
         if (!vfio_dma_unmap_one(container, m)) {
             /* Forget it anyway: the container is going away. */
             g_tree_remove(container->mappings, &m->iova);
+        }
+    }
+}
+
+/* ---- Revoked dma-bufs ------------------------------------------------- */
+
+static gboolean vfio_dma_collect_files(gpointer key, gpointer value,
+                                       gpointer opaque)
+{
+    VFIODMAMapping *m = value;
+    void **ctx = opaque;
+
+    if (m->ram_device && m->owner == ctx[1] && vfio_dma_file_of(m)) {
+        g_array_append_val((GArray *)ctx[0], *m);
+    }
+    return false;
+}
+
+void vfio_dma_remap_files(Object *owner)
+{
+    for (guint i = 0; vfio_dma_containers && i < vfio_dma_containers->len;
+         i++) {
+        VFIOContainer *c = g_ptr_array_index(vfio_dma_containers, i);
+        g_autoptr(GArray) stale = g_array_new(false, false,
+                                              sizeof(VFIODMAMapping));
+        void *ctx[2] = { stale, owner };
+
+        if (!VFIO_CONTAINER_GET_CLASS(c)->dma_map_file) {
+            continue;
+        }
+        /* collected first: unmapping changes the tree */
+        g_tree_foreach(c->mappings, vfio_dma_collect_files, ctx);
+        for (guint j = 0; j < stale->len; j++) {
+            VFIODMAMapping m = g_array_index(stale, VFIODMAMapping, j);
+            VFIODMAMapping *entry = g_tree_lookup(c->mappings, &m.iova);
+            const VFIODMAFile *file = vfio_dma_file_of(&m);
+            Error *err = NULL;
+
+            if (!entry || !vfio_dma_unmap_one(c, entry)) {
+                continue;
+            }
+            if (vfio_dma_map_by_dmabuf(c, &m, file, &err) < 0) {
+                /* still revoked (decoding off): back when it is mapped */
+                trace_vfio_dma_file_revoked(m.iova, m.size,
+                                            error_get_pretty(err));
+                error_free(err);
+                continue;
+            }
+            vfio_dma_insert(c, &m);
         }
     }
 }

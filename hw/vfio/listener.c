@@ -65,6 +65,14 @@ static bool vfio_listener_describe(MemoryRegionSection *section,
         .region = mr,
         .name = memory_region_name(mr),
     };
+    /* shared RAM from a file: the kernel may map the file itself */
+    if (!out->ram_device && memory_region_is_ram_shared(mr) &&
+        memory_region_get_fd(mr) >= 0) {
+        out->has_file = true;
+        out->fd = memory_region_get_fd(mr);
+        out->fd_offset = memory_region_get_fd_offset(mr) +
+                         section->offset_within_region;
+    }
     return out->size > 0;
 }
 
@@ -108,7 +116,8 @@ static bool vfio_section_same(const VFIOSection *a, const VFIOSection *b)
     return a->iova == b->iova && a->size == b->size &&
            a->vaddr == b->vaddr && a->readonly == b->readonly &&
            a->ram_device == b->ram_device && a->owner == b->owner &&
-           a->region == b->region;
+           a->region == b->region && a->has_file == b->has_file &&
+           a->fd == b->fd && a->fd_offset == b->fd_offset;
 }
 
 /* Drops sections deleted and re-added unchanged: nothing to do for them. */

@@ -190,11 +190,17 @@ static void vfio_pci_exit(PCIDevice *pdev)
     vfio_p2p_forget(OBJECT(vdev));
 }
 
-/* A bus/slot reset through the container (no FLR on the device). */
+/*
+ * A bus/slot reset through the container (no FLR on the device).  The
+ * kernel revoked the dma-bufs of every device it hit, which may include
+ * devices the guest did not reset (a sibling on the host's bus, its
+ * decoding still on): their BAR mappings are made again.
+ */
 static bool vfio_pci_hot_reset(VFIOPCIDevice *vdev, Error **errp)
 {
     VFIODevice *vbasedev = &vdev->vbasedev;
     VFIOContainerClass *k = VFIO_CONTAINER_GET_CLASS(vbasedev->container);
+    g_autoptr(GPtrArray) affected = g_ptr_array_new();
 
     if (!k->pci_hot_reset) {
         error_setg(errp, "vfio %s: no available reset mechanism",
@@ -202,7 +208,16 @@ static bool vfio_pci_hot_reset(VFIOPCIDevice *vdev, Error **errp)
         return false;
     }
     BQL_ASSERT_HELD();
-    return k->pci_hot_reset(vbasedev->container, vbasedev, false, errp) == 0;
+    if (k->pci_hot_reset(vbasedev->container, vbasedev, false, affected,
+                         errp) < 0) {
+        return false;
+    }
+    for (guint i = 0; i < affected->len; i++) {
+        VFIODevice *d = g_ptr_array_index(affected, i);
+
+        vfio_dma_remap_files(d->owner);
+    }
+    return true;
 }
 
 static void vfio_pci_reset(DeviceState *dev)
@@ -227,6 +242,8 @@ static void vfio_pci_reset(DeviceState *dev)
             warn_report_err(err);
             err = NULL;
         }
+        /* the kernel revoked the BARs' dma-bufs around the reset */
+        vfio_dma_remap_files(OBJECT(vdev));
     } else if (vfio_pci_hot_reset(vdev, &err)) {
         trace_vfio_pci_reset(vbasedev->name, "hot", true);
     } else {

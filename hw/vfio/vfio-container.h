@@ -77,6 +77,9 @@ typedef struct VFIODMAMapping {
     bool ram_device;        /* a device BAR (peer-to-peer target) */
     Object *owner;          /* the MemoryRegion's owner, for warnings */
     const void *region;     /* the MemoryRegion, an identity only */
+    bool has_file;          /* RAM shared from a file: */
+    int fd;                 /*   that file (not owned) */
+    uint64_t fd_offset;     /*   and the offset of iova in it */
 } VFIODMAMapping;
 
 struct VFIOContainer {
@@ -104,6 +107,13 @@ struct VFIOContainer {
      * container.
      */
     GHashTable *unmappable;
+
+    /*
+     * Set by the backend's setup() when the kernel maps RAM by file
+     * (dma_map_file on a memfd or other shmem/hugetlbfs file): RAM shared
+     * from such a file is then mapped by file, other RAM by address.
+     */
+    bool ram_by_file;
 };
 
 /*
@@ -200,10 +210,11 @@ struct VFIOContainerClass {
 
     /*
      * Optional.  Maps [iova, iova + size) to bytes [start, start + size)
-     * of the file @fd (a VFIO dma-buf of a BAR piece: iommufd's
-     * IOMMU_IOAS_MAP_FILE), same guarantees as dma_map.  The engine uses
-     * it for a ram_device region that has a file (vfio_dma_set_file());
-     * legacy leaves it NULL (type1 maps the BAR's mmap).  0 or -errno.
+     * of the file @fd (iommufd's IOMMU_IOAS_MAP_FILE), same guarantees as
+     * dma_map.  The engine uses it for a ram_device region that has a
+     * file (a VFIO dma-buf of a BAR piece, vfio_dma_set_file()) and, when
+     * container->ram_by_file, for RAM shared from a file; legacy leaves
+     * it NULL (type1 maps the BAR's mmap and RAM by address).  0 or -errno.
      */
     int (*dma_map_file)(VFIOContainer *container, hwaddr iova, uint64_t size,
                         int fd, uint64_t start, bool readonly, Error **errp);
@@ -215,10 +226,14 @@ struct VFIOContainerClass {
      * owns it); with @single, no device but @vbasedev may be affected.
      * Called from the device's reset with the device attached here.
      * Returns 0 or -errno (-EPERM, -EBUSY) with *errp naming the device
-     * that prevents it.
+     * that prevents it.  On success, if @affected is not NULL, the backend
+     * appends every device of this container the reset hit (VFIODevice *,
+     * @vbasedev included) where it can tell (iommufd: by device id;
+     * legacy, which maps no dma-buf, adds none): the kernel revoked their
+     * dma-bufs, and the caller has their mappings made again.
      */
     int (*pci_hot_reset)(VFIOContainer *container, VFIODevice *vbasedev,
-                         bool single, Error **errp);
+                         bool single, GPtrArray *affected, Error **errp);
 };
 
 /* ---- Used by device.c ------------------------------------------------ */

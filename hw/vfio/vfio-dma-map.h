@@ -42,6 +42,9 @@ typedef struct VFIOSection {
     const void *region;     /* the MemoryRegion, an identity only; may be
                              * NULL (then a refusal is not remembered) */
     const char *name;       /* the region's name, for messages; not owned */
+    bool has_file;          /* RAM mapped shared from a file: */
+    int fd;                 /*   that file (not owned) */
+    uint64_t fd_offset;     /*   and the file offset of iova */
 } VFIOSection;
 
 /*
@@ -127,6 +130,17 @@ void vfio_dma_forget_unmappable(const void *region, Object *owner);
  */
 void vfio_dma_set_file(const void *region, int fd, const void *base);
 void vfio_dma_forget_file(const void *region);
+
+/*
+ * The kernel revoked the dma-bufs of @owner's BARs (a reset of the device
+ * by VFIO_DEVICE_RESET or a bus reset, which vfio-pci surrounds with a
+ * revoke): every mapping of them is still in the IOAS but no longer
+ * reaches the device, and stays so until it is unmapped and mapped
+ * again.  Does that in every container, now; a piece the kernel still
+ * refuses (its decoding is off) stays unmapped until its section changes
+ * (trace vfio_dma_file_revoked).  No-op for owners without such mappings.
+ */
+void vfio_dma_remap_files(Object *owner);
 
 /*
  * True if some container maps a ram_device region of @owner now: another

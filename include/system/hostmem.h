@@ -5,10 +5,14 @@
  *   -object memory-backend-ram,id=ID,size=SIZE[,share=on|off][,prealloc=on]
  *   -object memory-backend-memfd,id=ID,size=SIZE[,share=on|off]
  *           [,hugetlb=on[,hugetlbsize=SIZE]][,seal=on|off]
+ *   -object memory-backend-file,id=ID,size=SIZE,mem-path=PATH
+ *           [,share=on|off][,offset=N][,readonly=on|off]
  *
  * memory-backend-ram is private anonymous memory (huge-page advised, see
  * memory_region_init_ram()) unless share=on, which makes it a shared memfd;
- * memory-backend-memfd is always a memfd, shared unless share=off.
+ * memory-backend-memfd is always a memfd, shared unless share=off;
+ * memory-backend-file maps the file (or an unnamed file in the directory)
+ * at mem-path, private unless share=on.
  * "memory-backend" is the abstract parent.  The RAM is created when the
  * object is completed; from then on its properties are read-only.  merge,
  * dump and prealloc-threads are accepted for command-line compatibility
@@ -28,6 +32,7 @@
 #define TYPE_MEMORY_BACKEND "memory-backend"
 #define TYPE_MEMORY_BACKEND_RAM "memory-backend-ram"
 #define TYPE_MEMORY_BACKEND_MEMFD "memory-backend-memfd"
+#define TYPE_MEMORY_BACKEND_FILE "memory-backend-file"
 
 OBJECT_DECLARE_TYPE(HostMemoryBackend, HostMemoryBackendClass, MEMORY_BACKEND)
 

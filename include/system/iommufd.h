@@ -2,7 +2,7 @@
 /*
  * The "iommufd" backend object: one handle on /dev/iommu
  *
- *   -object iommufd,id=ID[,fd=N|FDNAME]
+ *   -object iommufd,id=ID[,fd=N|FDNAME][,x-map-file-ram=on|off]
  *
  * Without fd=, /dev/iommu is opened lazily by the first user
  * (iommufd_backend_connect()) and closed when the last one disconnects.
@@ -14,6 +14,10 @@
  * Devices with iommufd=on|auto and no object of their own share one
  * implicit instance, iommufd_backend_get_shared(), which is not in the
  * QOM tree.
+ *
+ * x-map-file-ram=off (a knob to compare, default on): guest RAM shared
+ * from a file is mapped by address even where the kernel could map the
+ * file (IOMMU_IOAS_MAP_FILE).
  *
  * The ioctl wrappers follow hw/vfio/vfio-ioctl.h's rules: 0 or -errno,
  * with "IOMMU_IOAS_MAP failed: Bad address"-style errors, no policy; all
@@ -39,6 +43,7 @@ struct IOMMUFDBackend {
     int fd;             /* -1 while closed */
     bool owned;         /* opened by us (lazily), closed with the last user */
     uint32_t users;
+    bool map_file_ram;  /* x-map-file-ram */
 };
 
 /*
@@ -88,6 +93,12 @@ int iommufd_backend_map_dma(IOMMUFDBackend *be, uint32_t ioas_id, hwaddr iova,
 int iommufd_backend_map_file_dma(IOMMUFDBackend *be, uint32_t ioas_id,
                                  hwaddr iova, uint64_t size, int fd,
                                  uint64_t start, bool readonly, Error **errp);
+/*
+ * True if the kernel has IOMMU_IOAS_MAP_FILE: asked with no file (fd -1),
+ * which a kernel that has it refuses with EBADF and an older one with
+ * ENOTTY.  No error is reported; the answer is traced with the ioctl.
+ */
+bool iommufd_backend_probe_map_file(IOMMUFDBackend *be, uint32_t ioas_id);
 int iommufd_backend_unmap_dma(IOMMUFDBackend *be, uint32_t ioas_id,
                               hwaddr iova, uint64_t size, Error **errp);
 /* Same IOVA in both IOAS (IOMMU_IOAS_COPY). */

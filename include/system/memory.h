@@ -441,6 +441,11 @@ void *memory_region_get_ram_ptr(MemoryRegion *mr);
  */
 int memory_region_get_fd(MemoryRegion *mr);
 uint64_t memory_region_get_fd_offset(MemoryRegion *mr);
+/*
+ * True for RAM mapped shared (RAM_SHARED, aliases followed): then what the
+ * process writes is in its file, and the file can stand for the memory.
+ */
+bool memory_region_is_ram_shared(MemoryRegion *mr);
 /* The RAM block behind a RAM region (aliases followed), or NULL. */
 RAMBlock *memory_region_get_ram_block(MemoryRegion *mr);
 /* Offset of the region's start in the global RAM space, or RAM_ADDR_MAX. */

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Benchmarks: our binary against the peer (Debian's QEMU) on the simulated
-VFIO kernel, the real-kernel time-to-ready, and bench-flatview.
+VFIO kernel, the real-kernel time-to-ready, RAM by file on kernel 7.3
+(mapfile.py), and bench-flatview.
 
-    python3 tests/bench/run.py --build build [--only a,b,c,d,e,f]
+    python3 tests/bench/run.py --build build [--only a,b,c,d,e,f,mapfile]
         [--no-real-kernel] [--repeat N] [--json PATH] [--peer PATH]
 
 Prints a table (scenario, backend, binary, ioctls by type, wall, CPU, the
@@ -152,7 +153,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--peer", default=os.environ.get(
         "VFIO_SIM_PEER", "/usr/bin/qemu-system-x86_64"))
-    ap.add_argument("--only", default="a,b,c,d,e,f,flatview")
+    ap.add_argument("--only", default="a,b,c,d,e,f,flatview,mapfile")
     ap.add_argument("--no-real-kernel", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json")
@@ -188,6 +189,19 @@ def main():
         if f_error:
             result["real_kernel_error"] = f_error
             print(f"real-kernel scenario did not run: {f_error}")
+        print()
+    if "mapfile" in only and not args.no_real_kernel:
+        from mapfile import map_file_ttr, print_table as print_mapfile
+        print("== real kernel 7.3: time-to-ready with memfd RAM, "
+              "IOMMU_IOAS_MAP_FILE against IOMMU_IOAS_MAP and the peers ==",
+              flush=True)
+        mf, mf_error = map_file_ttr(ours_path)
+        if mf_error:
+            result["mapfile_error"] = mf_error
+            print(f"mapfile scenario did not run: {mf_error}")
+        else:
+            result["mapfile"] = mf
+            print_mapfile(mf)
         print()
     model = model or kmodel.previous(out) or kmodel.default()
     result["kernel_model"] = model

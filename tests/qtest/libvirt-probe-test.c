@@ -326,8 +326,8 @@ static void check_types_and_properties(Probe *p)
         g_autoptr(JsonObject) rsp = probe_cmd(p, "qom-list-properties",
             "{\"typename\":\"memory-backend-file\"}");
 
-        g_assert_cmpstr(qmp_expect_error(rsp, "GenericError"), ==,
-                        "Class 'memory-backend-file' not found");
+        g_assert_nonnull(find_by(qmp_expect_return_array(rsp), "name",
+                                 "mem-path"));
     }
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * memory-backend-ram / memory-backend-memfd objects
+ * memory-backend-ram / memory-backend-memfd / memory-backend-file objects
  */
 #include "qemu/osdep.h"
 #include <sys/stat.h>
@@ -142,6 +142,74 @@ static void test_errors(void)
     error_free(err);
 }
 
+static Object *create_file(const char *id, const char *path,
+                           const char *share, Error **errp)
+{
+    g_autoptr(JsonObject) props = json_object_new();
+
+    json_object_set_string_member(props, "size", "1M");
+    json_object_set_string_member(props, "mem-path", path);
+    json_object_set_string_member(props, "share", share);
+    return user_creatable_add_type(TYPE_MEMORY_BACKEND_FILE, id, props, true,
+                                   errp);
+}
+
+/* A named file: grown, shared writes land in it, private ones do not. */
+static void test_file(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("hostmem-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "ram", NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    Object *obj;
+    MemoryRegion *mr;
+    uint8_t *p;
+    Error *err = NULL;
+
+    obj = create_file("file0", path, "on", &error_abort);
+    mr = host_memory_backend_get_memory(MEMORY_BACKEND(obj));
+    g_assert_cmpint(memory_region_get_fd(mr), >=, 0);
+    g_assert_true(memory_region_is_ram_shared(mr));
+    p = memory_region_get_ram_ptr(mr);
+    p[4096] = 0x5a;
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    g_assert_cmpuint(len, ==, 1024 * 1024);
+    g_assert_cmphex((uint8_t)data[4096], ==, 0x5a);
+    g_assert_true(user_creatable_del("file0", &error_abort));
+
+    obj = create_file("file1", path, "off", &error_abort);
+    mr = host_memory_backend_get_memory(MEMORY_BACKEND(obj));
+    g_assert_false(memory_region_is_ram_shared(mr));
+    p = memory_region_get_ram_ptr(mr);
+    g_assert_cmphex(p[4096], ==, 0x5a);
+    p[4096] = 0x33;
+    g_clear_pointer(&data, g_free);
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    g_assert_cmphex((uint8_t)data[4096], ==, 0x5a);
+    g_assert_true(user_creatable_del("file1", &error_abort));
+    g_assert_cmpint(unlink(path), ==, 0);
+
+    /* a directory gets an unnamed file: nothing is left in it */
+    obj = create_file("file2", dir, "on", &error_abort);
+    g_assert_true(memory_region_is_ram_shared(
+        host_memory_backend_get_memory(MEMORY_BACKEND(obj))));
+    g_assert_true(user_creatable_del("file2", &error_abort));
+    g_assert_cmpint(rmdir(dir), ==, 0);
+
+    /* one line naming the file and the reason */
+    g_assert_null(create_file("file3", "/nonexistent/dir/ram", "on", &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "memory-backend-file: can't "
+                    "open backing store '/nonexistent/dir/ram' for guest "
+                    "RAM: No such file or directory");
+    error_free(err);
+    err = NULL;
+    g_assert_null(create(TYPE_MEMORY_BACKEND_FILE, "file4", "1M", NULL, NULL,
+                         &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "Property "
+                    "'memory-backend-file.mem-path' is required");
+    error_free(err);
+}
+
 /* A mapped region keeps its owner alive until it leaves the view. */
 static void test_owner_lifetime(void)
 {
@@ -183,6 +251,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/backend/ram", test_ram);
     g_test_add_func("/memory/backend/ram-shared", test_ram_shared);
     g_test_add_func("/memory/backend/memfd", test_memfd);
+    g_test_add_func("/memory/backend/file", test_file);
     g_test_add_func("/memory/backend/errors", test_errors);
     g_test_add_func("/memory/backend/owner-lifetime", test_owner_lifetime);
     return g_test_run();

@@ -29,6 +29,8 @@ typedef struct FakeContainer {
     GArray *kernel;         /* FakeMapping, unsorted */
     unsigned maps, unmaps, copies;
     unsigned map_calls;     /* dma_map calls, failed ones included */
+    unsigned file_maps;     /* successful dma_map_file calls */
+    int file_refused_fd;    /* dma_map_file of this fd: EINVAL */
     uintptr_t fail_lo, fail_hi;     /* maps of host addresses here fail */
     int fail_errno;                 /* with this (0: EFAULT) */
     GArray *unmap_log;      /* FakeMapping of every unmap */
@@ -71,6 +73,25 @@ static int fake_dma_map(VFIOContainer *c, hwaddr iova, uint64_t size,
     g_assert_cmpint(fake_find(f, iova, size, false), ==, -1);
     g_array_append_val(f->kernel, m);
     f->maps++;
+    return 0;
+}
+
+/* Records a file mapping with vaddr = fd << 40 | offset. */
+static int fake_dma_map_file(VFIOContainer *c, hwaddr iova, uint64_t size,
+                             int fd, uint64_t start, bool readonly,
+                             Error **errp)
+{
+    FakeContainer *f = FAKE(c);
+    FakeMapping m = { iova, size, ((uintptr_t)fd << 40) | start, readonly };
+
+    g_assert_cmpuint(start % PG, ==, 0);
+    if (fd == f->file_refused_fd) {
+        error_setg_errno(errp, EINVAL, "IOMMU_IOAS_MAP_FILE failed");
+        return -EINVAL;
+    }
+    g_assert_cmpint(fake_find(f, iova, size, false), ==, -1);
+    g_array_append_val(f->kernel, m);
+    f->file_maps++;
     return 0;
 }
 
@@ -156,6 +177,7 @@ static void fake_class_init(ObjectClass *oc, const void *data)
     k->dma_map = fake_dma_map;
     k->dma_unmap = fake_dma_unmap;
     k->dma_copy = fake_dma_copy;
+    k->dma_map_file = fake_dma_map_file;
     /* Like iommufd: a BAR refused with EFAULT is refused for good. */
     k->ram_device_efault_final = true;
 }
@@ -174,6 +196,7 @@ static FakeContainer *fake_new(void)
     VFIOContainer *c = VFIO_CONTAINER(object_new(TYPE_VFIO_CONTAINER_FAKE));
 
     c->pgsizes = PG;
+    FAKE(c)->file_refused_fd = -1;
     return FAKE(c);
 }
 
@@ -188,6 +211,18 @@ static VFIOSection sec(hwaddr iova, uint64_t size, uintptr_t vaddr)
 {
     return (VFIOSection) { .iova = iova, .size = size,
                            .vaddr = (void *)vaddr, .name = "ram" };
+}
+
+/* RAM shared from file @fd at @offset */
+static VFIOSection file_sec(hwaddr iova, uint64_t size, uintptr_t vaddr,
+                            int fd, uint64_t offset)
+{
+    VFIOSection s = sec(iova, size, vaddr);
+
+    s.has_file = true;
+    s.fd = fd;
+    s.fd_offset = offset;
+    return s;
 }
 
 /* ---- Warnings sink ------------------------------------------------------ */
@@ -931,6 +966,59 @@ static void test_listener_random(void)
     g_rand_free(rnd);
 }
 
+/*
+ * RAM shared from a file maps by file where the container says the kernel
+ * can, merged only along the file; other RAM, and every file the kernel
+ * refuses, by address.
+ */
+static void test_ram_by_file(void)
+{
+    FakeContainer *f = fake_new();
+    VFIOContainer *c = VFIO_CONTAINER(f);
+    VFIOSection a[] = {
+        file_sec(0, 2 * PG, 0x100000, 7, 0),
+        file_sec(2 * PG, 2 * PG, 0x100000 + 2 * PG, 7, 2 * PG),
+        /* contiguous in IOVA and host address, but another file */
+        file_sec(4 * PG, PG, 0x100000 + 4 * PG, 8, 0),
+        sec(5 * PG, PG, 0x100000 + 5 * PG),
+    };
+    VFIOSection disk = file_sec(16 * PG, PG, 0x400000, 9, 0);
+    VFIOSection cut = file_sec(PG, PG, 0x100000 + PG, 7, PG);
+
+    /* a kernel without IOMMU_IOAS_MAP_FILE: everything by address */
+    vfio_dma_commit(c, NULL, 0, a, 4);
+    g_assert_cmpuint(f->file_maps, ==, 0);
+    g_assert_cmpuint(f->maps, ==, 1);
+    vfio_dma_unmap_all(c);
+
+    c->ram_by_file = true;
+    f->maps = 0;
+    vfio_dma_commit(c, NULL, 0, a, 4);
+    /* file 7 as one mapping, file 8 alone, the anonymous page by address */
+    g_assert_cmpuint(f->file_maps, ==, 2);
+    g_assert_cmpuint(f->maps, ==, 1);
+    g_assert_cmpint(fake_find(f, 0, 4 * PG, true), >=, 0);
+    g_assert_cmphex(g_array_index(f->kernel, FakeMapping,
+                                  fake_find(f, 4 * PG, PG, true)).vaddr, ==,
+                    (uintptr_t)8 << 40);
+
+    /* a removal in the middle maps what is left at the right offsets */
+    vfio_dma_commit(c, &cut, 1, NULL, 0);
+    g_assert_cmpuint(f->file_maps, ==, 4);
+    g_assert_cmphex(g_array_index(f->kernel, FakeMapping,
+                                  fake_find(f, 2 * PG, 2 * PG, true)).vaddr,
+                    ==, ((uintptr_t)7 << 40) | (2 * PG));
+
+    /* a file the kernel does not pin (a disk file): by address instead */
+    f->file_refused_fd = 9;
+    vfio_dma_commit(c, NULL, 0, &disk, 1);
+    g_assert_cmpuint(f->maps, ==, 2);
+    g_assert_cmphex(g_array_index(f->kernel, FakeMapping,
+                                  fake_find(f, 16 * PG, PG, true)).vaddr,
+                    ==, 0x400000);
+    fake_free(f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -950,6 +1038,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/dma/bar-efault-remembered",
                     test_bar_efault_remembered);
     g_test_add_func("/vfio/dma/replay-with-copy", test_replay_with_copy);
+    g_test_add_func("/vfio/dma/ram-by-file", test_ram_by_file);
     g_test_add_func("/vfio/listener/basic", test_listener_basic);
     g_test_add_func("/vfio/listener/second-container-copies",
                     test_listener_second_container_copies);

@@ -406,7 +406,7 @@ static long hot_reset(SimFile *f, struct vfio_pci_hot_reset *r)
         }
     }
     for (guint i = 0; i < set->len; i++) {
-        sim_device_reset(g_ptr_array_index(set, i));
+        sim_device_reset(g_ptr_array_index(set, i), true);
     }
     sim_log_event("%s: bus reset of %u device(s)", d->cfg->bdf, set->len);
     return 0;
@@ -466,7 +466,7 @@ long sim_device_ioctl(SimFile *f, unsigned long req, void *arg)
         if (!function_reset_works(d)) {
             return -EINVAL;
         }
-        sim_device_reset(d);
+        sim_device_reset(d, true);
         return 0;
     case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
         return hot_reset_info(f, arg);
@@ -510,15 +510,28 @@ void sim_device_release(SimFile *f)
     } else {
         d->group->device_fds--;
     }
-    sim_device_reset(d);
+    sim_device_reset(d, false);
 }
 
-void sim_device_reset(SimDevice *d)
+/* The standard header: what the PCI core saves and restores over a reset */
+#define SIM_CONFIG_HEADER 64
+
+void sim_device_reset(SimDevice *d, bool restore)
 {
-    /* vfio-pci revokes the dma-bufs around a reset; decoding is off after */
+    uint8_t header[SIM_CONFIG_HEADER];
+    uint32_t bars[SIM_MAX_BARS];
+
+    memcpy(header, d->config, sizeof(header));
+    memcpy(bars, d->bar_raw, sizeof(bars));
+    /* vfio-pci revokes the dma-bufs around a reset... */
     sim_dmabuf_sync(d, true, false);
     sim_config_space_init(d);
     sim_edu_init(d);
+    if (restore) {
+        memcpy(d->config, header, sizeof(header));
+        memcpy(d->bar_raw, bars, sizeof(bars));
+    }
+    /* ...and gives them back if decoding is on afterwards */
     sim_dmabuf_sync(d, false, false);
 }
 

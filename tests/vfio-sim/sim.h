@@ -297,7 +297,14 @@ ssize_t sim_device_rw(SimDevice *d, void *buf, size_t len, uint64_t off,
 void *sim_device_mmap(SimDevice *d, void *addr, size_t len, int prot,
                       int flags, uint64_t off);
 bool sim_device_munmap(void *addr, size_t len);
-void sim_device_reset(SimDevice *d);
+/*
+ * Resets the device's registers.  @restore: the PCI core's save and
+ * restore around a function or bus reset (VFIO_DEVICE_RESET, hot reset)
+ * keeps the config header (command, BARs), so decoding that was on stays
+ * on; closing the device does not restore.  Revokes the dma-bufs around
+ * it, as vfio-pci does.
+ */
+void sim_device_reset(SimDevice *d, bool restore);
 /* Is [va, va+len) inside a BAR mmap?  Then *internal gets our view. */
 bool sim_bar_lookup(uint64_t va, uint64_t len, uint8_t **internal);
 /* Is [va, va+len) inside a BAR mmap?  Then which device, BAR and offset. */

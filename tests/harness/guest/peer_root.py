@@ -53,6 +53,14 @@ PEER_CHROOT = HERE / "peer-chroot.sh"
 BENCH_MOUNT = "/bench"
 
 
+def socket_paths_in_tree(argv, workdir):
+    """@argv of a QEMU that PEER_CHROOT runs with @workdir bound on
+    BENCH_MOUNT: its unix socket paths under @workdir as the tree sees
+    them."""
+    return [a.replace(f"unix:{workdir}/", f"unix:{BENCH_MOUNT}/")
+            for a in argv]
+
+
 class PeerRootError(RuntimeError):
     """The peer tree could not be made; the message says why."""
 

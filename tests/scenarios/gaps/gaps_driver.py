@@ -30,7 +30,16 @@ Scenarios (see SCENARIOS):
            A's DMA into B's liveness register, qom-get p2p-mapped, then
            --cycles rounds of BAR move, decode toggle, system_reset and
            unplug-replug of B, each followed by the same DMA, and the fds
-           QEMU holds before and after
+           QEMU holds before and after.  --ram memfd gives the guest its
+           RAM from memory-backend-memfd (mapped by file where the kernel
+           can).  With --peer qemu-10|qemu-11 the same guest runs on a peer
+           (Debian's QEMU 10, or QEMU 11 chrooted in --peer-root through
+           --peer-chroot): no qtest accelerator there, so it runs with -S,
+           and no rounds (--cycles 0) and no final unplug
+  revoke   two edus on one host bus (a bus reset hits both), B's BAR in
+           A's reach: a guest bus reset of A's root port hot-resets B in
+           the host while B's decoding stays on; A's DMA must still reach
+           B's register afterwards
 """
 
 import argparse
@@ -41,6 +50,7 @@ import sys
 import time
 
 from harness import edu
+from harness.guest import peer_root
 from harness.qemu_client import Qemu
 
 EDU_ID = 0x11e81234
@@ -52,6 +62,8 @@ RAM_DST = 0x102000
 # device on the root bus at slot DEV_SLOT.
 ROOT_PORT_SLOT = 5
 ANSWER_TIMEOUT = 120
+# a peer on a busy TCG bench guest takes a while to reach its qtest socket
+PEER_CONNECT_TIMEOUT = 180
 DEV_SLOT = 4
 # B's BAR for peer-to-peer: below edu's 28-bit DMA mask, above the RAM of
 # a 128 MiB guest, and a second place to move it to
@@ -59,8 +71,19 @@ BAR_LOW = 0x0c000000
 BAR_LOW2 = 0x0c100000
 LIVENESS_POKE = 0x12345678
 TRACE = ("vfio_pci_reset", "vfio_container_*", "vfio_dma_map",
-         "vfio_dma_map_failed", "vfio_dma_map_file", "vfio_region_dmabuf*",
-         "vfio_dma_copy", "vfio_dma_unmap")
+         "vfio_dma_map_failed", "vfio_dma_map_file", "vfio_dma_map_ram_file*",
+         "vfio_dma_file_revoked", "vfio_region_dmabuf*", "vfio_dma_copy",
+         "vfio_dma_unmap")
+
+
+def ram_args(ram, mem):
+    """Guest RAM from a memory backend: "anon" is the machine's own."""
+    if ram == "anon":
+        return []
+    if ram == "memfd":
+        return ["-object", f"memory-backend-memfd,id=ram0,size={mem}",
+                "-machine", "memory-backend=ram0"]
+    raise ValueError(f"unknown --ram '{ram}'")
 
 
 class Guest:
@@ -72,17 +95,22 @@ class Guest:
         tag = f"gaps-{name}-{os.getpid()}"
         self.trace_path = os.path.join(tmp, f"{tag}.trc")
         self.events_path = os.path.join(tmp, f"{tag}.ev")
-        with open(self.events_path, "w") as f:
-            f.write("\n".join(TRACE) + "\n")
-        # the simulated kernel, for QEMU only (not for this interpreter)
-        preload = os.environ.get("GAPS_QEMU_PRELOAD")
-        self.vm = Qemu([args.qemu, "-M", "q35", "-m", mem, "-nodefaults",
-                        "-display", "none",
-                        "-trace", f"events={self.events_path},"
-                                  f"file={self.trace_path}"] + extra,
-                       workdir=tmp, name=tag,
-                       env={"LD_PRELOAD": preload} if preload else None,
-                       answer_timeout=ANSWER_TIMEOUT)  # a hung QEMU fails
+        self.peer = args.peer != "ours"
+        extra = ram_args(args.ram, mem) + extra
+        if self.peer:
+            self.vm = self._peer_vm(args, tag, tmp, mem, extra)
+        else:
+            with open(self.events_path, "w") as f:
+                f.write("\n".join(TRACE) + "\n")
+            # the simulated kernel, for QEMU only (not this interpreter)
+            preload = os.environ.get("GAPS_QEMU_PRELOAD")
+            self.vm = Qemu([args.qemu, "-M", "q35", "-m", mem, "-nodefaults",
+                            "-display", "none",
+                            "-trace", f"events={self.events_path},"
+                                      f"file={self.trace_path}"] + extra,
+                           workdir=tmp, name=tag,
+                           env={"LD_PRELOAD": preload} if preload else None,
+                           answer_timeout=ANSWER_TIMEOUT)  # a hung one fails
         try:
             self.vm.start()
             self.vm.wait_running()
@@ -91,6 +119,27 @@ class Guest:
             raise
         self.qmp = self.vm.qmp
         self.qt = self.vm.qtest
+
+    @staticmethod
+    def _peer_vm(args, tag, tmp, mem, extra):
+        """A peer under qtest: -S, since it has no qtest accelerator and
+        its firmware would otherwise enumerate PCI under our feet; QMP on
+        an inherited socket; the chrooted one reaches the qtest socket
+        through the directory peer-chroot.sh binds in the tree."""
+        prefix = []
+        if args.peer == "qemu-11":
+            if not (args.peer_root and args.peer_chroot):
+                raise ValueError("--peer qemu-11 needs --peer-root and "
+                                 "--peer-chroot (no Debian 13 peer tree?)")
+            prefix = ["/bin/sh", args.peer_chroot, args.peer_root, tmp]
+        vm = Qemu(["qemu-system-x86_64", "-S", "-M", "q35", "-m", mem,
+                   "-nodefaults", "-display", "none"] + extra,
+                  workdir=tmp, name=tag, qmp="fd", prefix=prefix,
+                  connect_timeout=PEER_CONNECT_TIMEOUT,
+                  answer_timeout=ANSWER_TIMEOUT)
+        if prefix:
+            vm.argv = peer_root.socket_paths_in_tree(vm.argv, tmp)
+        return vm
 
     def cfg(self, bus, slot):
         return self.qt.pci(slot, bus)
@@ -177,11 +226,13 @@ def iommufd_args(backend, obj="fd0"):
     return ["-object", f"iommufd,id={obj}"] if backend == "iommufd" else []
 
 
-def vfio_dev(backend, bdf, extra="", obj="fd0"):
+def vfio_dev(backend, bdf, extra="", obj="fd0", peer=False):
+    """The peers know no iommufd=off: without the property they use the
+    legacy container."""
     dev = f"vfio-pci,host={bdf}{extra}"
     if backend == "iommufd":
         dev += f",iommufd={obj}"
-    else:
+    elif not peer:
         dev += ",iommufd=off"
     return ["-device", dev]
 
@@ -465,10 +516,11 @@ def scenario_hotplug(args, res):
 def scenario_p2p(args, res):
     """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW)."""
     a, b = args.devices[:2]
-    b_dev = vfio_dev(args.backend, b, ",bus=rp1,id=pb")[1]
+    peer = args.peer != "ours"
+    b_dev = vfio_dev(args.backend, b, ",bus=rp1,id=pb", peer=peer)[1]
     g = Guest(args, "p2p",
               iommufd_args(args.backend) + root_ports(2)
-              + vfio_dev(args.backend, a, ",bus=rp0,id=pa")
+              + vfio_dev(args.backend, a, ",bus=rp0,id=pa", peer=peer)
               + ["-device", b_dev], mem="128M")
 
     def setup():
@@ -486,13 +538,19 @@ def scenario_p2p(args, res):
         return g.qt.readl(where + 4)
 
     def mapped():
+        if peer:
+            return None     # the peers have no such property
         reply = g.qmp.execute("qom-get", path="/machine/peripheral/pb",
                               property="p2p-mapped")
         return reply.get("return", reply)
 
     rounds = res["rounds"] = []
+    res["peer"] = args.peer
+    res["ram"] = args.ram
     try:
         pid = g.vm.proc.pid
+        if peer:
+            res["version"] = g.qmp.execute("query-version").get("return")
         setup()
         res["p2p_mapped"] = mapped()
         res["liveness"] = poke()
@@ -517,10 +575,14 @@ def scenario_p2p(args, res):
                 "device_add", driver="vfio-pci", host=b, id="pb", bus="rp1",
                 iommufd="fd0" if args.backend == "iommufd" else "off")
             setup()
+            # B's command register as the host has it (memory decoding)
+            r["command_replugged"] = g.cfg(2, 0).cfg_read(4, 2)
             r["replugged"] = poke()
             rounds.append(r)
         res["after"] = proc_facts(pid)
         res["dma_ram_after"] = g.edu_dma(BAR_A)
+        if peer:
+            return
         # both devices go: nothing of theirs may stay mapped or open
         for dev, slot in (("pb", ROOT_PORT_SLOT + 1), ("pa", ROOT_PORT_SLOT)):
             g.qmp.execute("device_del", id=dev)
@@ -533,8 +595,49 @@ def scenario_p2p(args, res):
         res.update(g.close())
 
 
+def scenario_revoke(args, res):
+    """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW); in the
+    host both sit on one bus, so resetting A resets B too."""
+    a, b = args.devices[:2]
+    g = Guest(args, "revoke",
+              iommufd_args(args.backend) + root_ports(2)
+              + vfio_dev(args.backend, a, ",bus=rp0,id=pa")
+              + vfio_dev(args.backend, b, ",bus=rp1,id=pb"), mem="128M")
+
+    def poke():
+        g.qt.writel(BAR_LOW + 4, 0)
+        if not edu.dma_to_peer(g.qt, BAR_A, RAM_SRC, BAR_LOW + 4,
+                               LIVENESS_POKE):
+            return "timeout"
+        return g.qt.readl(BAR_LOW + 4)
+
+    try:
+        pid = g.vm.proc.pid
+        g.setup_root_port(ROOT_PORT_SLOT, 1, BAR_A, BAR_A)
+        g.setup_root_port(ROOT_PORT_SLOT + 1, 2, BAR_LOW, BAR_LOW)
+        g.place_bar(1, 0, BAR_A)
+        g.place_bar(2, 0, BAR_LOW)
+        res["before"] = poke()
+        res["fds_before"] = proc_facts(pid)
+        ok = r"vfio_pci_reset .*method=hot ok=1"
+        n0 = count(g.trace(), ok)
+        rounds = res["rounds"] = []
+        for _ in range(max(args.cycles, 1)):
+            # A's port only: the guest sees B untouched, decoding on
+            g.secondary_bus_reset(ROOT_PORT_SLOT)
+            g.place_bar(1, 0, BAR_A)
+            rounds.append({"command_b": g.cfg(2, 0).cfg_read(4, 2),
+                           "after": poke()})
+        res["hot_resets"] = count(g.trace(), ok) - n0
+        res["fds_after"] = proc_facts(pid)
+        res["dma_ram"] = g.edu_dma(BAR_A)
+    finally:
+        res.update(g.close())
+
+
 SCENARIOS = {
     "p2p": scenario_p2p,
+    "revoke": scenario_revoke,
     "reset": scenario_reset,
     "noreset": scenario_noreset,
     "nop2p": scenario_nop2p,
@@ -559,12 +662,21 @@ def main():
                          "processes)")
     ap.add_argument("--cycles", type=int, default=0,
                     help="p2p: rounds of move/decode/reset/replug")
+    ap.add_argument("--ram", default="anon", choices=("anon", "memfd"),
+                    help="guest RAM: the machine's own, or a memfd backend")
+    ap.add_argument("--peer", default="ours",
+                    choices=("ours", "qemu-10", "qemu-11"),
+                    help="p2p: run the guest on this binary; qemu-11 needs "
+                         "--peer-root and --peer-chroot")
+    ap.add_argument("--peer-root")
+    ap.add_argument("--peer-chroot")
     ap.add_argument("--no-force", action="store_true",
                     help="copy: no x-force-separate-ioas (the kernel must "
                          "refuse to share the IOAS by itself)")
     args = ap.parse_args()
     args.devices = args.devices.replace(" ", ",").split(",")
-    res = {"scenario": args.scenario, "backend": args.backend}
+    res = {"scenario": args.scenario, "backend": args.backend,
+           "peer": args.peer}
     t0 = time.monotonic()
     try:
         SCENARIOS[args.scenario](args, res)

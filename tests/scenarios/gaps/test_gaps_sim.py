@@ -53,6 +53,23 @@ P2P_7_3 = "../../../vfio-sim/configs/p2p-7.3"
 P2P_6_12 = "../../../vfio-sim/configs/p2p-6.12"
 
 
+REVOKE_7_3 = "revoke-7.3"
+REVOKE_CYCLES = 5
+# the cases that need the simulator's dma-buf support
+DMABUF_CONFIGS = (P2P_7_3, REVOKE_7_3)
+
+
+def _ram_by_file(by_file):
+    def check(r, rep):
+        C.check_ram_by_file(r, by_file=by_file)
+        C.check_leak_report(rep)
+    return check
+
+
+def _revoke(r, rep):
+    C.check_revoke(r)
+
+
 def _p2p(p2p, cycles):
     def check(r, rep):
         C.check_p2p(r, p2p=p2p, cycles=cycles)
@@ -91,6 +108,15 @@ CASES = [
      _p2p(False, 2)),
     ("p2p legacy on 6.12: type1 maps the BAR mmap", P2P_6_12, "p2p",
      "legacy", P2P_PAIR, ["--cycles", "2"], _p2p(True, 2)),
+    ("RAM by file on 7.3: memfd RAM mapped with IOMMU_IOAS_MAP_FILE, "
+     "p2p and DMA work", P2P_7_3, "p2p", "iommufd", P2P_PAIR,
+     ["--ram", "memfd", "--cycles", "2"], _ram_by_file(True)),
+    ("RAM by file on 6.12: memfd RAM mapped by address", P2P_6_12, "p2p",
+     "iommufd", P2P_PAIR, ["--ram", "memfd"], _ram_by_file(False)),
+    (f"revoke on 7.3: a bus reset of A revokes B's dma-buf while B decodes; "
+     f"the mapping is made again, {REVOKE_CYCLES} times", REVOKE_7_3,
+     "revoke", "iommufd", PAIR, ["--cycles", str(REVOKE_CYCLES)],
+     _revoke),
     *[(f"hotplug {b}: device_add/device_del/object-del leave nothing",
        "root-port", "hotplug", b, ROOT_PORT, ["--no-fd-passing"], _hotplug)
       for b in BOTH],
@@ -129,7 +155,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="sim-scenarios-")
     try:
         for case in CASES:
-            if case[1] == P2P_7_3 and os.environ.get("VFIO_SIM_DMABUF") != "1":
+            if case[1] in DMABUF_CONFIGS and \
+                    os.environ.get("VFIO_SIM_DMABUF") != "1":
                 tap.skip(case[0], "built without the dma-buf uAPI headers")
                 continue
             with tap.case(case[0]):

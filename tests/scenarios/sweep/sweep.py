@@ -9,7 +9,11 @@ sequence of phases, each a QMP step:
             device_del (waits for DEVICE_DELETED), quit
   hotplug   no device at start-up; device_add, system_reset, device_del, quit
 
-each with the iommufd backend (-object iommufd) and the legacy container.
+each with the iommufd backend (-object iommufd) and the legacy container,
+and both again with iommufd on a host like 7.3 (sweep-7.3.conf: BARs as
+dma-bufs, IOMMU_IOAS_MAP_FILE) with guest RAM from memory-backend-memfd,
+so that the dma-buf export (VFIO_DEVICE_FEATURE), the MAP_FILE probe and
+the RAM mapped by file fail in turn too.
 A clean run counts the ioctls of each phase (the sim's log, dumped on
 SIGUSR1 at each phase boundary).  Then, for every N from 1 to the total, the
 scenario runs again with VFIO_SIM_FAIL=any:N:ERRNO, and the sweep checks:
@@ -41,6 +45,9 @@ QEMU = os.environ.get("QEMU_BINARY", "build/qemu-system-x86_64")
 SIM = os.environ.get("VFIO_SIM_LIB", "build/tests/vfio-sim/libvfio-sim.so")
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIG = os.path.join(HERE, "sweep.conf")
+CONFIG_7_3 = os.path.join(HERE, "sweep-7.3.conf")
+MEMFD_RAM = ["-m", "128M", "-object", "memory-backend-memfd,id=ram0,size=128M",
+             "-machine", "memory-backend=ram0"]
 HOST = "0000:01:00.0"
 DEV_ID = "hostdev0"
 PROG = "qemu-system-x86_64"
@@ -51,7 +58,8 @@ ERRNOS = [errno.ENOMEM, errno.EINVAL, errno.EBUSY, errno.EIO, errno.EFAULT,
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer",
                    "Assertion", "assertion failed", "**ERROR")
-LEAK_KEYS = ("ioas", "hwpt", "mappings", "pinned_bytes", "open_fds")
+LEAK_KEYS = ("ioas", "hwpt", "mappings", "pinned_bytes", "open_fds",
+             "dmabufs")
 
 
 class Failure(Exception):
@@ -68,7 +76,7 @@ class Run:
     """One run of the binary on the simulated kernel, QMP only (on a
     socketpair end it inherits), through the harness's client."""
 
-    def __init__(self, args, tmp, fail=None):
+    def __init__(self, args, tmp, fail=None, config=CONFIG):
         self.log = os.path.join(tmp, "log.json")
         self.report = os.path.join(tmp, "report.json")
         for p in (self.log, self.report):
@@ -76,7 +84,7 @@ class Run:
                 os.unlink(p)
         env = {
             "LD_PRELOAD": SIM,
-            "VFIO_SIM_CONFIG": CONFIG,
+            "VFIO_SIM_CONFIG": config,
             "VFIO_SIM_LOG": self.log,
             "VFIO_SIM_REPORT": self.report,
             # an ASan binary must accept a preloaded library before it;
@@ -218,17 +226,23 @@ def still_running(q):
 
 
 class Scenario:
-    def __init__(self, kind, backend):
+    def __init__(self, kind, backend, host="6.12"):
         self.kind = kind
         self.backend = backend
         self.name = f"{kind}-{backend}"
+        self.config = CONFIG
+        self.ram = []
+        if host == "7.3":
+            self.name += "-7.3"
+            self.config = CONFIG_7_3
+            self.ram = MEMFD_RAM
         self.obj, self.prop = backend_args(backend)
         self.device = f"vfio-pci,host={HOST},{self.prop},id={DEV_ID}"
 
     def args(self):
         if self.kind == "startup":
-            return self.obj + ["-device", self.device]
-        return self.obj
+            return self.ram + self.obj + ["-device", self.device]
+        return self.ram + self.obj
 
     def device_add(self, q):
         return q.cmd("device_add", driver="vfio-pci", host=HOST,
@@ -236,7 +250,7 @@ class Scenario:
 
     def run(self, tmp, fail=None, count=False):
         """Runs the scenario; returns ioctl counts at phase ends if @count."""
-        q = Run(self.args(), tmp, fail)
+        q = Run(self.args(), tmp, fail, self.config)
         marks = []
         try:
             if not q.greeting():
@@ -301,6 +315,8 @@ def main():
     wanted = os.environ.get("SWEEP_SCENARIOS")
     scenarios = [Scenario(k, b) for k in ("startup", "hotplug")
                  for b in ("iommufd", "legacy")]
+    scenarios += [Scenario(k, "iommufd", "7.3")
+                  for k in ("startup", "hotplug")]
     if wanted:
         scenarios = [s for s in scenarios if s.name in wanted.split(",")]
     print(f"binary: {QEMU}")
