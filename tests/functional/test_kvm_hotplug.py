@@ -169,6 +169,8 @@ def main():
             tap.diag(f"{name} stderr: {run['stderr'][-600:]}")
     for ln in run1.get("guest_pciehp", []):
         tap.diag(f"guest: {ln}")
+    for ln in run2.get("dmar_faults", []):
+        tap.diag(f"bench guest: {ln}")
 
     with tap.case(cases[0]) as case:
         assert run1.get("boot"), f"the guest did not boot: {error}"
