@@ -31,22 +31,40 @@ static bool sltctl_powered_off(uint16_t sltctl)
            (sltctl & PCI_EXP_SLTCTL_PIC) == PCI_EXP_SLTCTL_PWR_IND_OFF;
 }
 
-/* Raises or drops the port's hot-plug interrupt from slot state. */
+/*
+ * The slot events that interrupt: each status bit with its enable bit in
+ * Slot Control.
+ */
+static const struct {
+    uint16_t status;
+    uint16_t enable;
+} rp_slot_irq_events[] = {
+    { PCI_EXP_SLTSTA_ABP, PCI_EXP_SLTCTL_ABPE },
+    { PCI_EXP_SLTSTA_PFD, PCI_EXP_SLTCTL_PFDE },
+    { PCI_EXP_SLTSTA_MRLSC, PCI_EXP_SLTCTL_MRLSCE },
+    { PCI_EXP_SLTSTA_PDC, PCI_EXP_SLTCTL_PDCE },
+    { PCI_EXP_SLTSTA_CC, PCI_EXP_SLTCTL_CCIE },
+    { PCI_EXP_SLTSTA_DLLSC, PCI_EXP_SLTCTL_DLLSCE },
+};
+
+/*
+ * Raises or drops the port's hot-plug interrupt from slot state.  With
+ * MSI the message goes out on the rising edge only: the guest must clear
+ * every enabled event before another one interrupts (PCIe 6.7.3.4), which
+ * is what Linux's pciehp does by re-reading Slot Status after its write.
+ */
 static void rp_update_hotplug_irq(PCIDevice *dev)
 {
     uint16_t ctl = pci_get_word(rp_exp(dev) + PCI_EXP_SLTCTL);
     uint16_t sta = pci_get_word(rp_exp(dev) + PCI_EXP_SLTSTA);
-    uint16_t pending = 0;
+    bool pending = false;
     bool level;
 
-    if (sta & PCI_EXP_SLTSTA_ABP && ctl & PCI_EXP_SLTCTL_ABPE) {
-        pending |= PCI_EXP_SLTSTA_ABP;
-    }
-    if (sta & PCI_EXP_SLTSTA_PDC && ctl & PCI_EXP_SLTCTL_PDCE) {
-        pending |= PCI_EXP_SLTSTA_PDC;
-    }
-    if (sta & PCI_EXP_SLTSTA_DLLSC && ctl & PCI_EXP_SLTCTL_DLLSCE) {
-        pending |= PCI_EXP_SLTSTA_DLLSC;
+    for (size_t i = 0; i < G_N_ELEMENTS(rp_slot_irq_events); i++) {
+        if (sta & rp_slot_irq_events[i].status &&
+            ctl & rp_slot_irq_events[i].enable) {
+            pending = true;
+        }
     }
     level = (ctl & PCI_EXP_SLTCTL_HPIE) && pending;
     if (level == dev->exp.hpev_notified) {
@@ -126,12 +144,21 @@ static void rp_write_config(PCIDevice *dev, uint32_t address, uint32_t val,
     if (!rp_has_slot(dev) || !ranges_overlap(address, len, sltctl_off, 4)) {
         return;
     }
+    rp_update_hotplug_irq(dev);
+    if (!ranges_overlap(address, len, sltctl_off, 2)) {
+        return;     /* Slot Status only: W1C of events */
+    }
     new_ctl = pci_get_word(dev->config + sltctl_off);
     if (rp_slot_populated(rp) && sltctl_powered_off(new_ctl) &&
         !sltctl_powered_off(old_ctl)) {
         rp_slot_do_unplug(rp, false);
     }
-    rp_update_hotplug_irq(dev);
+    /*
+     * Any write to Slot Control is one command, carried out at once: it
+     * completes now (the port does not claim No Command Completed
+     * Support, as QEMU's does not, so pciehp waits for this).
+     */
+    rp_slot_event(dev, PCI_EXP_SLTSTA_CC);
 }
 
 static void rp_reset(DeviceState *qdev)
@@ -171,8 +198,7 @@ static void rp_slot_init(PCIDevice *dev, PCIERootPort *rp)
     pci_set_long(exp + PCI_EXP_SLTCAP,
                  ((uint32_t)rp->slot << 19) | PCI_EXP_SLTCAP_ABP |
                  PCI_EXP_SLTCAP_PCP | PCI_EXP_SLTCAP_AIP |
-                 PCI_EXP_SLTCAP_PIP | PCI_EXP_SLTCAP_HPC |
-                 PCI_EXP_SLTCAP_NCCS);
+                 PCI_EXP_SLTCAP_PIP | PCI_EXP_SLTCAP_HPC);
     pci_set_word(exp + PCI_EXP_SLTCTL, PCI_EXP_SLTCTL_ATTN_IND_OFF |
                  PCI_EXP_SLTCTL_PWR_IND_OFF | PCI_EXP_SLTCTL_PWR_OFF);
     pci_set_word(dev->wmask + pos + PCI_EXP_SLTCTL,
@@ -222,13 +248,20 @@ static void rp_plug(HotplugHandler *h, DeviceState *qdev, Error **errp)
     uint8_t *exp = rp_exp(port);
 
     rp_set_presence(port, true);
+    if (qdev->hotplugged) {
+        /*
+         * The slot stays as the guest left it (powered off, after an
+         * unplug or at pciehp's probe of an empty slot): pciehp powers it
+         * on when it sees the card, and does nothing if power is already
+         * on ("Slot already enabled").
+         */
+        rp_slot_event(port, PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC);
+        return;
+    }
     pci_word_test_and_clear_mask(exp + PCI_EXP_SLTCTL,
                                  PCI_EXP_SLTCTL_PIC | PCI_EXP_SLTCTL_PCC);
     pci_word_test_and_set_mask(exp + PCI_EXP_SLTCTL,
                                PCI_EXP_SLTCTL_PWR_IND_ON);
-    if (qdev->hotplugged) {
-        rp_slot_event(port, PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_DLLSC);
-    }
 }
 
 static void rp_unplug_request(HotplugHandler *h, DeviceState *qdev,

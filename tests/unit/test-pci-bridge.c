@@ -462,6 +462,11 @@ static void test_unplug_by_own_dma(void)
     g_string_truncate(deleted, 0);
     harness_device_add("pci-testdev-dma,id=td5,bus=rp2,msix-vectors=0",
                        &error_abort);
+    /* The guest powers the hot-added card's slot on. */
+    ctl = cfg_readw(0, RP2, exp + PCI_EXP_SLTCTL);
+    cfg_writew(0, RP2, exp + PCI_EXP_SLTCTL,
+               (ctl & ~(PCI_EXP_SLTCTL_PIC | PCI_EXP_SLTCTL_PCC)) |
+               PCI_EXP_SLTCTL_PWR_IND_ON | PCI_EXP_SLTCTL_PWR_ON);
     set_bus_numbers(RP2, 0, 2, 2);
     cfg_writew(0, RP2, PCI_MEMORY_BASE, bar >> 16);
     cfg_writew(0, RP2, PCI_MEMORY_LIMIT, bar >> 16);

@@ -6,10 +6,12 @@
  * type, with a hot-plug capable slot), MSI for its own events, and one
  * device slot (devfn 0) on its secondary bus.
  *
- * Hotplug is native PCIe: plugging sets Presence Detect State and, for a
- * hot-plug, Presence Detect Changed + Data Link Layer State Changed;
+ * Hotplug is native PCIe, as Linux's pciehp drives it: plugging sets
+ * Presence Detect State and, for a hot-plug, Presence Detect Changed +
+ * Data Link Layer State Changed, leaving the slot's power to the guest;
  * device_del presses the attention button (Attention Button Pressed).
- * The port interrupts (MSI vector 0 if enabled, else INTx A) while Slot
+ * Every Slot Control write completes at once (Command Completed).  The
+ * port interrupts (MSI vector 0 if enabled, else INTx A) while Slot
  * Control's Hot-Plug Interrupt Enable is set and an enabled event bit is
  * pending.  The functions go away when the guest turns the slot off
  * (power controller off and power indicator off), or, as in QEMU, at the

@@ -376,6 +376,10 @@ class Guest:
             slot = BRIDGES[bus][0]
             sltctl = self.exp_cap[bus] + 0x18
             v = self._pci(0, slot).cfg_read(sltctl, 2)
+            if v & 0x400:
+                # A hot-added card's slot is off until the guest powers it.
+                v = (v & ~0x700) | 0x100
+                self._pci(0, slot).cfg_write(sltctl, v, 2)
             self._pci(0, slot).cfg_write(sltctl, v | 0x400 | 0x300, 2)
         self.vmm.qmp.wait_event("DEVICE_DELETED")
         self.present[name] = False

@@ -185,6 +185,11 @@ class Guest:
             return False
         sltctl = cap + 0x18
         v = port.cfg_read(sltctl, 2)
+        if v & 0x400:
+            # A hot-added card waits in a slot that is off until the guest
+            # powers it on (power controller on, power indicator on).
+            v = (v & ~0x700) | 0x100
+            port.cfg_write(sltctl, v, 2)
         # power controller off, power indicator off
         port.cfg_write(sltctl, v | 0x400 | 0x300, 2)
         return True
