@@ -16,7 +16,7 @@ VersionInfo *qmp_query_version(Error **errp)
     info->qemu = g_new0(VersionTriple, 1);
     qmp_version_numbers(&info->qemu->major, &info->qemu->minor,
                         &info->qemu->micro);
-    info->package = g_strdup("");
+    info->package = g_strdup(QEMU_PKGVERSION);
     return info;
 }
 

@@ -105,7 +105,7 @@ const QemuOption *qemu_option_next(const QemuOption *prev)
 
 void qemu_print_version(void)
 {
-    printf("QEMU emulator version " QEMU_VERSION " (qemu-vfio)\n"
+    printf("QEMU emulator version " QEMU_VERSION " (" QEMU_PKGVERSION ")\n"
            "A VFIO device-assignment host; see docs/system/invocation.rst\n");
 }
 

@@ -5,6 +5,8 @@
  *   -object memory-backend-ram,id=ID,size=SIZE[,share=on|off][,prealloc=on]
  *   -object memory-backend-memfd,id=ID,size=SIZE[,share=on|off]
  *           [,hugetlb=on[,hugetlbsize=SIZE]][,seal=on|off]
+ *   -object memory-backend-file,id=ID,size=SIZE,mem-path=PATH[,share=on|off]
+ *           [,discard-data=on][,readonly=on]
  *
  * memory-backend-ram is private anonymous memory (huge-page advised, see
  * memory_region_init_ram()) unless share=on, which makes it a shared memfd;
@@ -28,6 +30,7 @@
 #define TYPE_MEMORY_BACKEND "memory-backend"
 #define TYPE_MEMORY_BACKEND_RAM "memory-backend-ram"
 #define TYPE_MEMORY_BACKEND_MEMFD "memory-backend-memfd"
+#define TYPE_MEMORY_BACKEND_FILE "memory-backend-file"
 
 OBJECT_DECLARE_TYPE(HostMemoryBackend, HostMemoryBackendClass, MEMORY_BACKEND)
 

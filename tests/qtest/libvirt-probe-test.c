@@ -150,7 +150,15 @@ static void check_greeting_and_version(Probe *p)
                         json_object_get_int_member(
                             json_object_get_object_member(v, "qemu"), *k));
     }
-    g_assert_true(json_object_has_member(v, "package"));
+    /*
+     * The QEMU release we implement (libvirt refuses releases below its
+     * minimum), and our own name where a distribution puts its.
+     */
+    g_assert_cmpint(json_object_get_int_member(
+                        json_object_get_object_member(v, "qemu"), "major"),
+                    ==, 10);
+    g_assert_true(g_str_has_prefix(
+        json_object_get_string_member(v, "package"), "qemu-vfio "));
 }
 
 /* Every name the schema uses is defined in it, once. */
@@ -323,11 +331,22 @@ static void check_types_and_properties(Probe *p)
         g_assert_nonnull(find_by(qmp_expect_return_array(rsp), "name", "fd"));
     }
     {
-        g_autoptr(JsonObject) rsp = probe_cmd(p, "qom-list-properties",
+        /* libvirt takes these for granted: their absence fails its probe. */
+        g_autoptr(JsonObject) file = probe_cmd(p, "qom-list-properties",
             "{\"typename\":\"memory-backend-file\"}");
+        g_autoptr(JsonObject) pc = probe_cmd(p, "qom-list-properties",
+            "{\"typename\":\"generic-pc-machine\"}");
+        g_autoptr(JsonObject) bad = probe_cmd(p, "qom-list-properties",
+            "{\"typename\":\"memory-backend-epc\"}");
 
-        g_assert_cmpstr(qmp_expect_error(rsp, "GenericError"), ==,
-                        "Class 'memory-backend-file' not found");
+        g_assert_nonnull(find_by(qmp_expect_return_array(file), "name",
+                                 "mem-path"));
+        g_assert_nonnull(find_by(qmp_expect_return_array(file), "name",
+                                 "discard-data"));
+        g_assert_nonnull(find_by(qmp_expect_return_array(pc), "name",
+                                 "acpi"));
+        g_assert_cmpstr(qmp_expect_error(bad, "GenericError"), ==,
+                        "Class 'memory-backend-epc' not found");
     }
 }
 
@@ -341,11 +360,14 @@ static void check_machines_and_cpus(Probe *p)
     JsonArray *machines = qmp_expect_return_array(m_rsp);
     JsonArray *cpus = qmp_expect_return_array(c_rsp);
     JsonArray *mtypes = qmp_expect_return_array(t_rsp);
-    JsonObject *q35 = find_by(machines, "name", "q35");
+    /* As QEMU: "q35" is the alias of the versioned name libvirt keeps. */
+    JsonObject *q35 = find_by(machines, "alias", "q35");
     JsonObject *none = find_by(machines, "name", "none");
     int defaults = 0;
 
     g_assert_nonnull(q35);
+    g_assert_cmpstr(json_object_get_string_member(q35, "name"), ==,
+                    "pc-q35-10.1");
     g_assert_nonnull(none);
     g_assert_true(json_object_get_boolean_member(q35, "acpi"));
     g_assert_false(json_object_get_boolean_member(none, "acpi"));
@@ -357,8 +379,11 @@ static void check_machines_and_cpus(Probe *p)
     for (guint i = 0; i < json_array_get_length(machines); i++) {
         JsonObject *m = json_array_get_object_element(machines, i);
         g_autofree char *type = g_strconcat(
-            json_object_get_string_member(m, "name"), "-machine", NULL);
+            json_object_get_string_member_with_default(
+                m, "alias", json_object_get_string_member(m, "name")),
+            "-machine", NULL);
 
+        /* Our QOM types are named after the short name (q35-machine). */
         g_assert_nonnull(find_by(mtypes, "name", type));
         /* A default CPU type is one the binary has. */
         if (json_object_has_member(m, "default-cpu-type")) {
