@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Core QMP commands: versions, command list, schema, run state, reset,
- * quit (qapi/control.json, qapi/introspect.json, qapi/run-state.json).
+ * quit, migration capabilities (qapi/control.json, qapi/introspect.json,
+ * qapi/run-state.json, qapi/migration.json).
  */
 #include "qemu/osdep.h"
 #include "monitor/monitor-internal.h"
@@ -18,6 +19,35 @@ VersionInfo *qmp_query_version(Error **errp)
                         &info->qemu->micro);
     info->package = g_strdup(QEMU_PKGVERSION);
     return info;
+}
+
+/*
+ * No migration: the one capability, "events", is kept for the client to
+ * read back, and there is never a migration to send events about
+ * (qapi/migration.json).
+ */
+static bool migration_events;
+
+GPtrArray *qmp_query_migrate_capabilities(Error **errp)
+{
+    GPtrArray *list = qapi_MigrationCapabilityStatusList_new();
+    MigrationCapabilityStatus *events = g_new0(MigrationCapabilityStatus, 1);
+
+    events->capability = MIGRATION_CAPABILITY_EVENTS;
+    events->state = migration_events;
+    g_ptr_array_add(list, events);
+    return list;
+}
+
+void qmp_migrate_set_capabilities(GPtrArray *capabilities, Error **errp)
+{
+    for (guint i = 0; i < capabilities->len; i++) {
+        MigrationCapabilityStatus *c = g_ptr_array_index(capabilities, i);
+
+        if (c->capability == MIGRATION_CAPABILITY_EVENTS) {
+            migration_events = c->state;
+        }
+    }
 }
 
 GPtrArray *qmp_query_commands(Error **errp)

@@ -424,8 +424,7 @@ static void check_command_line_and_missing(Probe *p)
     JsonArray *params;
     static const char *const libvirt_argv[] = { "machine", "qmp", "pidfile",
                                                 NULL };
-    static const char *const absent[] = { "query-migrate-capabilities",
-                                          "query-sev-capabilities",
+    static const char *const absent[] = { "query-sev-capabilities",
                                           "query-tpm-models",
                                           "query-cpu-model-expansion",
                                           NULL };
@@ -440,6 +439,32 @@ static void check_command_line_and_missing(Probe *p)
     g_assert_nonnull(find_by(params, "name", "memory-backend"));
     g_assert_cmpstr(qmp_expect_error(bad, "GenericError"), ==,
                     "invalid option name: spice");
+    /*
+     * libvirt's first commands at every domain start: no migration, so
+     * the one capability is "events", and an unknown one is refused.
+     */
+    {
+        g_autoptr(JsonObject) set = probe_cmd(p, "migrate-set-capabilities",
+            "{\"capabilities\":[{\"capability\":\"events\","
+            "\"state\":true}]}");
+        g_autoptr(JsonObject) rsp = probe_cmd(p, "query-migrate-capabilities",
+                                              NULL);
+        g_autoptr(JsonObject) bad = probe_cmd(p, "migrate-set-capabilities",
+            "{\"capabilities\":[{\"capability\":\"postcopy-ram\","
+            "\"state\":true}]}");
+        JsonArray *caps = qmp_expect_return_array(rsp);
+
+        qmp_expect_return(set);
+        g_assert_cmpint(json_array_get_length(caps), ==, 1);
+        g_assert_cmpstr(json_object_get_string_member(
+            json_array_get_object_element(caps, 0), "capability"), ==,
+            "events");
+        g_assert_true(json_object_get_boolean_member(
+            json_array_get_object_element(caps, 0), "state"));
+        g_assert_cmpstr(qmp_expect_error(bad, "GenericError"), ==,
+                        "Parameter 'capabilities[0].capability' does not "
+                        "accept value 'postcopy-ram'");
+    }
     /* What the binary lacks gets QEMU's CommandNotFound. */
     for (int i = 0; absent[i]; i++) {
         g_autoptr(JsonObject) rsp = probe_cmd(p, absent[i], NULL);
