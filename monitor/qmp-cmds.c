@@ -2,7 +2,8 @@
 /*
  * Core QMP commands: versions, command list, schema, run state, reset,
  * quit, migration capabilities (qapi/control.json, qapi/introspect.json,
- * qapi/run-state.json, qapi/migration.json).
+ * qapi/run-state.json, qapi/migration.json), and the empty answers of
+ * what this binary has none of (iothreads, block devices).
  */
 #include "qemu/osdep.h"
 #include "monitor/monitor-internal.h"
@@ -48,6 +49,24 @@ void qmp_migrate_set_capabilities(GPtrArray *capabilities, Error **errp)
             migration_events = c->state;
         }
     }
+}
+
+/* No iothread objects exist in this binary (qapi/misc.json). */
+GPtrArray *qmp_query_iothreads(Error **errp)
+{
+    return qapi_IOThreadInfoList_new();
+}
+
+/* No block devices in this binary (qapi/block.json). */
+GPtrArray *qmp_query_named_block_nodes(bool has_flat, bool flat,
+                                       Error **errp)
+{
+    return qapi_BlockDeviceInfoList_new();
+}
+
+GPtrArray *qmp_query_block(Error **errp)
+{
+    return qapi_BlockInfoList_new();
 }
 
 GPtrArray *qmp_query_commands(Error **errp)
