@@ -767,7 +767,7 @@ static Chardev *take_isa_serial(void)
     for (guint i = 0; i < deferred->len; i++) {
         DeferredOpt *d = g_ptr_array_index(deferred, i);
         Error *err = NULL;
-        bool is_json = false;
+        bool is_json = false, help = false;
         g_autoptr(JsonObject) opts = NULL;
         const char *driver = NULL, *chardev = NULL;
         int64_t index = 0, iobase = SERIAL_COM1_BASE, irq = SERIAL_COM1_IRQ;
@@ -776,9 +776,12 @@ static Chardev *take_isa_serial(void)
             continue;
         }
         loc_restore(&d->loc);
-        opts = qemu_parse_option_arg(d->arg, "driver", &is_json, NULL, &err);
+        opts = qemu_parse_option_arg(d->arg, "driver", &is_json, &help, &err);
         if (!opts) {
             fail(err);
+        }
+        if (help) {
+            continue;           /* -device help, -device X,help: later */
         }
         if (!optdict_get_str(opts, "driver", !is_json, &driver, &err)) {
             fail(err);

@@ -95,6 +95,22 @@ static const ErrorCase error_cases[] = {
       "Property 'mc146818rtc.x' not found" },
     { "-serial null -global isa-serial.x=1", P "can't apply global "
       "isa-serial.x=1: Property 'isa-serial.x' not found" },
+    /* What libvirt passes for a domain, refused where we lack it. */
+    { "-audiodev pa,id=a", P "-audiodev pa,id=a: Parameter 'driver' does "
+      "not accept value 'pa'" },
+    { "-add-fd fd=1,set=0", P "-add-fd fd=1,set=0: fd cannot be a standard "
+      "I/O stream" },
+    { "-chardev file,id=c,path=/dev/fdset/3",
+      P "-chardev file,id=c,path=/dev/fdset/3: No fdset 3 (passed with "
+      "-add-fd or add-fd)" },
+    { "-device isa-serial,chardev=nope", P "-device isa-serial,chardev=nope: "
+      "Property 'isa-serial.chardev' can't find value 'nope'" },
+    { "-serial null -device isa-serial,chardev=c,index=1",
+      P "-device isa-serial,chardev=c,index=1: isa-serial: only one serial "
+      "port is supported: COM1 (index 0, iobase 0x3f8, irq 4)" },
+    { "-object secret,id=s,data=x,keyid=k", P "-object secret,id=s,data=x,"
+      "keyid=k: secret 's': encrypted secrets (keyid, iv) are not "
+      "supported: nothing in this binary consumes them" },
     { "-device '{\"driver\": \"x\", \"driver\": \"y\"}'",
       P "-device {\"driver\": \"x\", \"driver\": \"y\"}: JSON parse "
       "error, duplicate key 'driver'" },

@@ -174,6 +174,11 @@ class LibvirtRoot:
             return ""
 
     def close(self):
+        # Domains outlive libvirtd: destroy what still runs first.
+        if self.daemons and self.daemons[-1].poll() is None:
+            st, out, _, _ = self.virsh("list", "--name", timeout=60)
+            for name in (out.split() if st == 0 else []):
+                self.virsh("destroy", name, timeout=60)
         for proc in reversed(self.daemons):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
