@@ -51,6 +51,31 @@ void qmp_migrate_set_capabilities(GPtrArray *capabilities, Error **errp)
     }
 }
 
+/*
+ * set-action (qapi/run-state.json): the QMP form of -no-reboot,
+ * -no-shutdown and -watchdog-action; libvirt sends it at every start.
+ * The panic action has no device to take it (no pvpanic).
+ */
+void qmp_set_action(bool has_reboot, RebootAction reboot,
+                    bool has_shutdown, ShutdownAction shutdown,
+                    bool has_panic, PanicAction panic,
+                    bool has_watchdog, WatchdogAction watchdog,
+                    Error **errp)
+{
+    if (has_watchdog &&
+        !qemu_set_watchdog_action(WatchdogAction_str[watchdog])) {
+        error_setg(errp, "Parameter 'watchdog' does not accept value '%s'",
+                   WatchdogAction_str[watchdog]);
+        return;
+    }
+    if (has_reboot) {
+        qemu_set_no_reboot(reboot == REBOOT_ACTION_SHUTDOWN);
+    }
+    if (has_shutdown) {
+        qemu_set_no_shutdown(shutdown == SHUTDOWN_ACTION_PAUSE);
+    }
+}
+
 /* No iothread objects exist in this binary (qapi/misc.json). */
 GPtrArray *qmp_query_iothreads(Error **errp)
 {

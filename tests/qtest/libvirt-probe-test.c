@@ -465,6 +465,19 @@ static void check_command_line_and_missing(Probe *p)
                         "Parameter 'capabilities[0].capability' does not "
                         "accept value 'postcopy-ram'");
     }
+    /* Then the actions for the guest's power-off, reboot and panic. */
+    {
+        g_autoptr(JsonObject) set = probe_cmd(p, "set-action",
+            "{\"shutdown\":\"pause\",\"reboot\":\"shutdown\","
+            "\"panic\":\"none\",\"watchdog\":\"reset\"}");
+        g_autoptr(JsonObject) bad = probe_cmd(p, "set-action",
+            "{\"reboot\":\"explode\"}");
+
+        qmp_expect_return(set);
+        g_assert_cmpstr(qmp_expect_error(bad, "GenericError"), ==,
+                        "Parameter 'reboot' does not accept value "
+                        "'explode'");
+    }
     /* What the binary lacks gets QEMU's CommandNotFound. */
     for (int i = 0; absent[i]; i++) {
         g_autoptr(JsonObject) rsp = probe_cmd(p, absent[i], NULL);
