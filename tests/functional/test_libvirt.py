@@ -26,6 +26,7 @@ from pathlib import Path
 from harness.build_paths import build_with, find
 from harness.guest import peer_root
 from harness.guest.guest import BenchError, ensure_kernel, run_in_guest
+from harness.guest.topology import Topology
 from harness.tap import Tap
 
 HERE = Path(__file__).resolve().parent
@@ -58,8 +59,8 @@ def main():
             "--kernel", str(kernel), "--initrd", str(initrd),
             "--qemu", str(qemu)]
     try:
-        # <= 2688M: a bench guest with an igb keeps its RAM below 4 GiB.
-        r = run_in_guest("nvme-igb", argv, timeout=GUEST_TIMEOUT, mem="2560M",
+        r = run_in_guest("nvme-igb", argv, timeout=GUEST_TIMEOUT,
+                         mem=Topology.get("nvme-igb").max_mem,
                          accel="tcg", kernel=kernel,
                          extra_qemu_args=["-cpu", "qemu64,+svm,+npt"])
     except BenchError as e:
