@@ -8,7 +8,9 @@
  * once, so nothing is left behind).  The file is mapped private unless
  * share=on, as in QEMU; only a shared mapping makes the guest's writes
  * reach the file.  readonly=on opens and maps it read-only (the guest
- * then cannot write its RAM: for ROM-like images).
+ * then cannot write its RAM: for ROM-like images).  discard-data=on says
+ * the contents need not reach the file: at the end the pages are dropped
+ * instead of written back.
  */
 #include "qemu/osdep.h"
 #include <sys/stat.h>
@@ -22,6 +24,7 @@ struct HostMemoryBackendFile {
     char *mem_path;
     uint64_t offset;
     bool readonly;
+    bool discard_data;
 };
 
 /* An unnamed file in directory @dir, or -1 with errp set. */
@@ -139,7 +142,18 @@ static void file_backend_set_mem_path(Object *obj, const char *value,
 
 static void file_backend_finalize(Object *obj)
 {
-    g_free(MEMORY_BACKEND_FILE(obj)->mem_path);
+    HostMemoryBackendFile *f = MEMORY_BACKEND_FILE(obj);
+    MemoryRegion *mr = host_memory_backend_get_memory(MEMORY_BACKEND(obj));
+
+    /*
+     * The mapping goes with the memory region; dropping its pages first
+     * saves the write-back of a shared mapping nobody wants.
+     */
+    if (f->discard_data && mr && !f->readonly) {
+        madvise(memory_region_get_ram_ptr(mr), memory_region_size(mr),
+                MADV_REMOVE);
+    }
+    g_free(f->mem_path);
 }
 
 static void file_backend_class_init(ObjectClass *oc, const void *data)
@@ -157,6 +171,9 @@ static void file_backend_class_init(ObjectClass *oc, const void *data)
     host_memory_backend_class_add_bool(oc, "readonly",
         offsetof(HostMemoryBackendFile, readonly),
         "open and map the file read-only");
+    host_memory_backend_class_add_bool(oc, "discard-data",
+        offsetof(HostMemoryBackendFile, discard_data),
+        "do not write the contents back to the file at the end");
 }
 
 static const TypeInfo file_backend_info = {

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The file chardev: output goes to a file (created or truncated, or
- * appended to with append=on); it never produces input.
+ * appended to with append=on); it never produces input.  A path
+ * /dev/fdset/N takes a write-only fd the caller passed (-add-fd), as
+ * libvirt does.
  */
 #include "qemu/osdep.h"
 #include "chardev/char.h"
+#include "monitor/monitor.h"
 #include "qemu/keyval.h"
 
 typedef struct FileChardev {
@@ -33,8 +36,15 @@ static bool file_open(Chardev *chr, JsonObject *opts, Error **errp)
     if (!optdict_check_empty(opts, errp)) {
         return false;
     }
-    fd = open(path_copy, O_WRONLY | O_CREAT | O_CLOEXEC |
-              (append ? O_APPEND : O_TRUNC), 0666);
+    if (g_str_has_prefix(path_copy, MONITOR_FDSET_PREFIX)) {
+        fd = monitor_fdset_dup_fd(path_copy, O_WRONLY, errp);
+        if (fd < 0) {
+            return false;
+        }
+    } else {
+        fd = open(path_copy, O_WRONLY | O_CREAT | O_CLOEXEC |
+                  (append ? O_APPEND : O_TRUNC), 0666);
+    }
     if (fd < 0) {
         error_setg_errno(errp, errno, "Could not open '%s'", path_copy);
         return false;

@@ -5,6 +5,7 @@
 #include "qemu/osdep.h"
 #include "chardev/char.h"
 #include "qemu/keyval.h"
+#include "qapi/qapi-commands.h"
 
 static GHashTable *chardevs;    /* id -> Chardev */
 static unsigned anon_counter;
@@ -233,6 +234,28 @@ void qemu_chr_be_set_msgfds(Chardev *chr, const int *fds, size_t n)
 {
     close_msgfds(chr);
     g_array_append_vals(chr->msgfds, fds, n);
+}
+
+GPtrArray *qmp_query_chardev(Error **errp)
+{
+    GPtrArray *list = qapi_ChardevInfoList_new();
+    GHashTableIter iter;
+    gpointer value;
+
+    if (!chardevs) {
+        return list;
+    }
+    g_hash_table_iter_init(&iter, chardevs);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        Chardev *chr = value;
+        ChardevInfo *info = g_new0(ChardevInfo, 1);
+
+        info->label = g_strdup(chr->id);
+        info->filename = g_strdup(chr->ops->name);
+        info->frontend_open = chr->fe_read || chr->fe_event;
+        g_ptr_array_add(list, info);
+    }
+    return list;
 }
 
 void qemu_chr_flush_all(void)

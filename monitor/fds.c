@@ -106,24 +106,12 @@ static gboolean find_free_id(gpointer key, gpointer value, gpointer data)
     return FALSE;
 }
 
-AddfdInfo *qmp_add_fd(bool has_id, int64_t id, const char *opaque,
-                      Error **errp)
+/* Adds @fd to set @id (a free id if negative); returns the id. */
+static int64_t fdset_insert(int64_t id, int fd, const char *opaque)
 {
     FdSetEntry entry;
     GArray *set;
-    AddfdInfo *ret;
-    int fd;
 
-    if (!has_id) {
-        id = -1;
-    } else if (id < 0 || id > INT_MAX) {
-        error_setg(errp, "Parameter 'fdset-id' expects a non-negative value");
-        return NULL;
-    }
-    fd = take_passed_fd(errp);
-    if (fd < 0) {
-        return NULL;
-    }
     ensure_tables();
     if (id < 0) {
         int next = 0;
@@ -139,6 +127,88 @@ AddfdInfo *qmp_add_fd(bool has_id, int64_t id, const char *opaque,
     entry.fd = fd;
     entry.opaque = g_strdup(opaque);
     g_array_append_val(set, entry);
+    return id;
+}
+
+bool monitor_fdset_add_inherited(int64_t id, int fd, const char *opaque,
+                                 Error **errp)
+{
+    if (id < 0 || id > INT_MAX) {
+        error_setg(errp, "set option is required and must be non-negative");
+        return false;
+    }
+    if (fd < 0) {
+        error_setg(errp, "fd option is required and must be non-negative");
+        return false;
+    }
+    if (fd <= STDERR_FILENO) {
+        error_setg(errp, "fd cannot be a standard I/O stream");
+        return false;
+    }
+    if (fcntl(fd, F_GETFD) < 0) {
+        error_setg(errp, "fd is not valid or already in use");
+        return false;
+    }
+    /* Ours from now on: not inherited by anything we start. */
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fdset_insert(id, fd, opaque);
+    return true;
+}
+
+int monitor_fdset_dup_fd(const char *path, int flags, Error **errp)
+{
+    const char *num = path + strlen(MONITOR_FDSET_PREFIX);
+    guint64 id;
+    GArray *set;
+
+    if (!g_ascii_string_to_unsigned(num, 10, 0, INT_MAX, &id, NULL)) {
+        error_setg(errp, "Could not parse fdset %s", path);
+        return -1;
+    }
+    ensure_tables();
+    set = g_tree_lookup(fdsets, GINT_TO_POINTER((int)id));
+    if (!set) {
+        error_setg(errp, "No fdset %" PRIu64 " (passed with -add-fd or "
+                   "add-fd)", id);
+        return -1;
+    }
+    for (guint i = 0; i < set->len; i++) {
+        int fd = g_array_index(set, FdSetEntry, i).fd;
+        int fl = fcntl(fd, F_GETFL);
+
+        /* As QEMU: the fd's access mode must be the one asked for. */
+        if (fl >= 0 && (fl & O_ACCMODE) == (flags & O_ACCMODE)) {
+            int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+            if (dup < 0) {
+                error_setg_errno(errp, errno, "cannot duplicate a file "
+                                 "descriptor of fdset %" PRIu64, id);
+            }
+            return dup;
+        }
+    }
+    error_setg_errno(errp, EACCES, "fdset %" PRIu64 " has no file descriptor "
+                     "opened for the access mode asked", id);
+    return -1;
+}
+
+AddfdInfo *qmp_add_fd(bool has_id, int64_t id, const char *opaque,
+                      Error **errp)
+{
+    AddfdInfo *ret;
+    int fd;
+
+    if (!has_id) {
+        id = -1;
+    } else if (id < 0 || id > INT_MAX) {
+        error_setg(errp, "Parameter 'fdset-id' expects a non-negative value");
+        return NULL;
+    }
+    fd = take_passed_fd(errp);
+    if (fd < 0) {
+        return NULL;
+    }
+    id = fdset_insert(id, fd, opaque);
 
     ret = g_new0(AddfdInfo, 1);
     ret->fdset_id = id;

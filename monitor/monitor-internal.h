@@ -43,7 +43,7 @@ Chardev *monitor_cur_chardev(void);
 
 /* {"qemu": {"micro": .., "minor": .., "major": ..}, "package": ""} (new). */
 JsonObject *qmp_version_info(void);
-/* The numbers of QEMU_VERSION (the project's version). */
+/* The numbers of QEMU_VERSION (the QEMU release we implement). */
 void qmp_version_numbers(int64_t *major, int64_t *minor, int64_t *micro);
 
 #endif

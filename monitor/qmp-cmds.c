@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Core QMP commands: versions, command list, schema, run state, reset,
- * quit (qapi/control.json, qapi/introspect.json, qapi/run-state.json).
+ * quit, migration capabilities (qapi/control.json, qapi/introspect.json,
+ * qapi/run-state.json, qapi/migration.json), and the empty answers of
+ * what this binary has none of (iothreads, block devices).
  */
 #include "qemu/osdep.h"
 #include "monitor/monitor-internal.h"
@@ -16,8 +18,80 @@ VersionInfo *qmp_query_version(Error **errp)
     info->qemu = g_new0(VersionTriple, 1);
     qmp_version_numbers(&info->qemu->major, &info->qemu->minor,
                         &info->qemu->micro);
-    info->package = g_strdup("");
+    info->package = g_strdup(QEMU_PKGVERSION);
     return info;
+}
+
+/*
+ * No migration: the one capability, "events", is kept for the client to
+ * read back, and there is never a migration to send events about
+ * (qapi/migration.json).
+ */
+static bool migration_events;
+
+GPtrArray *qmp_query_migrate_capabilities(Error **errp)
+{
+    GPtrArray *list = qapi_MigrationCapabilityStatusList_new();
+    MigrationCapabilityStatus *events = g_new0(MigrationCapabilityStatus, 1);
+
+    events->capability = MIGRATION_CAPABILITY_EVENTS;
+    events->state = migration_events;
+    g_ptr_array_add(list, events);
+    return list;
+}
+
+void qmp_migrate_set_capabilities(GPtrArray *capabilities, Error **errp)
+{
+    for (guint i = 0; i < capabilities->len; i++) {
+        MigrationCapabilityStatus *c = g_ptr_array_index(capabilities, i);
+
+        if (c->capability == MIGRATION_CAPABILITY_EVENTS) {
+            migration_events = c->state;
+        }
+    }
+}
+
+/*
+ * set-action (qapi/run-state.json): the QMP form of -no-reboot,
+ * -no-shutdown and -watchdog-action; libvirt sends it at every start.
+ * The panic action has no device to take it (no pvpanic).
+ */
+void qmp_set_action(bool has_reboot, RebootAction reboot,
+                    bool has_shutdown, ShutdownAction shutdown,
+                    bool has_panic, PanicAction panic,
+                    bool has_watchdog, WatchdogAction watchdog,
+                    Error **errp)
+{
+    if (has_watchdog &&
+        !qemu_set_watchdog_action(WatchdogAction_str[watchdog])) {
+        error_setg(errp, "Parameter 'watchdog' does not accept value '%s'",
+                   WatchdogAction_str[watchdog]);
+        return;
+    }
+    if (has_reboot) {
+        qemu_set_no_reboot(reboot == REBOOT_ACTION_SHUTDOWN);
+    }
+    if (has_shutdown) {
+        qemu_set_no_shutdown(shutdown == SHUTDOWN_ACTION_PAUSE);
+    }
+}
+
+/* No iothread objects exist in this binary (qapi/misc.json). */
+GPtrArray *qmp_query_iothreads(Error **errp)
+{
+    return qapi_IOThreadInfoList_new();
+}
+
+/* No block devices in this binary (qapi/block.json). */
+GPtrArray *qmp_query_named_block_nodes(bool has_flat, bool flat,
+                                       Error **errp)
+{
+    return qapi_BlockDeviceInfoList_new();
+}
+
+GPtrArray *qmp_query_block(Error **errp)
+{
+    return qapi_BlockInfoList_new();
 }
 
 GPtrArray *qmp_query_commands(Error **errp)

@@ -84,7 +84,7 @@ JsonObject *qmp_version_info(void)
     json_object_set_int_member(qemu, "minor", minor);
     json_object_set_int_member(qemu, "major", major);
     json_object_set_object_member(ver, "qemu", qemu);
-    json_object_set_string_member(ver, "package", "");
+    json_object_set_string_member(ver, "package", QEMU_PKGVERSION);
     return ver;
 }
 

@@ -59,6 +59,10 @@ static const QemuOption options[] = {
       "accepted for compatibility; no seccomp filter is installed" },
     { "global", true, QEMU_OPTION_global, "DRIVER.PROP=VALUE",
       "default property value for every device of DRIVER" },
+    { "add-fd", true, QEMU_OPTION_add_fd, "fd=FD,set=SET[,opaque=TEXT]",
+      "put an inherited fd in fd set SET, for paths /dev/fdset/SET" },
+    { "audiodev", true, QEMU_OPTION_audiodev, "[driver=]none,id=ID | JSON",
+      "an audio backend; only 'none' (there are no sound devices)" },
     { "watchdog-action", true, QEMU_OPTION_watchdog_action,
       "reset|shutdown|poweroff|pause|debug|none|inject-nmi",
       "action when a watchdog fires" },
@@ -105,7 +109,7 @@ const QemuOption *qemu_option_next(const QemuOption *prev)
 
 void qemu_print_version(void)
 {
-    printf("QEMU emulator version " QEMU_VERSION " (qemu-vfio)\n"
+    printf("QEMU emulator version " QEMU_VERSION " (" QEMU_PKGVERSION ")\n"
            "A VFIO device-assignment host; see docs/system/invocation.rst\n");
 }
 

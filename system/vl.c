@@ -9,6 +9,7 @@
 #include "qemu/osdep.h"
 #include "chardev/char.h"
 #include "hw/boards.h"
+#include "hw/char/serial.h"
 #include "hw/i386/x86-boot-q35.h"
 #include "hw/rtc/mc146818rtc.h"
 #include "hw/qdev-core.h"
@@ -541,6 +542,60 @@ static void parse_sandbox(const char *arg)
                  (const char *const[]){ "allow", "deny", NULL });
 }
 
+/*
+ * -audiodev: libvirt passes {"id":...,"driver":"none"} for a domain without
+ * sound.  We have no sound devices, so the one backend that makes sense is
+ * the one that plays nothing; others get QEMU's refusal of an unknown
+ * backend, which libvirt shows the user.
+ */
+static void parse_audiodev(const char *arg)
+{
+    static const char *const known[] = { "driver", "id", "timer-period",
+                                         "in", "out", NULL };
+    Error *err = NULL;
+    bool is_json = false, help = false;
+    g_autoptr(JsonObject) opts = qemu_parse_option_arg(arg, "driver",
+                                                       &is_json, &help, &err);
+    const char *driver = NULL, *id = NULL;
+
+    if (!opts) {
+        fail(err);
+    }
+    if (help) {
+        printf("Available audio drivers:\nnone\n");
+        exit(0);
+    }
+    check_known(opts, known);
+    if (!optdict_require(opts, "driver", &err) ||
+        !optdict_get_str(opts, "driver", !is_json, &driver, &err) ||
+        !optdict_require(opts, "id", &err) ||
+        !optdict_get_str(opts, "id", !is_json, &id, &err)) {
+        fail(err);
+    }
+    if (strcmp(driver, "none")) {
+        fail_msg("Parameter 'driver' does not accept value '%s'", driver);
+    }
+}
+
+/* -add-fd: immediately, so that later options can name the set. */
+static void parse_add_fd(const char *arg)
+{
+    static const char *const known[] = { "fd", "set", "opaque", NULL };
+    Error *err = NULL;
+    g_autoptr(JsonObject) opts = parse_keyval_or_die(arg, NULL, NULL);
+    int64_t fd = -1, set = -1;
+    const char *opaque = NULL;
+
+    check_known(opts, known);
+    if (!optdict_get_int(opts, "fd", true, &fd, &err) ||
+        !optdict_get_int(opts, "set", true, &set, &err) ||
+        !optdict_get_str(opts, "opaque", true, &opaque, &err) ||
+        !monitor_fdset_add_inherited(set, fd > INT_MAX ? -1 : fd, opaque,
+                                     &err)) {
+        fail(err);
+    }
+}
+
 static void parse_global(const char *arg)
 {
     Error *err = NULL;
@@ -696,6 +751,71 @@ static void apply_qmp(const char *arg)
 }
 
 /*
+ * -device isa-serial,chardev=ID[,index=0][,id=...] (libvirt's form of a
+ * <serial>): the board's COM1 on that chardev, the same 16550A at 0x3f8,
+ * IRQ 4 that -serial makes, and described in ACPI the same way.  The
+ * board builds COM1 before -device options are applied, so the option is
+ * taken here and dropped from the device list.  Returns the chardev, or
+ * NULL if there is no such -device.
+ */
+static Chardev *take_isa_serial(void)
+{
+    static const char *const known[] = { "driver", "chardev", "id", "index",
+                                         "iobase", "irq", NULL };
+    Chardev *chr = NULL;
+
+    for (guint i = 0; i < deferred->len; i++) {
+        DeferredOpt *d = g_ptr_array_index(deferred, i);
+        Error *err = NULL;
+        bool is_json = false, help = false;
+        g_autoptr(JsonObject) opts = NULL;
+        const char *driver = NULL, *chardev = NULL;
+        int64_t index = 0, iobase = SERIAL_COM1_BASE, irq = SERIAL_COM1_IRQ;
+
+        if (d->opt->index != QEMU_OPTION_device) {
+            continue;
+        }
+        loc_restore(&d->loc);
+        opts = qemu_parse_option_arg(d->arg, "driver", &is_json, &help, &err);
+        if (!opts) {
+            fail(err);
+        }
+        if (help) {
+            continue;           /* -device help, -device X,help: later */
+        }
+        if (!optdict_get_str(opts, "driver", !is_json, &driver, &err)) {
+            fail(err);
+        }
+        if (g_strcmp0(driver, "isa-serial")) {
+            continue;
+        }
+        check_known(opts, known);
+        if (!optdict_get_str(opts, "chardev", !is_json, &chardev, &err) ||
+            !optdict_get_int(opts, "index", !is_json, &index, &err) ||
+            !optdict_get_int(opts, "iobase", !is_json, &iobase, &err) ||
+            !optdict_get_int(opts, "irq", !is_json, &irq, &err)) {
+            fail(err);
+        }
+        if (chr || config.serial || index != 0 ||
+            iobase != SERIAL_COM1_BASE || irq != SERIAL_COM1_IRQ) {
+            fail_msg("isa-serial: only one serial port is supported: COM1 "
+                     "(index 0, iobase 0x3f8, irq 4)");
+        }
+        if (!chardev) {
+            fail_msg("Property 'isa-serial.chardev' is required");
+        }
+        chr = qemu_chr_find(chardev);
+        if (!chr) {
+            fail_msg("Property 'isa-serial.chardev' can't find value '%s'",
+                     chardev);
+        }
+        g_ptr_array_remove_index(deferred, i--);
+    }
+    loc_set_none();
+    return chr;
+}
+
+/*
  * -serial: "none" (no COM1), else a short chardev spec.  Without it COM1
  * exists (discarding output) unless -nodefaults; -nographic makes the
  * default stdio.  With -nodefaults there is no default to redirect (as
@@ -705,7 +825,13 @@ static void apply_serial(MachineState *ms)
 {
     Error *err = NULL;
     const char *spec = config.serial;
+    Chardev *isa_serial = take_isa_serial();
 
+    if (isa_serial) {
+        ms->serial_chr = isa_serial;
+        ms->serial_present = true;
+        return;
+    }
     if (!spec && config.nographic && !qemu_nodefaults) {
         spec = "stdio";
     }
@@ -981,6 +1107,12 @@ static void handle_immediate(const QemuOption *opt, const char *arg,
         break;
     case QEMU_OPTION_global:
         parse_global(arg);
+        break;
+    case QEMU_OPTION_audiodev:
+        parse_audiodev(arg);
+        break;
+    case QEMU_OPTION_add_fd:
+        parse_add_fd(arg);
         break;
     case QEMU_OPTION_trace:
         parse_trace(arg);

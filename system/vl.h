@@ -29,6 +29,8 @@ enum {
     QEMU_OPTION_sandbox,
     QEMU_OPTION_global,
     QEMU_OPTION_watchdog_action,
+    QEMU_OPTION_audiodev,
+    QEMU_OPTION_add_fd,
     QEMU_OPTION_accel,
     QEMU_OPTION_qtest,
     QEMU_OPTION_qtest_log,

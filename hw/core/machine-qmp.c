@@ -19,6 +19,7 @@ GPtrArray *qmp_query_machines(bool has_compat_props, bool compat_props,
 
         info->name = g_strdup(mc->name ? mc->name
                                        : object_class_get_name(l->data));
+        info->alias = g_strdup(mc->alias);
         if (mc->is_default) {
             info->has_is_default = true;
             info->is_default = true;

@@ -30,7 +30,8 @@ MachineClass *machine_find_class(const char *name, Error **errp)
         MachineClass *mc = MACHINE_CLASS(l->data);
 
         if (name ? (g_str_equal(machine_class_short_name(mc), name) ||
-                    g_str_equal(object_class_get_name(l->data), name))
+                    g_str_equal(object_class_get_name(l->data), name) ||
+                    !g_strcmp0(mc->alias, name))
                  : mc->is_default) {
             found = mc;
         }
@@ -56,6 +57,11 @@ char *machine_help_list(void)
     for (GSList *l = list; l; l = l->next) {
         MachineClass *mc = MACHINE_CLASS(l->data);
 
+        if (mc->alias) {
+            g_string_append_printf(out, "%-20s %s (alias of %s)\n",
+                                   mc->alias, mc->desc ? mc->desc : "",
+                                   machine_class_short_name(mc));
+        }
         g_string_append_printf(out, "%-20s %s%s\n",
                                machine_class_short_name(mc),
                                mc->desc ? mc->desc : "",

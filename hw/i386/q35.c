@@ -305,7 +305,13 @@ static void q35_machine_class_init(ObjectClass *oc, const void *data)
 {
     MachineClass *mc = MACHINE_CLASS(oc);
 
-    mc->name = "q35";
+    /*
+     * Named as QEMU's q35 of the release we implement (QEMU_VERSION), so
+     * that libvirt, which records the versioned name, finds it; -M q35
+     * still works.  There is one version: no compatibility properties.
+     */
+    mc->name = "pc-q35-10.1";
+    mc->alias = "q35";
     mc->desc = "Standard PC (Q35 + ICH9, 2009)";
     mc->is_default = true;
     mc->default_ram_size = 128 * 1024 * 1024;
@@ -320,8 +326,17 @@ static void q35_machine_class_init(ObjectClass *oc, const void *data)
 
 static const TypeInfo q35_types[] = {
     {
-        .name = TYPE_Q35_MACHINE,
+        /*
+         * QEMU's abstract parent of its PC machines: libvirt lists its
+         * properties (acpi, hpet, ...) to learn what -machine takes.
+         */
+        .name = TYPE_PC_MACHINE,
         .parent = TYPE_MACHINE,
+        .abstract = true,
+    },
+    {
+        .name = TYPE_Q35_MACHINE,
+        .parent = TYPE_PC_MACHINE,
         .instance_size = sizeof(Q35MachineState),
         .instance_finalize = q35_machine_finalize,
         .class_init = q35_machine_class_init,

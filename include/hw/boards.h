@@ -34,7 +34,12 @@ OBJECT_DECLARE_TYPE(MachineState, MachineClass, MACHINE)
 struct MachineClass {
     ObjectClass parent_class;
 
-    const char *name;           /* "q35": what -M takes */
+    const char *name;           /* "pc-q35-10.1": what -M takes */
+    /*
+     * Also accepted by -M, and listed by query-machines, as QEMU's "q35"
+     * names its newest versioned q35: libvirt stores the versioned name.
+     */
+    const char *alias;
     const char *desc;
     bool is_default;
     uint64_t default_ram_size;

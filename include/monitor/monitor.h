@@ -29,6 +29,20 @@ bool monitor_init_qmp(Chardev *chr, Error **errp);
 int monitor_fd_param(const char *fdname_or_number, Error **errp);
 
 /*
+ * Fd sets from the command line: -add-fd set=ID,fd=FD[,opaque=TEXT] adds
+ * an inherited fd to set ID (QEMU's checks and messages).
+ */
+bool monitor_fdset_add_inherited(int64_t id, int fd, const char *opaque,
+                                 Error **errp);
+/*
+ * "/dev/fdset/ID" paths, as QEMU's: opening one duplicates the fd of set
+ * ID whose access mode is @flags' (O_RDONLY, O_WRONLY, O_RDWR).  Returns
+ * the new fd (close-on-exec), or -1 with @errp set.
+ */
+#define MONITOR_FDSET_PREFIX "/dev/fdset/"
+int monitor_fdset_dup_fd(const char *path, int flags, Error **errp);
+
+/*
  * JSON text in QEMU's wire style: {"a": 1, "b": [true, null]}, members
  * in insertion order, non-ASCII escaped as \uXXXX.  Returns a new string.
  */

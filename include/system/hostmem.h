@@ -6,7 +6,7 @@
  *   -object memory-backend-memfd,id=ID,size=SIZE[,share=on|off]
  *           [,hugetlb=on[,hugetlbsize=SIZE]][,seal=on|off]
  *   -object memory-backend-file,id=ID,size=SIZE,mem-path=PATH
- *           [,share=on|off][,offset=N][,readonly=on|off]
+ *           [,share=on|off][,offset=N][,readonly=on|off][,discard-data=on]
  *
  * memory-backend-ram is private anonymous memory (huge-page advised, see
  * memory_region_init_ram()) unless share=on, which makes it a shared memfd;

@@ -489,7 +489,7 @@ static const CmdlineCase cmdline_cases[] = {
       P "-accel kvm,kernel-irqchip=split: kernel-irqchip=split: only the "
       "in-kernel irqchip (kernel-irqchip=on) is supported\n" },
     { "-accel kvm -smp 256",
-      P "Invalid SMP CPUs 256. The max CPUs supported by machine 'q35' is "
+      P "Invalid SMP CPUs 256. The max CPUs supported by machine 'pc-q35-10.1' is "
       "255\n" },
     { "-accel kvm -smp 2,sockets=2,cores=2,maxcpus=2",
       P "Invalid CPU topology: product of the hierarchy must match maxcpus: "

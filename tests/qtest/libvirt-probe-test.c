@@ -150,7 +150,15 @@ static void check_greeting_and_version(Probe *p)
                         json_object_get_int_member(
                             json_object_get_object_member(v, "qemu"), *k));
     }
-    g_assert_true(json_object_has_member(v, "package"));
+    /*
+     * The QEMU release we implement (libvirt refuses releases below its
+     * minimum), and our own name where a distribution puts its.
+     */
+    g_assert_cmpint(json_object_get_int_member(
+                        json_object_get_object_member(v, "qemu"), "major"),
+                    ==, 10);
+    g_assert_true(g_str_has_prefix(
+        json_object_get_string_member(v, "package"), "qemu-vfio "));
 }
 
 /* Every name the schema uses is defined in it, once. */
@@ -323,11 +331,22 @@ static void check_types_and_properties(Probe *p)
         g_assert_nonnull(find_by(qmp_expect_return_array(rsp), "name", "fd"));
     }
     {
-        g_autoptr(JsonObject) rsp = probe_cmd(p, "qom-list-properties",
+        /* libvirt takes these for granted: their absence fails its probe. */
+        g_autoptr(JsonObject) file = probe_cmd(p, "qom-list-properties",
             "{\"typename\":\"memory-backend-file\"}");
+        g_autoptr(JsonObject) pc = probe_cmd(p, "qom-list-properties",
+            "{\"typename\":\"generic-pc-machine\"}");
+        g_autoptr(JsonObject) bad = probe_cmd(p, "qom-list-properties",
+            "{\"typename\":\"memory-backend-epc\"}");
 
-        g_assert_nonnull(find_by(qmp_expect_return_array(rsp), "name",
+        g_assert_nonnull(find_by(qmp_expect_return_array(file), "name",
                                  "mem-path"));
+        g_assert_nonnull(find_by(qmp_expect_return_array(file), "name",
+                                 "discard-data"));
+        g_assert_nonnull(find_by(qmp_expect_return_array(pc), "name",
+                                 "acpi"));
+        g_assert_cmpstr(qmp_expect_error(bad, "GenericError"), ==,
+                        "Class 'memory-backend-epc' not found");
     }
 }
 
@@ -341,11 +360,14 @@ static void check_machines_and_cpus(Probe *p)
     JsonArray *machines = qmp_expect_return_array(m_rsp);
     JsonArray *cpus = qmp_expect_return_array(c_rsp);
     JsonArray *mtypes = qmp_expect_return_array(t_rsp);
-    JsonObject *q35 = find_by(machines, "name", "q35");
+    /* As QEMU: "q35" is the alias of the versioned name libvirt keeps. */
+    JsonObject *q35 = find_by(machines, "alias", "q35");
     JsonObject *none = find_by(machines, "name", "none");
     int defaults = 0;
 
     g_assert_nonnull(q35);
+    g_assert_cmpstr(json_object_get_string_member(q35, "name"), ==,
+                    "pc-q35-10.1");
     g_assert_nonnull(none);
     g_assert_true(json_object_get_boolean_member(q35, "acpi"));
     g_assert_false(json_object_get_boolean_member(none, "acpi"));
@@ -357,8 +379,11 @@ static void check_machines_and_cpus(Probe *p)
     for (guint i = 0; i < json_array_get_length(machines); i++) {
         JsonObject *m = json_array_get_object_element(machines, i);
         g_autofree char *type = g_strconcat(
-            json_object_get_string_member(m, "name"), "-machine", NULL);
+            json_object_get_string_member_with_default(
+                m, "alias", json_object_get_string_member(m, "name")),
+            "-machine", NULL);
 
+        /* Our QOM types are named after the short name (q35-machine). */
         g_assert_nonnull(find_by(mtypes, "name", type));
         /* A default CPU type is one the binary has. */
         if (json_object_has_member(m, "default-cpu-type")) {
@@ -399,8 +424,7 @@ static void check_command_line_and_missing(Probe *p)
     JsonArray *params;
     static const char *const libvirt_argv[] = { "machine", "qmp", "pidfile",
                                                 NULL };
-    static const char *const absent[] = { "query-migrate-capabilities",
-                                          "query-sev-capabilities",
+    static const char *const absent[] = { "query-sev-capabilities",
                                           "query-tpm-models",
                                           "query-cpu-model-expansion",
                                           NULL };
@@ -415,6 +439,45 @@ static void check_command_line_and_missing(Probe *p)
     g_assert_nonnull(find_by(params, "name", "memory-backend"));
     g_assert_cmpstr(qmp_expect_error(bad, "GenericError"), ==,
                     "invalid option name: spice");
+    /*
+     * libvirt's first commands at every domain start: no migration, so
+     * the one capability is "events", and an unknown one is refused.
+     */
+    {
+        g_autoptr(JsonObject) set = probe_cmd(p, "migrate-set-capabilities",
+            "{\"capabilities\":[{\"capability\":\"events\","
+            "\"state\":true}]}");
+        g_autoptr(JsonObject) rsp = probe_cmd(p, "query-migrate-capabilities",
+                                              NULL);
+        g_autoptr(JsonObject) bad = probe_cmd(p, "migrate-set-capabilities",
+            "{\"capabilities\":[{\"capability\":\"postcopy-ram\","
+            "\"state\":true}]}");
+        JsonArray *caps = qmp_expect_return_array(rsp);
+
+        qmp_expect_return(set);
+        g_assert_cmpint(json_array_get_length(caps), ==, 1);
+        g_assert_cmpstr(json_object_get_string_member(
+            json_array_get_object_element(caps, 0), "capability"), ==,
+            "events");
+        g_assert_true(json_object_get_boolean_member(
+            json_array_get_object_element(caps, 0), "state"));
+        g_assert_cmpstr(qmp_expect_error(bad, "GenericError"), ==,
+                        "Parameter 'capabilities[0].capability' does not "
+                        "accept value 'postcopy-ram'");
+    }
+    /* Then the actions for the guest's power-off, reboot and panic. */
+    {
+        g_autoptr(JsonObject) set = probe_cmd(p, "set-action",
+            "{\"shutdown\":\"pause\",\"reboot\":\"shutdown\","
+            "\"panic\":\"none\",\"watchdog\":\"reset\"}");
+        g_autoptr(JsonObject) bad = probe_cmd(p, "set-action",
+            "{\"reboot\":\"explode\"}");
+
+        qmp_expect_return(set);
+        g_assert_cmpstr(qmp_expect_error(bad, "GenericError"), ==,
+                        "Parameter 'reboot' does not accept value "
+                        "'explode'");
+    }
     /* What the binary lacks gets QEMU's CommandNotFound. */
     for (int i = 0; absent[i]; i++) {
         g_autoptr(JsonObject) rsp = probe_cmd(p, absent[i], NULL);

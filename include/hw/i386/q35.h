@@ -34,6 +34,8 @@
 #include "hw/pci/pci_host.h"
 
 #define TYPE_Q35_MACHINE MACHINE_TYPE_NAME("q35")
+/* QEMU's name for the abstract parent of its PC machines. */
+#define TYPE_PC_MACHINE "generic-pc-machine"
 #define TYPE_Q35_HOST_DEVICE "q35-pcihost"
 #define TYPE_MCH_PCI_DEVICE "mch"
 #define TYPE_IOAPIC "ioapic"

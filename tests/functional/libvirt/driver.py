@@ -1,0 +1,223 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Inside the bench guest: libvirt 12.9 runs a domain on each emulator.
+
+Run by test_libvirt.py as the bench guest's command.  libvirt's daemons
+start chrooted in the Debian 13 tree (libvirt_root.py).  Then, for our
+binary (through the wrapper of libvirt_root.write_wrapper) and for the
+tree's QEMU 11.1, the same virsh steps run on a domain built from
+DOMAIN_XML: type kvm, direct boot of the payload, COM1 logged to a file,
+and the bench guest's NVMe assigned with <driver iommufd='yes'/>.  Every
+step's status, time and message, the payload lines of the serial log and
+the domain log go to $RESULTS_DIR/libvirt.json; the host decides what
+passes.  A step whose predecessor failed is recorded as not run.
+
+    driver.py --root TREE --kernel BZIMAGE --initrd PAYLOAD --qemu OURS
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "nested"))
+
+from libvirt_root import LibvirtError, LibvirtRoot, write_wrapper  # noqa
+from l2_driver import NVME_ID, find, parse_payload  # noqa
+
+SERIAL_LOG = "/var/log/libvirt/qemu/{name}-serial.log"
+DOMAIN_XML = """\
+<domain type='kvm'>
+  <name>{name}</name>
+  <memory unit='MiB'>512</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>/bench/bzImage</kernel>
+    <initrd>/bench/payload.cpio.gz</initrd>
+    <cmdline>console=ttyS0 panic=-1 quiet no_timer_check payload.wait=600 payload.cmd=nvme-verify,shell</cmdline>
+  </os>
+  <features><acpi/></features>
+  <cpu mode='host-passthrough'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>{emulator}</emulator>
+    <serial type='file'>
+      <source path='{serial}'/>
+    </serial>
+{hostdev}    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+"""
+HOSTDEV_XML = """\
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <driver iommufd='{iommufd}'/>
+      <source><address domain='0x{dom}' bus='0x{bus}' slot='0x{slot}' function='0x{fn}'/></source>
+    </hostdev>
+"""
+EMULATORS = (("ours", "/bench/qemu-vfio"),
+             ("qemu-11.1", "/usr/bin/qemu-system-x86_64"))
+BOOT_TIMEOUT = 400
+
+
+def hostdev_xml(bdf, iommufd):
+    dom, bus, rest = bdf.split(":")
+    slot, fn = rest.split(".")
+    return HOSTDEV_XML.format(iommufd="yes" if iommufd else "no", dom=dom,
+                              bus=bus, slot=slot, fn=fn)
+
+
+class Steps:
+    """Runs virsh steps in order; after a failure the rest are 'not run'."""
+
+    def __init__(self, lv, emulator):
+        self.lv = lv
+        self.emulator = emulator
+        self.results = []
+        self.broken = None
+
+    def record(self, name, ok, seconds, msg=""):
+        self.results.append({"step": name, "ok": ok,
+                             "seconds": round(seconds, 2),
+                             "msg": msg.strip()[-600:]})
+        if not ok and not self.broken:
+            self.broken = name
+
+    def virsh(self, name, *args, check=None):
+        if self.broken:
+            self.results.append({"step": name, "ok": False, "seconds": 0,
+                                 "msg": f"not run: '{self.broken}' failed"})
+            return None
+        st, out, err, t = self.lv.virsh(*args)
+        ok = st == 0
+        msg = err if not ok else ""
+        if ok and check:
+            why = check(out)
+            ok, msg = why is None, why or ""
+        self.record(name, ok, t, msg)
+        return out if ok else None
+
+    def wait(self, name, pred, timeout, what):
+        if self.broken:
+            self.results.append({"step": name, "ok": False, "seconds": 0,
+                                 "msg": f"not run: '{self.broken}' failed"})
+            return
+        start = time.monotonic()
+        while not pred():
+            if time.monotonic() - start > timeout:
+                self.record(name, False, time.monotonic() - start,
+                            f"timed out after {timeout} s waiting for {what}")
+                return
+            time.sleep(1)
+        self.record(name, True, time.monotonic() - start)
+
+
+def run_emulator(lv, label, emulator, bdf, work):
+    name = "l2-" + re.sub(r"[^a-z0-9]", "", label)
+    serial = SERIAL_LOG.format(name=name)
+    steps = Steps(lv, emulator)
+    xml = work / f"{name}.xml"
+    xml.write_text(DOMAIN_XML.format(name=name, emulator=emulator,
+                                     serial=serial,
+                                     hostdev=hostdev_xml(bdf, True)))
+    for iommufd in (True, False):
+        (work / f"{name}-hostdev-{'iommufd' if iommufd else 'legacy'}.xml") \
+            .write_text(hostdev_xml(bdf, iommufd))
+
+    def payload(event, **want):
+        for ev in parse_payload(lv.read(serial)):
+            if ev.get("event") == event and all(ev.get(k) == v
+                                                for k, v in want.items()):
+                return ev
+        return None
+
+    def state_is(s):
+        return lambda: s in (lv.virsh("domstate", name)[1] or "")
+
+    steps.virsh("domcapabilities",
+                "domcapabilities", "--emulatorbin", emulator,
+                "--virttype", "kvm",
+                check=lambda out: None if re.search(
+                    r"<enum name='iommufd'>\s*(<value>no</value>\s*)?"
+                    r"<value>yes</value>", out)
+                else "domcapabilities does not offer iommufd='yes'")
+    steps.virsh("define", "define", f"/bench/{xml.name}")
+    steps.virsh("start", "start", name)
+    steps.wait("guest uses the device (nvme-verify)",
+               lambda: payload("step", name="nvme-verify") is not None,
+               BOOT_TIMEOUT, "the payload's nvme-verify line")
+    if payload("step", name="nvme-verify", status="fail"):
+        steps.record("nvme-verify passed", False, 0,
+                     payload("step", name="nvme-verify").get("msg", ""))
+    # The device starts with iommufd: unplug it, plug it back legacy, then
+    # unplug that and plug it back with iommufd.
+    for gone, back in (("iommufd", "legacy"), ("legacy", "iommufd")):
+        steps.virsh(f"detach-device ({gone})", "detach-device", name,
+                    f"/bench/{name}-hostdev-{gone}.xml", "--live",
+                    "--wait", "60")
+        steps.virsh(f"attach-device ({back})", "attach-device", name,
+                    f"/bench/{name}-hostdev-{back}.xml", "--live")
+    steps.virsh("shutdown (ACPI power button)", "shutdown", name,
+                "--mode", "acpi")
+    steps.wait("guest powers off", state_is("shut off"), 120,
+               "the domain to shut off")
+    steps.virsh("start again", "start", name)
+    steps.virsh("destroy", "destroy", name)
+    steps.virsh("undefine", "undefine", name)
+    log = lv.read(f"/var/log/libvirt/qemu/{name}.log")
+    return {"emulator": label, "path": emulator, "steps": steps.results,
+            "payload": parse_payload(lv.read(serial)),
+            "domain_log": log[-6000:],
+            "errors": [ln for ln in log.splitlines()
+                       if re.search(r"qemu-system-x86_64: (?!warning)", ln)
+                       or "error" in ln.lower()]}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--qemu", required=True)
+    args = ap.parse_args()
+    out = Path(os.environ.get("RESULTS_DIR", "/run")) / "libvirt.json"
+    result = {"uname": os.uname().release, "runs": []}
+    work = Path("/run/libvirt-bench")
+    work.mkdir(exist_ok=True)
+    try:
+        nvmes = find(NVME_ID)
+        if not nvmes:
+            raise LibvirtError("no NVMe controller (1b36:0010) in the bench "
+                               "guest")
+        result["nvme"] = nvmes[0]
+        shutil.copy(args.kernel, work / "bzImage")
+        shutil.copy(args.initrd, work / "payload.cpio.gz")
+        write_wrapper(work / "qemu-vfio", args.qemu)
+        start = time.monotonic()
+        with LibvirtRoot(args.root, Path("/run/libvirt-scratch"), work) as lv:
+            result["daemons_s"] = round(time.monotonic() - start, 2)
+            st, caps, err, t = lv.virsh("capabilities")
+            result["capabilities"] = {"ok": st == 0, "seconds": round(t, 2),
+                                      "msg": err.strip()[-600:]}
+            for label, emulator in EMULATORS:
+                result["runs"].append(run_emulator(lv, label, emulator,
+                                                   nvmes[0], work))
+                print(f"{label}: done", flush=True)
+            result["libvirtd_log_tail"] = lv.read(
+                "/var/log/libvirt/libvirtd.log")[-4000:]
+    except (LibvirtError, OSError) as e:
+        result["error"] = str(e)
+        print(f"libvirt-driver: {e}", file=sys.stderr)
+    out.write_text(json.dumps(result, indent=1))
+    return 1 if "error" in result else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
