@@ -21,6 +21,7 @@
 #define QEMU64_EXT_ECX  (1u << 0)
 #define QEMU64_FMS      0x000f06b1u    /* family 15, model 107, stepping 1 */
 #define CPUID_1_EDX_HTT (1u << 28)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
 #define KVM_CPUID_TIMING        0x40000010
 /* KVM's LAPIC timer counts at 1 GHz (one count per nanosecond). */
@@ -217,6 +218,15 @@ struct kvm_cpuid2 *kvm_cpuid_for_cpu(KVMState *s, CPUState *cpu)
             e->eax = QEMU64_FMS;
             e->ecx &= QEMU64_1_ECX;
             e->edx &= QEMU64_1_EDX;
+        }
+        /*
+         * KVM emulates the LAPIC's TSC-deadline mode but leaves the bit
+         * out of KVM_GET_SUPPORTED_CPUID.  With it, a guest that knows
+         * its TSC frequency need not calibrate its LAPIC timer.
+         */
+        if (model->passthrough &&
+            kvm_check_extension(s, KVM_CAP_TSC_DEADLINE_TIMER) > 0) {
+            e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
         }
         e->ebx = (e->ebx & 0xffff) | (MIN(per_pkg, 255) << 16) |
                  (cpu->apic_id & 0xff) << 24;

@@ -24,6 +24,7 @@
 #define MSR_IA32_SYSENTER_EIP   0x176
 #define MSR_IA32_MISC_ENABLE    0x1a0
 #define MSR_IA32_CR_PAT         0x277
+#define MSR_IA32_TSC_DEADLINE   0x6e0
 #define MSR_MTRR_DEF_TYPE       0x2ff
 #define MSR_STAR                0xc0000081
 #define MSR_LSTAR               0xc0000082
@@ -128,6 +129,7 @@ static bool put_msrs(CPUState *cpu, Error **errp)
         { MSR_FMASK, 0, false },
         { MSR_KERNEL_GS_BASE, 0, false },
         { MSR_MTRR_DEF_TYPE, MTRR_DEF_TYPE_WB_ON, true },
+        { MSR_IA32_TSC_DEADLINE, 0, true },     /* disarmed */
         { MSR_IA32_MISC_ENABLE, 1, true },      /* fast strings */
         /* Paravirtual state a previous boot may have left enabled. */
         { MSR_KVM_SYSTEM_TIME, 0, true },
