@@ -29,7 +29,12 @@ struct AcpiPMState {
 
 #define PM1_STS_WRITABLE (ACPI_PM1_STS_TMR | ACPI_PM1_STS_PWRBTN | \
                           ACPI_PM1_STS_WAK)
-#define PM1_EN_WRITABLE  (ACPI_PM1_STS_TMR | ACPI_PM1_STS_PWRBTN)
+/*
+ * GBL_EN sticks so that Linux's check of its global-lock event passes
+ * (it prints two errors otherwise); with no firmware, GBL_STS never rises.
+ */
+#define PM1_EN_WRITABLE  (ACPI_PM1_STS_TMR | ACPI_PM1_STS_GBL | \
+                          ACPI_PM1_STS_PWRBTN)
 #define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7)
 
 static void pm_update_sci(AcpiPMState *s)
