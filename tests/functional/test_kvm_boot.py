@@ -141,7 +141,10 @@ def parse_runs(output):
         run = {"text": text, "uptime": None, "clocksource": None,
                "dmesg": [], "status": None, "wall": None}
         for line in text.splitlines():
-            line = line.strip()
+            # A marker may follow other output on its line (the peer's
+            # SeaBIOS leaves terminal escapes without a newline).
+            at = line.find("L2-")
+            line = line[at:].strip() if at >= 0 else ""
             if line.startswith("L2-UPTIME "):
                 run["uptime"] = float(line.split()[1])
             elif line.startswith("L2-CLOCKSOURCE "):
