@@ -16,11 +16,13 @@ Cases:
    vCPUs, its timer and COM1 interrupts went through the in-kernel
    IOAPIC, and the process exited 0 after the guest's power-off;
 2. its timekeeping is no worse than under the peer in the same bench
-   guest: every kind of timekeeping complaint in its log ("calibration
-   failed", "Unable to calibrate", "not consistent with PM-Timer",
-   "unstable") is one the peer's guest printed too, and its clocksource
-   is the TSC if the TSC calibrated, else the PM timer (acpi_pm: we have
-   no HPET, the peer's second choice), never jiffies;
+   guest: if the peer's guest calibrated its TSC ("calibration failed",
+   "Unable to calibrate" and TSC "unstable" absent), ours did too, and
+   its clocksource is the TSC if the TSC calibrated, else the PM timer
+   (acpi_pm: we have no HPET, the peer's second choice), never jiffies.
+   The LAPIC check against the PM timer ("not consistent with PM-Timer")
+   depends on how loaded the machine is while each guest boots, so it is
+   reported, not compared;
 3. its timekeeping is healthy: none of those complaints, clocksource
    tsc.  The bench kernel has no CONFIG_KVM_GUEST, so it cannot read its
    TSC frequency from CPUID (on an AMD-vendor CPU nothing else tells it)
@@ -92,6 +94,10 @@ COMPLAINTS = {
     "a clocksource marked unstable": re.compile(r"unstable",
                                                 re.IGNORECASE),
 }
+
+
+# The kinds that say whether the TSC could be used at all.
+TSC_KINDS = ("TSC calibration failed", "a clocksource marked unstable")
 
 
 def complaints(run):
@@ -241,7 +247,7 @@ def main():
                     "the peer's guest printed no timekeeping lines " \
                     f"(exit {peer and peer['status']}): nothing to compare"
                 worse = {k: v for k, v in ours_bad.items()
-                         if k not in peer_bad}
+                         if k in TSC_KINDS and k not in peer_bad}
                 assert not worse, "only under our binary: " + "; ".join(
                     f"{k} ({v})" for k, v in worse.items())
                 want = ("acpi_pm" if "TSC calibration failed" in ours_bad
@@ -254,7 +260,7 @@ def main():
                 ours["clocksource"] in ("tsc", "tsc-early")
             if healthy:
                 tap.result(True, names[2])
-            elif ours_bad and set(ours_bad) <= set(peer_bad):
+            elif "TSC calibration failed" in peer_bad:
                 tap.todo(names[2], "the bench kernel (no CONFIG_KVM_GUEST) "
                          "cannot calibrate its TSC here under the peer "
                          "either",
