@@ -36,18 +36,16 @@ peer's, are TAP diagnostics: never asserted (times depend on the load).
 Output is TAP.
 """
 
-import gzip
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from harness.build_paths import find
 from harness.guest.guest import QEMU as BENCH_QEMU
 from harness.guest.guest import BenchError, ensure_kernel, run_in_guest
+from harness.guest.initramfs import busybox_initramfs
 from harness.tap import Tap
 
 # The kernel's timekeeping lines, to judge the calibration by.
@@ -111,22 +109,8 @@ def complaints(run):
 
 
 def make_initrd(path):
-    """A gzip'd newc cpio: /init, /bin/busybox, /proc, /sys."""
-    busybox = os.path.realpath(shutil.which("busybox") or "/bin/busybox")
-    with tempfile.TemporaryDirectory() as root:
-        os.makedirs(f"{root}/bin")
-        for d in ("proc", "sys", "dev"):
-            os.makedirs(f"{root}/{d}")
-        shutil.copy(busybox, f"{root}/bin/busybox")
-        Path(f"{root}/init").write_text(L2_INIT)
-        os.chmod(f"{root}/init", 0o755)
-        names = subprocess.run(["find", "."], cwd=root, check=True,
-                               capture_output=True, text=True).stdout
-        cpio = subprocess.run(["cpio", "-o", "-H", "newc"], cwd=root,
-                              input=names.encode(), check=True,
-                              capture_output=True).stdout
-    with gzip.open(path, "wb") as f:
-        f.write(cpio)
+    """A gzip'd newc cpio: /init, /bin/busybox, /proc, /sys, /dev."""
+    busybox_initramfs(path, L2_INIT)
 
 
 def interrupt_count(output, name):
