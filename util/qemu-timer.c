@@ -28,9 +28,16 @@ static bool virtual_follows_host;
 static bool virtual_running;
 static int64_t virtual_offset_ns;   /* host monotonic - virtual, running */
 
+/*
+ * In nanoseconds, not GLib's microseconds: the guest reads device clocks
+ * derived from it (the 3.58 MHz PM timer) at a finer grain than 1 us.
+ */
 static int64_t host_monotonic_ns(void)
 {
-    return g_get_monotonic_time() * SCALE_US;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * NANOSECONDS_PER_SECOND + ts.tv_nsec;
 }
 
 void qemu_clock_virtual_follow_host(void)
@@ -68,7 +75,7 @@ int64_t qemu_clock_get_ns(QEMUClockType type)
         return g_get_real_time() * SCALE_US;
     case QEMU_CLOCK_REALTIME:
     default:
-        return g_get_monotonic_time() * SCALE_US;
+        return host_monotonic_ns();
     }
 }
 

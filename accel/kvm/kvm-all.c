@@ -228,10 +228,11 @@ bool kvm_check_smp(unsigned cpus, unsigned max_cpus, Error **errp)
     return true;
 }
 
-/* Guest time runs exactly while the vCPUs may. */
+/* Guest time (virtual clock, kvmclock) runs exactly while the vCPUs may. */
 static void kvm_vm_state_changed(void *opaque, bool running, RunState state)
 {
     qemu_clock_virtual_set_running(running);
+    kvm_clock_vm_state_changed(kvm_state, running);
 }
 
 bool kvm_init(Error **errp)

@@ -2,9 +2,13 @@
 /*
  * CPUID for each vCPU: what KVM_GET_SUPPORTED_CPUID offers, narrowed to
  * the -cpu model, with the vCPU's APIC ID and the -smp topology in the
- * leaves that describe them (1, 4, 0xB, 0x1F, 0x80000008).
+ * leaves that describe them (1, 4, 0xB, 0x1F, 0x80000008), and KVM's
+ * paravirtual leaves: the signature (0x40000000), the features KVM
+ * implements in the kernel (0x40000001: kvmclock and the rest) and the
+ * timing leaf (0x40000010: TSC and LAPIC timer frequencies).
  */
 #include "qemu/osdep.h"
+#include <linux/kvm_para.h>
 #include "qemu/error-report.h"
 #include "hw/i386/x86-cpu.h"
 #include "kvm-internal.h"
@@ -17,6 +21,18 @@
 #define QEMU64_EXT_ECX  (1u << 0)
 #define QEMU64_FMS      0x000f06b1u    /* family 15, model 107, stepping 1 */
 #define CPUID_1_EDX_HTT (1u << 28)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+
+#define KVM_CPUID_TIMING        0x40000010
+/* KVM's LAPIC timer counts at 1 GHz (one count per nanosecond). */
+#define KVM_APIC_BUS_KHZ        1000000u
+/*
+ * Paravirtual features that need the VMM's help, which we do not give:
+ * extended MSI destination IDs need a userspace IOAPIC (ours is KVM's,
+ * 8-bit destinations), and the map-GPA-range hypercall exits to the VMM.
+ */
+#define KVM_PV_FEATURES_NEED_VMM ((1u << KVM_FEATURE_MSI_EXT_DEST_ID) | \
+                                  (1u << KVM_FEATURE_HC_MAP_GPA_RANGE))
 
 typedef struct FeatureName {
     uint32_t leaf;
@@ -138,13 +154,40 @@ static void add_topology_leaf(struct kvm_cpuid2 *c, uint32_t function,
     }
 }
 
+/*
+ * kvmclock and the other paravirtual features KVM implements alone; the
+ * TSC frequency in the timing leaf when KVM knows it, so that a guest
+ * need not calibrate its TSC against slow-to-read timers.
+ */
+static void add_kvm_leaves(struct kvm_cpuid2 *c, uint32_t tsc_khz)
+{
+    struct kvm_cpuid_entry2 *sig = find_entry(c, KVM_CPUID_SIGNATURE, 0);
+    struct kvm_cpuid_entry2 *e = find_entry(c, KVM_CPUID_FEATURES, 0);
+
+    if (!sig) {
+        return;                 /* KVM offers no paravirtual interface */
+    }
+    if (e) {
+        e->eax &= ~KVM_PV_FEATURES_NEED_VMM;
+    }
+    if (!tsc_khz || find_entry(c, KVM_CPUID_TIMING, 0)) {
+        return;
+    }
+    sig->eax = MAX(sig->eax, KVM_CPUID_TIMING);
+    c->entries[c->nent++] = (struct kvm_cpuid_entry2) {
+        .function = KVM_CPUID_TIMING,
+        .eax = tsc_khz,
+        .ebx = KVM_APIC_BUS_KHZ,
+    };
+}
+
 struct kvm_cpuid2 *kvm_cpuid_for_cpu(KVMState *s, CPUState *cpu)
 {
     const X86CPUModel *model = x86_cpu_current_model();
     const CpuTopology *t = &cpu_topology;
     struct kvm_cpuid2 *sup = s->supported_cpuid;
     struct kvm_cpuid2 *c = g_malloc0(sizeof(*c) +
-                                     (sup->nent + 6) * sizeof(c->entries[0]));
+                                     (sup->nent + 8) * sizeof(c->entries[0]));
     unsigned per_pkg = t->threads * t->cores * t->modules * t->dies;
     unsigned pkg_w = x86_topo_width(t->threads) + x86_topo_width(t->cores) +
                      x86_topo_width(t->modules) + x86_topo_width(t->dies);
@@ -165,6 +208,7 @@ struct kvm_cpuid2 *kvm_cpuid_for_cpu(KVMState *s, CPUState *cpu)
         c->entries[c->nent++] = sup->entries[i];
     }
     add_topology_leaf(c, 0xb, cpu, t);
+    add_kvm_leaves(c, cpu->accel->tsc_khz);
 
     if ((e = find_entry(c, 0, 0)) && !model->passthrough) {
         e->eax = MIN(e->eax, 0xd);
@@ -174,6 +218,15 @@ struct kvm_cpuid2 *kvm_cpuid_for_cpu(KVMState *s, CPUState *cpu)
             e->eax = QEMU64_FMS;
             e->ecx &= QEMU64_1_ECX;
             e->edx &= QEMU64_1_EDX;
+        }
+        /*
+         * KVM emulates the LAPIC's TSC-deadline mode but leaves the bit
+         * out of KVM_GET_SUPPORTED_CPUID.  With it, a guest that knows
+         * its TSC frequency need not calibrate its LAPIC timer.
+         */
+        if (model->passthrough &&
+            kvm_check_extension(s, KVM_CAP_TSC_DEADLINE_TIMER) > 0) {
+            e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
         }
         e->ebx = (e->ebx & 0xffff) | (MIN(per_pkg, 255) << 16) |
                  (cpu->apic_id & 0xff) << 24;

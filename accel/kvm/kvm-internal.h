@@ -33,6 +33,9 @@ typedef struct KVMState {
     bool routes_dirty;
     bool has_signal_msi;
     struct kvm_cpuid2 *supported_cpuid;
+    /* kvmclock while the VM is stopped (kvm-clock.c) */
+    bool clock_held;
+    uint64_t clock_ns;
 } KVMState;
 
 extern KVMState *kvm_state;
@@ -42,6 +45,7 @@ struct AccelCPUState {
     struct kvm_run *run;
     bool reset_pending;         /* put the reset state before KVM_RUN */
     struct kvm_lapic_state initial_lapic;
+    uint32_t tsc_khz;           /* KVM_GET_TSC_KHZ; 0 if unknown */
 };
 
 /* ioctl on /dev/kvm, the VM or a vCPU; -errno on failure. */
@@ -64,6 +68,11 @@ bool kvm_arch_init_vcpu(CPUState *cpu, Error **errp);
 bool kvm_arch_put_reset_state(CPUState *cpu, Error **errp);
 /* Reset handler: marks every vCPU to put its reset state. */
 void kvm_cpus_reset(void *opaque);
+
+/* kvm-clock.c: the vCPU's TSC frequency (0 if KVM cannot tell). */
+uint32_t kvm_vcpu_tsc_khz(CPUState *cpu);
+/* Holds kvmclock still while the VM is stopped. */
+void kvm_clock_vm_state_changed(KVMState *s, bool running);
 
 /* kvm-cpus.c */
 void kvm_cpus_register(void);

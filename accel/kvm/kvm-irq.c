@@ -129,7 +129,13 @@ void kvm_irqchip_reset(void *opaque)
 
 bool kvm_irqchip_create(KVMState *s, Error **errp)
 {
-    struct kvm_pit_config pit = { .flags = 0 };
+    /*
+     * The speaker port 0x61 is KVM's too: it gates PIT channel 2 and
+     * reads back its output, which is how Linux calibrates the TSC
+     * against the PIT.  Left to userspace it would cost an exit per
+     * poll (too slow for the calibration loop) and we have no speaker.
+     */
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
     int ret;
 
     ret = kvm_vm_ioctl(s, KVM_CREATE_IRQCHIP, NULL);

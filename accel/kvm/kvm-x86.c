@@ -24,16 +24,19 @@
 #define MSR_IA32_SYSENTER_EIP   0x176
 #define MSR_IA32_MISC_ENABLE    0x1a0
 #define MSR_IA32_CR_PAT         0x277
+#define MSR_IA32_TSC_DEADLINE   0x6e0
 #define MSR_MTRR_DEF_TYPE       0x2ff
 #define MSR_STAR                0xc0000081
 #define MSR_LSTAR               0xc0000082
 #define MSR_CSTAR               0xc0000083
 #define MSR_FMASK               0xc0000084
 #define MSR_KERNEL_GS_BASE      0xc0000102
+#define MSR_KVM_SYSTEM_TIME     0x12
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
 #define MSR_KVM_ASYNC_PF_EN     0x4b564d02
 #define MSR_KVM_STEAL_TIME      0x4b564d03
 #define MSR_KVM_PV_EOI_EN       0x4b564d04
+#define MSR_KVM_POLL_CONTROL    0x4b564d05
 
 #define PAT_POWER_ON            0x0007040600070406ULL
 #define MTRR_DEF_TYPE_WB_ON     0xc06ULL    /* E | FE | type WB */
@@ -41,9 +44,11 @@
 
 bool kvm_arch_init_vcpu(CPUState *cpu, Error **errp)
 {
-    struct kvm_cpuid2 *cpuid = kvm_cpuid_for_cpu(kvm_state, cpu);
+    struct kvm_cpuid2 *cpuid;
     int ret;
 
+    cpu->accel->tsc_khz = kvm_vcpu_tsc_khz(cpu);
+    cpuid = kvm_cpuid_for_cpu(kvm_state, cpu);
     ret = kvm_vcpu_ioctl(cpu, KVM_SET_CPUID2, cpuid);
     g_free(cpuid);
     if (ret < 0) {
@@ -124,12 +129,15 @@ static bool put_msrs(CPUState *cpu, Error **errp)
         { MSR_FMASK, 0, false },
         { MSR_KERNEL_GS_BASE, 0, false },
         { MSR_MTRR_DEF_TYPE, MTRR_DEF_TYPE_WB_ON, true },
+        { MSR_IA32_TSC_DEADLINE, 0, true },     /* disarmed */
         { MSR_IA32_MISC_ENABLE, 1, true },      /* fast strings */
         /* Paravirtual state a previous boot may have left enabled. */
+        { MSR_KVM_SYSTEM_TIME, 0, true },
         { MSR_KVM_SYSTEM_TIME_NEW, 0, true },
         { MSR_KVM_ASYNC_PF_EN, 0, true },
         { MSR_KVM_STEAL_TIME, 0, true },
         { MSR_KVM_PV_EOI_EN, 0, true },
+        { MSR_KVM_POLL_CONTROL, 1, true },      /* host polls: on */
     };
 
     /* One at a time: KVM_SET_MSRS stops at the first it refuses. */

@@ -10,7 +10,6 @@
 #include "qapi/qapi-events.h"
 #include "qemu/timer.h"
 #include "system/memory.h"
-#include "system/qtest.h"
 
 struct AcpiPMState {
     SysBusDevice parent_obj;
@@ -30,7 +29,12 @@ struct AcpiPMState {
 
 #define PM1_STS_WRITABLE (ACPI_PM1_STS_TMR | ACPI_PM1_STS_PWRBTN | \
                           ACPI_PM1_STS_WAK)
-#define PM1_EN_WRITABLE  (ACPI_PM1_STS_TMR | ACPI_PM1_STS_PWRBTN)
+/*
+ * GBL_EN sticks so that Linux's check of its global-lock event passes
+ * (it prints two errors otherwise); with no firmware, GBL_STS never rises.
+ */
+#define PM1_EN_WRITABLE  (ACPI_PM1_STS_TMR | ACPI_PM1_STS_GBL | \
+                          ACPI_PM1_STS_PWRBTN)
 #define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7)
 
 static void pm_update_sci(AcpiPMState *s)
@@ -39,15 +43,15 @@ static void pm_update_sci(AcpiPMState *s)
 }
 
 /*
- * The PM timer counts at 3.579545 MHz from the guest's clock: the
- * virtual clock under qtest (so tests step it), else host time.
+ * The PM timer counts at 3.579545 MHz on the guest's clock, the virtual
+ * clock: under an accelerator it follows host time while the VM runs and
+ * stands still while it is stopped, so a guest never sees its timer jump
+ * by the length of a pause; under qtest the tests step it.
  */
 static uint32_t pm_timer_read(void)
 {
-    QEMUClockType clock = qtest_enabled() ? QEMU_CLOCK_VIRTUAL
-                                          : QEMU_CLOCK_REALTIME;
-    __int128 ticks = (__int128)qemu_clock_get_ns(clock) * ACPI_PM_TIMER_HZ /
-                     NANOSECONDS_PER_SECOND;
+    __int128 ticks = (__int128)qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) *
+                     ACPI_PM_TIMER_HZ / NANOSECONDS_PER_SECOND;
 
     return (uint32_t)ticks & 0xffffff;
 }

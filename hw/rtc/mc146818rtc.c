@@ -8,7 +8,6 @@
 #include "hw/rtc/mc146818rtc.h"
 #include "qemu/timer.h"
 #include "system/memory.h"
-#include "system/qtest.h"
 
 #define REG_SEC     0x00
 #define REG_SEC_ALM 0x01
@@ -49,14 +48,16 @@ struct RTCState {
 
 #define MC146818_RTC(obj) OBJECT_CHECK(RTCState, (obj), TYPE_MC146818_RTC)
 
-static QEMUClockType rtc_clock(void)
-{
-    return qtest_enabled() ? QEMU_CLOCK_VIRTUAL : QEMU_CLOCK_REALTIME;
-}
+/*
+ * The RTC keeps the guest's time: the virtual clock, which follows host
+ * time while the VM runs and stands still while it is stopped (QEMU's
+ * -rtc clock=vm), and which qtest steps.
+ */
+#define RTC_CLOCK QEMU_CLOCK_VIRTUAL
 
 static int64_t clock_seconds(void)
 {
-    return qemu_clock_get_ns(rtc_clock()) / NANOSECONDS_PER_SECOND;
+    return qemu_clock_get_ns(RTC_CLOCK) / NANOSECONDS_PER_SECOND;
 }
 
 int64_t rtc_get_seconds(RTCState *s)
@@ -192,7 +193,7 @@ static bool alarm_matches(RTCState *s)
 
 static void rtc_arm(RTCState *s)
 {
-    int64_t now = qemu_clock_get_ns(rtc_clock());
+    int64_t now = qemu_clock_get_ns(RTC_CLOCK);
 
     timer_mod(s->tick, (now / NANOSECONDS_PER_SECOND + 1) *
                        NANOSECONDS_PER_SECOND);
@@ -320,7 +321,7 @@ static void rtc_init(Object *obj)
     RTCState *s = MC146818_RTC(obj);
 
     memory_region_init_io(&s->io, obj, &rtc_ops, s, "rtc", 2);
-    s->tick = timer_new_ns(rtc_clock(), rtc_tick, s);
+    s->tick = timer_new_ns(RTC_CLOCK, rtc_tick, s);
     qdev_init_gpio_out_named(DEVICE(obj), &s->irq, "irq", 1);
 }
 

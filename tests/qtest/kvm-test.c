@@ -18,6 +18,10 @@
  *       outb 6 -> 0xCF9            RST_CNT: a guest-initiated reset
  *   hlt; jmp back to hlt
  *
+ * A second guest (timekeeping_code) reads KVM's paravirtual CPUID leaves,
+ * enables kvmclock, times PIT channel 2 through the speaker port and
+ * reads the ACPI PM timer around that wait: see test_timekeeping().
+ *
  * Memory is read back with QMP pmemsave.  Without /dev/kvm every case
  * fails with the reason: a CI runner without KVM must not pass.
  */
@@ -75,6 +79,79 @@ static const uint8_t power_off_code[] = {
     0x66, 0xba, 0x04, 0x06,                     /* mov $0x604, %dx */
     0x66, 0xb8, 0x00, 0x34,                     /* mov $0x3400, %ax */
     0x66, 0xef,                                 /* out %ax, %dx */
+    0xf4,                                       /* hlt: */
+    0xeb, 0xfd,                                 /* jmp hlt */
+};
+
+/* Where timekeeping_code stores what it saw. */
+#define TK_SIG          0x3000      /* CPUID 0x40000000: EAX EBX ECX EDX */
+#define TK_FEATURES     0x3010      /* CPUID 0x40000001 EAX */
+#define TK_TSC_KHZ      0x3014      /* CPUID 0x40000010 EAX */
+#define TK_APIC_KHZ     0x3018      /* CPUID 0x40000010 EBX */
+#define TK_SPK_FIRST    0x301c      /* port 0x61 right after the PIT load */
+#define TK_SPK_LAST     0x3020      /* port 0x61 when OUT2 rose */
+#define TK_POLLS        0x3024      /* reads of 0x61 until then */
+#define TK_PM0          0x3028      /* PM timer before the PIT wait */
+#define TK_PM1          0x302c      /* and after */
+#define TK_DONE         0x3030
+#define TK_PVCLOCK      0x3100      /* struct pvclock_vcpu_time_info */
+#define TK_DONE_MAGIC   0x600df00du
+#define TK_POLL_LIMIT   1000000u    /* a hang guard for the 0x61 loop */
+#define KVM_FEATURE_CLOCKSOURCE2_BIT    (1u << 3)
+#define KVM_FEATURE_MSI_EXT_DEST_BIT    (1u << 15)
+#define PIT_CH2_COUNT   0x1000      /* 4096 ticks of 1.193182 MHz: 3.4 ms */
+
+#define LE32(v) (v) & 0xff, ((v) >> 8) & 0xff, ((v) >> 16) & 0xff, \
+                ((v) >> 24) & 0xff
+
+static const uint8_t timekeeping_code[] = {
+    0xb8, LE32(0x40000000u),                    /* mov $0x40000000, %eax */
+    0x0f, 0xa2,                                 /* cpuid */
+    0xa3, LE32(TK_SIG),                         /* mov %eax, TK_SIG */
+    0x89, 0x1d, LE32(TK_SIG + 4),               /* mov %ebx, TK_SIG+4 */
+    0x89, 0x0d, LE32(TK_SIG + 8),               /* mov %ecx, TK_SIG+8 */
+    0x89, 0x15, LE32(TK_SIG + 12),              /* mov %edx, TK_SIG+12 */
+    0xb8, LE32(0x40000001u),                    /* mov $0x40000001, %eax */
+    0x0f, 0xa2,                                 /* cpuid */
+    0xa3, LE32(TK_FEATURES),                    /* mov %eax, TK_FEATURES */
+    0xb8, LE32(0x40000010u),                    /* mov $0x40000010, %eax */
+    0x0f, 0xa2,                                 /* cpuid */
+    0xa3, LE32(TK_TSC_KHZ),                     /* mov %eax, TK_TSC_KHZ */
+    0x89, 0x1d, LE32(TK_APIC_KHZ),              /* mov %ebx, TK_APIC_KHZ */
+    /* kvmclock on: MSR_KVM_SYSTEM_TIME_NEW = TK_PVCLOCK | enable */
+    0xb9, LE32(0x4b564d01u),                    /* mov $MSR, %ecx */
+    0xb8, LE32(TK_PVCLOCK | 1),                 /* mov $page|1, %eax */
+    0x31, 0xd2,                                 /* xor %edx, %edx */
+    0x0f, 0x30,                                 /* wrmsr */
+    0x66, 0xba, 0x08, 0x06,                     /* mov $0x608, %dx */
+    0xed,                                       /* in %dx, %eax */
+    0xa3, LE32(TK_PM0),                         /* mov %eax, TK_PM0 */
+    /* PIT channel 2, gated by port 0x61 bit 0, mode 0 */
+    0xe4, 0x61,                                 /* in $0x61, %al */
+    0x24, 0xfc,                                 /* and $0xfc, %al */
+    0x0c, 0x01,                                 /* or $1, %al: gate on */
+    0xe6, 0x61,                                 /* out %al, $0x61 */
+    0xb0, 0xb0,                                 /* mov $0xb0, %al */
+    0xe6, 0x43,                                 /* out %al, $0x43 */
+    0xb0, PIT_CH2_COUNT & 0xff,                 /* mov $lo, %al */
+    0xe6, 0x42,                                 /* out %al, $0x42 */
+    0xb0, PIT_CH2_COUNT >> 8,                   /* mov $hi, %al */
+    0xe6, 0x42,                                 /* out %al, $0x42 */
+    0xe4, 0x61,                                 /* in $0x61, %al */
+    0xa2, LE32(TK_SPK_FIRST),                   /* mov %al, TK_SPK_FIRST */
+    0x31, 0xdb,                                 /* xor %ebx, %ebx */
+    0xe4, 0x61,                                 /* poll: in $0x61, %al */
+    0x43,                                       /* inc %ebx */
+    0xa8, 0x20,                                 /* test $0x20, %al (OUT2) */
+    0x75, 0x08,                                 /* jnz out */
+    0x81, 0xfb, LE32(TK_POLL_LIMIT),            /* cmp $limit, %ebx */
+    0x72, 0xf1,                                 /* jb poll */
+    0xa2, LE32(TK_SPK_LAST),                    /* out: mov %al, TK_SPK_LAST */
+    0x89, 0x1d, LE32(TK_POLLS),                 /* mov %ebx, TK_POLLS */
+    0x66, 0xba, 0x08, 0x06,                     /* mov $0x608, %dx */
+    0xed,                                       /* in %dx, %eax */
+    0xa3, LE32(TK_PM1),                         /* mov %eax, TK_PM1 */
+    0xc7, 0x05, LE32(TK_DONE), LE32(TK_DONE_MAGIC), /* movl $magic, DONE */
     0xf4,                                       /* hlt: */
     0xeb, 0xfd,                                 /* jmp hlt */
 };
@@ -537,6 +614,76 @@ static void test_help(void)
     g_assert_nonnull(strstr(out, "\n  qemu64 "));
 }
 
+/*
+ * What a guest needs to keep time without calibrating: KVM's signature
+ * and features with kvmclock (and without what needs a VMM we are not),
+ * the TSC frequency in the timing leaf, agreeing with the frequency KVM
+ * writes into the kvmclock page once the guest enables it; PIT channel 2
+ * gated and read back through the speaker port (Linux's PIT calibration);
+ * the ACPI PM timer running while the VM runs.
+ */
+static void test_timekeeping(void)
+{
+    Guest *g;
+    uint32_t sig[4], features, tsc_khz, mul, shift_flags, spk0, spk1;
+    uint32_t polls, pm0, pm1, version;
+    int8_t shift;
+    double pvclock_khz;
+
+    if (!qtest_kvm_usable()) {
+        return;
+    }
+    g = guest_start_code(timekeeping_code, sizeof(timekeeping_code), 0,
+                         NULL);
+    guest_wait_value(g, TK_DONE, TK_DONE_MAGIC);
+    for (int i = 0; i < 4; i++) {
+        sig[i] = guest_readl(g, TK_SIG + 4 * i);
+    }
+    g_assert_cmphex(sig[0], >=, 0x40000010u);
+    g_assert_cmpmem(&sig[1], 12, "KVMKVMKVM\0\0\0", 12);
+    features = guest_readl(g, TK_FEATURES);
+    g_assert_true(features & KVM_FEATURE_CLOCKSOURCE2_BIT);
+    g_assert_false(features & KVM_FEATURE_MSI_EXT_DEST_BIT);
+
+    tsc_khz = guest_readl(g, TK_TSC_KHZ);
+    g_assert_cmpuint(tsc_khz, >, 0);
+    g_assert_cmpuint(guest_readl(g, TK_APIC_KHZ), ==, 1000000);
+
+    /* KVM filled the kvmclock page: an even version, a scale. */
+    version = guest_readl(g, TK_PVCLOCK);
+    mul = guest_readl(g, TK_PVCLOCK + 24);
+    shift_flags = guest_readl(g, TK_PVCLOCK + 28);
+    g_assert_cmpuint(version, !=, 0);
+    g_assert_cmpuint(version % 2, ==, 0);
+    g_assert_cmpuint(mul, !=, 0);
+    shift = (int8_t)(shift_flags & 0xff);
+    /* ns = (tsc << shift) * mul / 2^32, so the TSC runs at: */
+    pvclock_khz = 1e6 * 4294967296.0 / mul / (shift >= 0 ? 1 << shift : 1)
+                  * (shift < 0 ? 1 << -shift : 1);
+    g_test_message("CPUID TSC %u kHz, kvmclock's %.0f kHz", tsc_khz,
+                   pvclock_khz);
+    g_assert_cmpfloat(pvclock_khz, >, tsc_khz * 0.99);
+    g_assert_cmpfloat(pvclock_khz, <, tsc_khz * 1.01);
+
+    /* The gate is set and OUT2 low right after the load, then high. */
+    spk0 = guest_readl(g, TK_SPK_FIRST) & 0xff;
+    spk1 = guest_readl(g, TK_SPK_LAST) & 0xff;
+    polls = guest_readl(g, TK_POLLS);
+    g_test_message("port 0x61: 0x%02x after the load, 0x%02x after %u "
+                   "polls", spk0, spk1, polls);
+    g_assert_cmphex(spk0 & 0x21, ==, 0x01);
+    g_assert_cmphex(spk1 & 0x21, ==, 0x21);
+    g_assert_cmpuint(polls, <, TK_POLL_LIMIT);
+
+    /* 24 bits, and it moved during the wait (3.4 ms of PIT ticks). */
+    pm0 = guest_readl(g, TK_PM0);
+    pm1 = guest_readl(g, TK_PM1);
+    g_assert_cmphex(pm0, <=, 0xffffff);
+    g_assert_cmphex(pm1, <=, 0xffffff);
+    g_assert_cmpuint((pm1 - pm0) & 0xffffff, >, 0);
+    guest_quit(g);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -547,6 +694,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/no-shutdown", test_no_shutdown);
     g_test_add_func("/kvm/acpi-power-off", test_acpi_power_off);
     g_test_add_func("/kvm/acpi-power-off-held", test_acpi_power_off_held);
+    g_test_add_func("/kvm/timekeeping", test_timekeeping);
     g_test_add_func("/kvm/help", test_help);
     g_test_add_func("/kvm/accel-spellings", test_accel_spellings);
     for (size_t i = 0; i < G_N_ELEMENTS(cmdline_cases); i++) {

@@ -303,6 +303,11 @@ static void test_pm_sleep(void)
     }
     outw(PM + 4, ACPI_PM_SLP_TYP_S5 << 10);
     g_assert_cmpuint(power_offs, ==, 0);
+    /* The global-lock enable sticks (Linux checks), raising no SCI. */
+    outw(PM + 2, ACPI_PM1_STS_GBL);
+    g_assert_cmphex(inw(PM + 2), ==, ACPI_PM1_STS_GBL);
+    g_assert_cmpint(ioapic_get_level(ACPI_PM_SCI_GSI), ==, 0);
+    outw(PM + 2, 0);
     /* Linux's write: SLP_TYP then SLP_EN in one 16-bit access. */
     outw(PM + 4, ACPI_PM_SLP_TYP_S5 << 10 | 1 << 13 | 1);
     g_assert_cmpuint(power_offs, ==, 1);
@@ -341,6 +346,37 @@ static void test_pm_timer(void)
     g_assert_cmpuint((t2 - t0) & 0xffffff, >=, ACPI_PM_TIMER_HZ - 1);
     g_assert_cmpuint((t2 - t0) & 0xffffff, <=, ACPI_PM_TIMER_HZ + 1);
     outw(PM + 8, 0);                            /* read-only */
+}
+
+static uint32_t pm_timer(void)
+{
+    return address_space_ldl_le(&address_space_io, PM + 8,
+                                MEMTXATTRS_UNSPECIFIED, NULL);
+}
+
+/*
+ * Under an accelerator the PM timer runs with the VM and stands still
+ * while it is stopped.  Last: the virtual clock cannot go back to being
+ * stepped once it follows the host.
+ */
+static void test_pm_timer_follows_vm(void)
+{
+    uint32_t t0, t1;
+
+    qemu_clock_virtual_follow_host();
+    qemu_clock_virtual_set_running(true);
+    t0 = pm_timer();
+    g_usleep(2000);                 /* 2 ms: some 7000 ticks */
+    t1 = pm_timer();
+    g_assert_cmpuint((t1 - t0) & 0xffffff, >, 0);
+    qemu_clock_virtual_set_running(false);
+    t0 = pm_timer();
+    g_usleep(2000);
+    g_assert_cmphex(pm_timer(), ==, t0);
+    qemu_clock_virtual_set_running(true);
+    g_usleep(2000);
+    g_assert_cmpuint((pm_timer() - t0) & 0xffffff, >, 0);
+    qemu_clock_virtual_set_running(false);
 }
 
 static void test_pm_any_access(void)
@@ -502,6 +538,7 @@ int main(int argc, char **argv)
     g_test_add_func("/acpi-pm/kbd-reset", test_pm_kbd_reset);
     g_test_add_func("/acpi-pm/timer", test_pm_timer);
     g_test_add_func("/acpi-pm/any-access", test_pm_any_access);
+    g_test_add_func("/acpi-pm/timer-follows-vm", test_pm_timer_follows_vm);
     ret = g_test_run();
     qemu_chr_delete(serial_chr);
     unlink(serial_out_path);

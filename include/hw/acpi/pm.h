@@ -45,6 +45,7 @@
 #define KBD_COMMAND_PORT        0x64
 
 #define ACPI_PM1_STS_TMR        (1u << 0)
+#define ACPI_PM1_STS_GBL        (1u << 5)
 #define ACPI_PM1_STS_PWRBTN     (1u << 8)
 #define ACPI_PM1_STS_WAK        (1u << 15)
 #define ACPI_PM1_CNT_SCI_EN     (1u << 0)

@@ -5,8 +5,9 @@
  *
  * Registers 0x00-0x09 hold the time and alarm in BCD or binary (register
  * B bit 2) and 12- or 24-hour format (bit 1); 0x32 is the century.  The
- * time runs from a start value (-rtc base) on the guest's clock: the
- * virtual clock under qtest, host monotonic time otherwise.  A guest
+ * time runs from a start value (-rtc base) on the guest's clock, the
+ * virtual clock (stepped by qtest; under an accelerator it follows host
+ * time while the VM runs and stands still while it is stopped).  A guest
  * that sets the clock (SET bit in register B) moves that offset.
  * Register A's UIP bit reads 0 (the time is read consistently).
  * Interrupts: update-ended (once a second, UIE) and alarm (AIE, with
