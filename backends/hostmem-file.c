@@ -13,6 +13,7 @@
  * instead of written back.
  */
 #include "qemu/osdep.h"
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include "system/hostmem.h"
 
