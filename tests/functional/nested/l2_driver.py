@@ -22,7 +22,7 @@ l2_argv, run_l2, parse_payload).
 
     l2_driver.py --kernel BZIMAGE --initrd PAYLOAD [--peer-root DIR]
                  [--peer-chroot SCRIPT] [--ours QEMU] [--blocks N]
-                 [--run VMM[:CONFIG]]...
+                 [--run VMM[:CONFIG]]... [--devices KIND,...]
 """
 
 import argparse
@@ -425,10 +425,12 @@ def setup_devices():
     return devices, pf, setup
 
 
-def run_vmm(vmm, config, devices, pf, blocks):
-    """One second-level boot of vmm with config; its results."""
-    missing = [k for k in vmm.devices if k not in devices]
-    given = [(k, devices[k]) for k in vmm.devices if k in devices]
+def run_vmm(vmm, config, devices, pf, blocks, kinds=None):
+    """One second-level boot of vmm with config; its results.  kinds, if
+    given, narrows the devices the row assigns."""
+    wanted = [k for k in vmm.devices if not kinds or k in kinds]
+    missing = [k for k in wanted if k not in devices]
+    given = [(k, devices[k]) for k in wanted if k in devices]
     try:
         argv, fds = l2_argv(vmm, config, given, blocks)
     except (SetupError, OSError) as e:
@@ -455,6 +457,10 @@ def main():
     ap.add_argument("--run", action="append", metavar="VMM[:CONFIG]",
                     help="only these (default: every VMM, every "
                          "configuration)")
+    ap.add_argument("--devices", metavar="KIND,...",
+                    help="assign only these kinds of device (of "
+                         f"{', '.join(DEVICE_STEPS)}), so that every VMM "
+                         "gets the same")
     args = ap.parse_args()
     out = Path(os.environ.get("RESULTS_DIR", "/run")) / "nested.json"
     result = {"uname": os.uname().release, "runs": [], "setup": {}}
@@ -475,7 +481,9 @@ def main():
             result["setup"]["vmms"][vmm.name] = vmm_version(
                 list(vmm.prefix), vmm.qemu)
             for config in configs:
-                run = run_vmm(vmm, config, devices, pf, args.blocks)
+                run = run_vmm(vmm, config, devices, pf, args.blocks,
+                              args.devices.split(",") if args.devices
+                              else None)
                 result["runs"].append(run)
                 print(f"{vmm.name} {config}: status {run['status']} "
                       f"{run['wall_s']} s, "
