@@ -21,6 +21,7 @@ Exit status: 0 only if every second-level guest of ours passed what
 test_nested.py checks (known bench problems are shown, not failed).
 
     python3 scripts/demo.py --build build [--kernel 6.12|7.3]
+                            [--run VMM[:CONFIG]]...
 """
 
 import argparse
@@ -138,6 +139,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build", help="meson build directory")
     ap.add_argument("--kernel", default="6.12", choices=test_nested.KERNELS)
+    ap.add_argument("--run", action="append", metavar="VMM[:CONFIG]",
+                    help="only these boots (default: every VMM with every "
+                         "configuration), e.g. --run ours --run "
+                         "qemu-10:iommufd")
     args = ap.parse_args()
     build = Path(args.build).resolve()
     ours = build / "qemu-system-x86_64"
@@ -165,6 +170,8 @@ def main():
             str(test_nested.VERIFY_BLOCKS), "--ours", str(ours),
             # The same devices for every VMM, so the times compare.
             "--devices", ",".join(DEVICES)]
+    for choice in args.run or ():
+        argv += ["--run", choice]
     try:
         peer = peer_root.ensure()
         argv += ["--peer-root", str(peer.path),
