@@ -40,6 +40,7 @@ sys.path.insert(0, str(HERE.parent / "tests" / "functional"))
 from harness.guest import kernel as kernel_builder  # noqa: E402
 from harness.guest import peer_root  # noqa: E402
 from harness.guest.guest import BenchError, run_in_guest  # noqa: E402
+from harness.guest.topology import Topology  # noqa: E402
 import test_nested  # noqa: E402
 
 GUEST_TIMEOUT = 2 * test_nested.GUEST_TIMEOUT
@@ -186,7 +187,9 @@ def main():
         "emulated VT-d), then every second-level guest under its KVM; "
         "this takes minutes ...")
     try:
-        r = run_in_guest("nvme-igb", argv, timeout=GUEST_TIMEOUT, mem="3G",
+        # As much RAM as the igb's VFs allow (topology.IGB_MAX_MEM)
+        r = run_in_guest("nvme-igb", argv, timeout=GUEST_TIMEOUT,
+                         mem=Topology.get("nvme-igb").max_mem,
                          kernel=str(kernel))
     except BenchError as e:
         say(f"demo: the bench cannot run: {e}")
