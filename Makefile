@@ -2,7 +2,8 @@
 # Front end to ./configure + meson + ninja.
 #
 #   make                  build (configures ./build on first use)
-#   make run              install what is missing, build, run the real-kernel demo
+#   make run              install what is missing, build, boot a guest with
+#                         assigned devices under ours and the peers (bench)
 #   make check            install what is missing, build the bench kernels and
 #                         peer tree, build, run every suite; ends with a table
 #                         of each stage's time

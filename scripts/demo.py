@@ -1,161 +1,232 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""What `make run` shows: our vfio-pci assigning a device on a real kernel.
+"""What `make run` shows: a guest whose own drivers use assigned devices.
 
-Boots the bench guest (root-bus topology; the guest kernel is built on
-first use and cached), where QEMU's edu device sits behind an emulated
-VT-d and is bound to vfio-pci.  Inside it, the e2e scenario
-(tests/scenarios/e2e/e2e_driver.py) launches our qemu-system-x86_64 with
-edu assigned, once per backend (iommufd=off: the
-legacy container; iommufd=on: iommufd), drives it as its guest would
-(config read, BAR0, DMA RAM -> device -> RAM, INTx, MSI, unplug and
-re-plug), and then does the same with the peer (Debian's QEMU 10), and
-measures time-to-ready of both and the raw-uAPI map floor.  The report
-says, per backend: the backend chosen, the DMA mappings made (from our
-binary's `-trace 'vfio_*'`), whether DMA was verified, and time-to-ready
-against the peer and the floor.
+Boots the bench guest (Linux under Debian's QEMU with TCG, an emulated
+VT-d, an NVMe controller with a stamped image, an edu and an igb; topology
+nvme-igb), and in it, under the bench guest's KVM, the second-level
+payload (tests/payload) once per VMM and configuration, with the devices
+assigned through vfio-pci: our qemu-system-x86_64 with iommufd=on, off,
+auto and libvirt's fd passing, then Debian's QEMU 10 and the Debian 13
+tree's QEMU 11 with each backend (tests/functional/nested/l2_driver.py).
 
-Exit status: 0 only if every check of our binary and of the peer passed
-(the peer cannot unplug from its root bus: that is reported, not failed).
+For each boot it prints the command line, the guest's PAYLOAD lines (what
+the guest's nvme driver read and wrote, the edu DMA round trip and MSIs a
+guest program counted; every VMM gets the NVMe and the edu, ours has no
+igb VF yet), then a table of the times: wall clock per boot,
+the guest's uptime at userspace, and ours against each peer.  The first
+run builds the 6.12 bench kernel and the Debian 13 tree (cached).
 
-    python3 scripts/demo.py --build build
+Exit status: 0 only if every second-level guest of ours passed what
+test_nested.py checks (known bench problems are shown, not failed).
+
+    python3 scripts/demo.py --build build [--kernel 6.12|7.3]
+                            [--run VMM[:CONFIG]]...
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# A program: it puts tests/ (the harness package) on the path itself.
+# A program: it puts tests/ (the harness package) and the nested test on
+# the path itself.
 sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "tests" / "functional"))
 
-from harness.guest.guest import (BenchError, ensure_kernel,  # noqa: E402
-                                 run_in_guest)
-from scenarios.e2e.launch import guest_command, ttr_table  # noqa: E402
+from harness.guest import kernel as kernel_builder  # noqa: E402
+from harness.guest import peer_root  # noqa: E402
+from harness.guest.guest import BenchError, run_in_guest  # noqa: E402
+from harness.guest.topology import Topology  # noqa: E402
+import test_nested  # noqa: E402
 
-BACKENDS = (("legacy", "ours-legacy", "peer-legacy", "iommufd=off"),
-            ("iommufd", "ours-on", "peer-iommufd", "iommufd=on"))
-MEM = "256M"
+GUEST_TIMEOUT = 2 * test_nested.GUEST_TIMEOUT
+# What every VMM gets: ours has no igb VF yet (test_nested.py).
+DEVICES = ("nvme", "edu")
+# Which peer configuration ours is compared with.
+PEER_FORM = {"iommufd=on": "iommufd", "iommufd=auto": "iommufd",
+             "fd-passing": "iommufd", "iommufd=off": "legacy"}
 
 
 def say(text=""):
     print(text, flush=True)
 
 
-def mib(n):
-    return f"{n / (1 << 20):g} MiB"
+def seconds(x):
+    return f"{x:.1f} s" if isinstance(x, (int, float)) else "n/a"
 
 
-def describe_mappings(m):
-    if not m:
-        return "mappings: unknown (no trace)"
-    text = f"{m['ram_count']} RAM mapping(s), {mib(m['ram_bytes'])}"
-    if m["copy_count"]:
-        text += f", {m['copy_count']} copied"
-    if m["bar_map_refused"]:
-        text += ("; BAR0 p2p mapping refused by the kernel (warned, as "
-                 "expected)")
-    elif m["bar_count"]:
-        text += (f"; BAR0 p2p mapped too ({m['bar_count']} map calls: the "
-                 f"BAR mmap is switched off around INTx)")
-    return text
+def uptime(run):
+    for ev in run.get("events", []):
+        if ev.get("event") == "start":
+            try:
+                return float(ev["uptime"])
+            except (KeyError, ValueError):
+                return None
+    return None
 
 
-def checks_line(run):
-    return ", ".join(f"{c['name']} {c['status']}" for c in run["checks"])
+def verdicts(run, row):
+    """[(check, 'pass'|'FAIL'|'known', why)] for one boot."""
+    out = []
+    for check, _ in test_nested.labels("", row, run["config"]):
+        try:
+            test_nested.judge(run, check)
+            out.append((check, "pass", ""))
+        except AssertionError as e:
+            known = check in test_nested.KNOWN_FAILURES
+            out.append((check, "known" if known else "FAIL", str(e)))
+    return out
+
+
+def show_run(run, row):
+    say(f"--- {run['vmm']} {run['config']} ({run['backend']}): "
+        f"{seconds(run['wall_s'])} wall, exit {run['status']}")
+    say("    $ " + " ".join(run.get("argv", [])))
+    for line in run.get("console_lines", []):
+        say(f"    | {line}")
+    if not run.get("console_lines"):
+        for line in run.get("console_tail", [])[-8:]:
+            say(f"    | {line}")
+    for msg in run.get("vmm_messages", []):
+        say(f"    {run['vmm']} said: {msg}")
+    failed = []
+    results = verdicts(run, row)
+    if uptime(run) is None:
+        # Every check fails for this one reason: say it once.
+        say("    FAIL  the guest never reached userspace ("
+            + ("timed out" if run["status"] is None
+               else f"exit status {run['status']}") + ")")
+        return [c for c, v, _ in results if v == "FAIL"]
+    for check, verdict, why in results:
+        say(f"    {verdict:5} {check}" + (f": {why}" if why else ""))
+        if verdict == "FAIL":
+            failed.append(check)
+    return failed
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a and b else "n/a"
+
+
+def time_table(runs):
+    say()
+    say("Times (one bench guest, same kernel, payload, RAM and devices; "
+        "TCG on a shared host: compare within one run only)")
+    say(f"  {'VMM':8} {'configuration':14} {'wall':>8} {'userspace':>10}")
+    for run in runs:
+        say(f"  {run['vmm']:8} {run['config']:14} "
+            f"{seconds(run['wall_s']):>8} {seconds(uptime(run)):>10}")
+    by = {(r["vmm"], r["config"]): r for r in runs}
+    for run in runs:
+        if run["vmm"] != "ours":
+            continue
+        form = PEER_FORM.get(run["config"])
+        for peer in ("qemu-10", "qemu-11"):
+            p = by.get((peer, form))
+            if not p:
+                continue
+            say(f"  ours {run['config']} / {peer} {form}: wall "
+                f"{seconds(run['wall_s'])} / {seconds(p['wall_s'])} = "
+                f"{ratio(run['wall_s'], p['wall_s'])}, userspace "
+                f"{seconds(uptime(run))} / {seconds(uptime(p))} = "
+                f"{ratio(uptime(run), uptime(p))}")
 
 
 def main():
-    ap = argparse.ArgumentParser(description="vfio-pci real-kernel demo")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default="build", help="meson build directory")
+    ap.add_argument("--kernel", default="6.12", choices=test_nested.KERNELS)
+    ap.add_argument("--run", action="append", metavar="VMM[:CONFIG]",
+                    help="only these boots (default: every VMM with every "
+                         "configuration), e.g. --run ours --run "
+                         "qemu-10:iommufd")
     args = ap.parse_args()
     build = Path(args.build).resolve()
     ours = build / "qemu-system-x86_64"
-    if not ours.is_file():
-        say(f"demo: {ours} is not built (run: ninja -C {args.build})")
-        return 1
+    initrd = build / "tests/payload/payload.cpio.gz"
+    for path, what in ((ours, "our qemu-system-x86_64"),
+                       (initrd, "the payload initramfs")):
+        if not path.is_file():
+            say(f"demo: {what} is not built ({path}); run: ninja -C "
+                f"{args.build}")
+            return 1
 
     start = time.monotonic()
-    say("== vfio-pci on a real Linux kernel: our QEMU vs Debian's QEMU 10 ==")
+    say("== A second-level guest drives assigned devices with its own "
+        "drivers: ours vs QEMU 10 vs QEMU 11 ==")
+    say(f"bench kernel {args.kernel} (built once and cached; the first "
+        f"build takes minutes) ...")
     try:
-        say(f"guest kernel: {ensure_kernel()}")
-    except BenchError as e:
-        say(f"demo: {e}")
+        kernel = kernel_builder.build(args.kernel)
+    except kernel_builder.KernelBuildError as e:
+        say(f"demo: the bench cannot run: no {args.kernel} kernel: {e}")
         return 1
-    configs = [c for _, o, p, _ in BACKENDS for c in (o, p)]
-    say("booting the bench guest (edu on the root bus, emulated VT-d, "
-        "TCG) ...")
+    say(f"  {kernel}")
+    argv = ["python3", str(test_nested.L2_DRIVER), "--kernel", str(kernel),
+            "--initrd", str(initrd), "--blocks",
+            str(test_nested.VERIFY_BLOCKS), "--ours", str(ours),
+            # The same devices for every VMM, so the times compare.
+            "--devices", ",".join(DEVICES)]
+    for choice in args.run or ():
+        argv += ["--run", choice]
     try:
-        r = run_in_guest("root-bus",
-                         guest_command(build, "/run/results/demo.json",
-                                       configs=configs, repeat=0, mem=MEM),
-                         timeout=600, mem="2G")
+        peer = peer_root.ensure()
+        argv += ["--peer-root", str(peer.path),
+                 "--peer-chroot", str(peer_root.PEER_CHROOT)]
+    except peer_root.PeerRootError as e:
+        say(f"  no Debian 13 tree, so no QEMU 11: {e}")
+    rows = {r.name: dataclasses.replace(
+                r, devices=tuple(k for k in r.devices if k in DEVICES))
+            for r in test_nested.l2_driver.vmm_rows("PEER", "CHROOT",
+                                                    str(ours))}
+    say("booting the bench guest (TCG; NVMe, igb and edu behind an "
+        "emulated VT-d), then every second-level guest under its KVM; "
+        "this takes minutes ...")
+    try:
+        # As much RAM as the igb's VFs allow (topology.IGB_MAX_MEM)
+        r = run_in_guest("nvme-igb", argv, timeout=GUEST_TIMEOUT,
+                         mem=Topology.get("nvme-igb").max_mem,
+                         kernel=str(kernel))
     except BenchError as e:
-        say(f"demo: {e}")
+        say(f"demo: the bench cannot run: {e}")
         return 1
     with r:
         try:
-            result = json.loads((Path(r.results_dir) / "demo.json")
+            result = json.loads((Path(r.results_dir) / "nested.json")
                                 .read_text())
         except (OSError, ValueError) as e:
-            say(f"demo: no results from the guest ({e}); guest output:")
+            say(f"demo: no results from the bench guest ({e}); its output:")
             say(r.output[-3000:])
             return 1
-    say(f"guest: device {' '.join(r.devices)} in IOMMU group "
-        f"{' '.join(r.groups)}, bound to vfio-pci; {MEM} of VMM RAM")
-    say()
-
-    runs = {run["config"]: run for run in result["runs"]}
-    _, ttr = ttr_table(result)
-    failed = []
-    for backend, ours_cfg, peer_cfg, prop in BACKENDS:
-        o, p = runs.get(ours_cfg, {}), runs.get(peer_cfg, {})
-        say(f"[{backend}] -device vfio-pci,host={result['device']},{prop}")
-        if "error" in o or not o.get("checks"):
-            say(f"  ours: did not start: {o.get('error', 'no result')}")
-            failed.append(ours_cfg)
-        else:
-            chosen = next((c["detail"] for c in o["checks"]
-                           if c["name"] == "backend"), "backend=?")
-            dma = next((c for c in o["checks"] if c["name"] == "dma"), None)
-            say(f"  ours: {chosen}; {describe_mappings(o.get('mappings'))}")
-            ok = dma and dma["status"] == "pass"
-            say(f"  ours: DMA "
-                f"{'verified: ' + dma['detail'] if ok else 'NOT verified'}")
-            say(f"  ours: {checks_line(o)}")
-            if any(c["status"] == "fail" for c in o["checks"]):
-                failed.append(ours_cfg)
-        if "error" in p or not p.get("checks"):
-            say(f"  peer: did not start: {p.get('error', 'no result')}")
-            failed.append(peer_cfg)
-        else:
-            say(f"  peer: {checks_line(p)}")
-            if any(c["status"] == "fail" for c in p["checks"]):
-                failed.append(peer_cfg)
-        ro, rp, fs, ft, _, _ = ttr.get(backend, (None,) * 6)
-
-        def s(x):
-            return f"{x:.2f} s" if x is not None else "n/a"
-        say(f"  time-to-ready (launch -> first config read answered): "
-            f"ours {s(ro)}, peer {s(rp)}")
-        say(f"  raw map floor of {MEM}: {s(ft)} in private THP memory (how "
-            f"both back guest RAM), {s(fs)} in shared 4 KiB pages (memfd)")
-        say()
-    say(f"total {time.monotonic() - start:.0f} s (guest boot "
-        f"{r.timings.get('boot_to_command', 0):.0f} s; TCG on a shared "
-        f"host: compare figures within one run only)")
-    if failed:
-        say(f"FAILED: {', '.join(failed)}")
-        for name in failed:
-            run = runs.get(name, {})
-            for c in run.get("checks", []):
-                if c["status"] == "fail":
-                    say(f"  {name} {c['name']}: {c['detail']}")
+    if "error" in result:
+        say(f"demo: the bench guest could not set up: {result['error']}")
         return 1
-    say("PASSED: both backends assigned edu, DMA verified, interrupts "
-        "delivered, device re-plugged")
+    setup = result["setup"]
+    say(f"bench guest: Linux {result['uname']}; NVMe {setup.get('nvme')}, "
+        f"edu {setup.get('edu', 'none')}, igb VF {setup.get('vf')} bound to "
+        f"vfio-pci; VMMs: "
+        + "; ".join(f"{k}: {v}" for k, v in setup.get("vmms", {}).items()))
+    say()
+    failed = []
+    for run in result["runs"]:
+        bad = show_run(run, rows[run["vmm"]])
+        if run["vmm"] == "ours":
+            failed += [f"{run['config']}: {c}" for c in bad]
+    time_table(result["runs"])
+    say()
+    say(f"total {time.monotonic() - start:.0f} s (bench guest "
+        f"{r.timings.get('wall', 0):.0f} s wall)")
+    if failed:
+        say("FAILED (ours): " + "; ".join(failed))
+        return 1
+    say("PASSED: under our binary the guest's nvme driver read the stamped "
+        "blocks and wrote and read back 64 MiB over MSI-X, and a guest "
+        "program round-tripped DMA through edu and counted its MSIs, in "
+        "every boot of ours above")
     return 0
 
 

@@ -30,6 +30,8 @@ static const struct {
 } steps[] = {
     { "nvme-verify", step_nvme_verify },
     { "nvme-perf", step_nvme_perf },
+    { "nvme-write", step_nvme_write },
+    { "edu", step_edu },
     { "igbvf-link", step_igbvf_link },
     { "hotplug-wait", step_hotplug_wait },
     { "pci-list", step_pci_list },

@@ -3,15 +3,20 @@
  * NVMe steps: the guest's own nvme driver reads the assigned controller's
  * namespace.  The test image stamps every 4 KiB block with its number, so a
  * read proves which block of the image it came from; reads bypass the page
- * cache (O_DIRECT), so they are DMA from the device every time.
+ * cache (O_DIRECT), so they are DMA from the device every time.  The
+ * write step writes its own pattern, which carries a number drawn at boot,
+ * and reads it back the same way: a block that still holds an older run's
+ * data (the bench keeps the image between second-level boots) fails.
  */
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "payload.h"
@@ -51,9 +56,12 @@ static void nvme_irqs(char *kind, size_t size, unsigned *vectors)
     closedir(d);
 }
 
-/* Open the namespace for direct reads; -1 after a failed step line. */
-static int open_namespace(const char *step, unsigned long long *blocks,
-                          void **buf)
+/*
+ * Open the namespace for direct I/O (flags: O_RDONLY or O_RDWR); -1 after a
+ * failed step line.
+ */
+static int open_namespace(const char *step, int flags,
+                          unsigned long long *blocks, void **buf)
 {
     char text[64];
     double wait = payload_param_ulong("wait", 30);
@@ -71,7 +79,7 @@ static int open_namespace(const char *step, unsigned long long *blocks,
         return -1;
     }
     *blocks = strtoull(text, NULL, 10) * 512 / PAYLOAD_BLOCK_SIZE;
-    fd = open("/dev/nvme0n1", O_RDONLY | O_DIRECT | O_CLOEXEC);
+    fd = open("/dev/nvme0n1", flags | O_DIRECT | O_CLOEXEC);
     if (fd < 0) {
         payload_step(step, false, strerror(errno), "device=/dev/nvme0n1");
         return -1;
@@ -90,7 +98,7 @@ bool step_nvme_verify(void)
     char kind[16], expect[PAYLOAD_STAMP_LEN + 1], msg[160];
     unsigned vectors;
     void *buf;
-    int fd = open_namespace("nvme-verify", &blocks, &buf);
+    int fd = open_namespace("nvme-verify", O_RDONLY, &blocks, &buf);
 
     if (fd < 0) {
         return false;
@@ -145,7 +153,7 @@ bool step_nvme_perf(void)
     unsigned long long blocks, bytes, done = 0;
     double start, secs;
     void *buf;
-    int fd = open_namespace("nvme-perf", &blocks, &buf);
+    int fd = open_namespace("nvme-perf", O_RDONLY, &blocks, &buf);
 
     if (fd < 0) {
         return false;
@@ -175,4 +183,135 @@ bool step_nvme_perf(void)
                  "bytes=%llu seconds=%.3f mib_per_s=%.1f", done, secs,
                  secs > 0 ? done / 1048576.0 / secs : 0.0);
     return true;
+}
+
+/*
+ * The write pattern of one 4 KiB block: "WRT%08u" (the block) and the run's
+ * number, then words of a sequence seeded by both, so every byte of every
+ * block is checked.
+ */
+static void fill_block(uint32_t *words, unsigned long long block,
+                       uint32_t run)
+{
+    uint32_t x = run ^ (uint32_t)(block * 2654435761u) ^ 0x5bd1e995u;
+
+    memset(words, 0, 32);
+    snprintf((char *)words, 32, "WRT%08u %08x", (unsigned)block, run);
+    for (size_t i = 8; i < PAYLOAD_BLOCK_SIZE / sizeof(*words); i++) {
+        /* xorshift32: cheap, and never stuck at zero with a non-zero x */
+        x = x ? x : 1;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        words[i] = x;
+    }
+}
+
+/* pwrite or pread all of n bytes at off; a short transfer is an error. */
+static bool transfer(int fd, void *buf, size_t n, off_t off, bool write,
+                     char *msg, size_t size)
+{
+    ssize_t got = write ? pwrite(fd, buf, n, off) : pread(fd, buf, n, off);
+
+    if (got == (ssize_t)n) {
+        return true;
+    }
+    snprintf(msg, size, "%s at byte %lld: %s", write ? "write" : "read",
+             (long long)off, got < 0 ? strerror(errno) : "short transfer");
+    return false;
+}
+
+bool step_nvme_write(void)
+{
+    unsigned long long blocks, want, first, bad = 0, bad_block = 0;
+    double start, write_s, read_s;
+    char msg[160] = "";
+    uint32_t run, *expect;
+    void *buf;
+    int fd = open_namespace("nvme-write", O_RDWR, &blocks, &buf);
+    bool ok = false;
+
+    if (fd < 0) {
+        return false;
+    }
+    want = payload_param_ulong("write_mib", 64) * (1024 * 1024 /
+                                                   PAYLOAD_BLOCK_SIZE);
+    /* By default the last write_mib of the namespace, after the stamps
+     * that nvme-verify reads at its start. */
+    first = payload_param_ulong("write_block", blocks > want ?
+                                blocks - want : 0);
+    expect = aligned_alloc(PAYLOAD_BLOCK_SIZE, PAYLOAD_BLOCK_SIZE);
+    if (!expect || !want || first + want > blocks) {
+        snprintf(msg, sizeof(msg), expect ? "blocks %llu..%llu do not fit "
+                 "the namespace (%llu blocks)" : "out of memory", first,
+                 first + want, blocks);
+        goto out;
+    }
+    if (getrandom(&run, sizeof(run), 0) != sizeof(run)) {
+        run = (uint32_t)(payload_uptime() * 1e9);
+    }
+
+    start = payload_uptime();
+    for (unsigned long long b = 0; b < want; b += CHUNK / PAYLOAD_BLOCK_SIZE) {
+        unsigned long long n = want - b;
+
+        n = n > CHUNK / PAYLOAD_BLOCK_SIZE ? CHUNK / PAYLOAD_BLOCK_SIZE : n;
+        for (unsigned long long i = 0; i < n; i++) {
+            fill_block((uint32_t *)((char *)buf + i * PAYLOAD_BLOCK_SIZE),
+                       first + b + i, run);
+        }
+        if (!transfer(fd, buf, n * PAYLOAD_BLOCK_SIZE,
+                      (first + b) * PAYLOAD_BLOCK_SIZE, true, msg,
+                      sizeof(msg))) {
+            goto out;
+        }
+    }
+    /* The controller may cache writes: flush before reading back. */
+    if (fdatasync(fd)) {
+        snprintf(msg, sizeof(msg), "flush: %s", strerror(errno));
+        goto out;
+    }
+    write_s = payload_uptime() - start;
+
+    start = payload_uptime();
+    for (unsigned long long b = 0; b < want; b += CHUNK / PAYLOAD_BLOCK_SIZE) {
+        unsigned long long n = want - b;
+
+        n = n > CHUNK / PAYLOAD_BLOCK_SIZE ? CHUNK / PAYLOAD_BLOCK_SIZE : n;
+        memset(buf, 0, n * PAYLOAD_BLOCK_SIZE);
+        if (!transfer(fd, buf, n * PAYLOAD_BLOCK_SIZE,
+                      (first + b) * PAYLOAD_BLOCK_SIZE, false, msg,
+                      sizeof(msg))) {
+            goto out;
+        }
+        for (unsigned long long i = 0; i < n; i++) {
+            fill_block(expect, first + b + i, run);
+            if (memcmp((char *)buf + i * PAYLOAD_BLOCK_SIZE, expect,
+                       PAYLOAD_BLOCK_SIZE) && !bad++) {
+                bad_block = first + b + i;
+            }
+        }
+    }
+    read_s = payload_uptime() - start;
+    if (bad) {
+        snprintf(msg, sizeof(msg), "%llu block(s) read back differ from "
+                 "what was written, first block %llu", bad, bad_block);
+    }
+    ok = !bad;
+    payload_step("nvme-write", ok, ok ? NULL : msg,
+                 "first_block=%llu blocks=%llu bad=%llu run=%08x "
+                 "write_s=%.3f read_s=%.3f", first, want, bad, run, write_s,
+                 read_s);
+    free(expect);
+    free(buf);
+    close(fd);
+    return ok;
+
+out:
+    payload_step("nvme-write", false, msg, "first_block=%llu blocks=%llu",
+                 first, want);
+    free(expect);
+    free(buf);
+    close(fd);
+    return false;
 }

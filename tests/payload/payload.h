@@ -24,12 +24,24 @@ bool read_text(const char *path, char *buf, size_t size);
 /* Poll until fn() returns true or timeout_s of guest time pass. */
 bool wait_for(bool (*fn)(void *), void *opaque, double timeout_s);
 
+/* A PCI function by its ids (lower-case hex without 0x), and its address. */
+struct pci_id {
+    char vendor[8];
+    char device[8];
+    char bdf[256];
+};
+
+/* A wait_for() predicate: the first function with id's ids, into id->bdf. */
+bool pci_find(void *opaque);
+
 /*
  * The steps.  Each prints exactly one "event=step" line and returns whether
  * it passed.
  */
 bool step_nvme_verify(void);
 bool step_nvme_perf(void);
+bool step_nvme_write(void);
+bool step_edu(void);
 bool step_igbvf_link(void);
 bool step_hotplug_wait(void);
 bool step_pci_list(void);

@@ -15,14 +15,7 @@
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
-struct pci_id {
-    char vendor[8];
-    char device[8];
-    char bdf[256];
-};
-
-/* The first device with the vendor:device ids, into id->bdf. */
-static bool find_pci(void *opaque)
+bool pci_find(void *opaque)
 {
     struct pci_id *id = opaque;
     DIR *d = opendir(PCI_DEVICES);
@@ -74,7 +67,7 @@ bool step_hotplug_wait(void)
     /* The VMM is told to plug once the guest says it is waiting. */
     payload_line("event=waiting name=hotplug-wait device=%s:%s", id.vendor,
                  id.device);
-    bool found = wait_for(find_pci, &id, wait);
+    bool found = wait_for(pci_find, &id, wait);
     payload_step("hotplug-wait", found, found ? NULL : "the device did not "
                  "appear", "device=%s:%s bdf=%s after_s=%.2f", id.vendor,
                  id.device, found ? id.bdf : "none",

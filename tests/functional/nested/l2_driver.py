@@ -1,21 +1,28 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Inside the bench guest: boot second-level guests with assigned devices.
 
-Run by test_nested.py as the bench guest's command.  It gives vfio-pci the
-emulated NVMe controller (taking it from the bench guest's own nvme driver)
-and one SR-IOV VF of the igb (made through sriov_numvfs, taken from igbvf),
-then, for every peer (Debian 12's QEMU 10 on the guest's root, Debian 13's
-QEMU 11 chrooted in the peer tree) and both backends, boots the payload
-under KVM with both devices assigned:
+Run by test_nested.py (and scripts/demo.py) as the bench guest's command.
+It gives vfio-pci the emulated NVMe controller (taking it from the bench
+guest's own nvme driver), one SR-IOV VF of the igb (made through
+sriov_numvfs, taken from igbvf) and the edu, then boots the payload under
+KVM once per VMM and configuration with the devices assigned, e.g.
 
-    payload.cmd=nvme-verify,igbvf-link,poweroff
+    payload.cmd=nvme-verify,nvme-write,edu,igbvf-link,poweroff
 
-and collects the payload's PAYLOAD lines, the peer's own messages and the
+and collects the payload's PAYLOAD lines, the VMM's own messages and the
 wall time.  Everything goes to $RESULTS_DIR/nested.json; the host decides
 what passes.
 
+What runs is data: VMMS holds one row per VMM (Debian 12's QEMU 10 on the
+guest's root, Debian 13's QEMU 11 chrooted in the peer tree, our own
+qemu-system-x86_64), each with the configurations (CONFIGS: how the
+command line hands the devices over, one per backend form) and the
+devices it is given.  Other scripts import the pieces (bind_vfio,
+l2_argv, run_l2, parse_payload).
+
     l2_driver.py --kernel BZIMAGE --initrd PAYLOAD [--peer-root DIR]
-                 [--peer-chroot SCRIPT] [--blocks N]
+                 [--peer-chroot SCRIPT] [--ours QEMU] [--blocks N]
+                 [--run VMM[:CONFIG]]... [--devices KIND,...]
 """
 
 import argparse
@@ -29,15 +36,88 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 PCI = Path("/sys/bus/pci/devices")
 NVME_ID = ("0x1b36", "0x0010")
 IGB_PF_ID = ("0x8086", "0x10c9")
 IGB_VF_ID = ("0x8086", "0x10ca")
-BACKENDS = ("legacy", "iommufd")
-L2_TIMEOUT = 300
+EDU_ID = ("0x1234", "0x11e8")
+L2_TIMEOUT = 420
 SETTLE_TIMEOUT = 60
+# Where the work directory (bzImage, payload) is: the chrooted peer sees it
+# under /bench.
+WORK = Path("/run/l2")
+
+
+@dataclass(frozen=True)
+class Config:
+    """How a command line hands the devices to the VMM.
+
+    objects: -object values; device: the vfio-pci properties after the
+    driver name.  {bdf} is the device's address; with fds, the driver
+    opens /dev/iommu ({iommu_fd}) and each device's VFIO cdev ({cdev_fd})
+    and the VMM inherits them, as libvirt does.
+    """
+    backend: str
+    objects: tuple
+    device: str
+    fds: bool = False
+
+
+CONFIGS = {
+    # The peers' two forms: the default (legacy container) and an
+    # iommufd object.
+    "legacy": Config("legacy", (), "host={bdf}"),
+    "iommufd": Config("iommufd", ("iommufd,id=fd0",),
+                      "host={bdf},iommufd=fd0"),
+    # Ours, every documented form.
+    "iommufd=on": Config("iommufd", (), "host={bdf},iommufd=on"),
+    "iommufd=off": Config("legacy", (), "host={bdf},iommufd=off"),
+    "iommufd=auto": Config("iommufd", (), "host={bdf},iommufd=auto"),
+    "fd-passing": Config("iommufd", ("iommufd,id=fd0,fd={iommu_fd}",),
+                         "iommufd=fd0,fd={cdev_fd}", fds=True),
+}
+
+# The payload's steps for each kind of device, in the order they run.
+DEVICE_STEPS = {
+    "nvme": ("nvme-verify", "nvme-write"),
+    "edu": ("edu",),
+    "igb-vf": ("igbvf-link",),
+}
+
+
+@dataclass(frozen=True)
+class Vmm:
+    """One VMM: its binary as it sees it, how to start it and what it runs.
+
+    prefix: argv in front of the binary (the chroot wrapper); base: the
+    work directory as the VMM sees it.
+    """
+    name: str
+    qemu: str
+    prefix: tuple
+    base: str
+    configs: tuple
+    devices: tuple
+    timeout: int = L2_TIMEOUT
+
+
+def vmm_rows(peer_root=None, peer_chroot=None, ours=None):
+    """The VMMs this bench guest can run, in the order they run."""
+    rows = [Vmm("qemu-10", "/usr/bin/qemu-system-x86_64", (), str(WORK),
+                ("legacy", "iommufd"), ("nvme", "edu", "igb-vf"))]
+    if peer_root:
+        rows.append(Vmm("qemu-11", "/usr/bin/qemu-system-x86_64",
+                        (peer_chroot, peer_root, str(WORK)), "/bench",
+                        ("legacy", "iommufd"), ("nvme", "edu", "igb-vf")))
+    if ours:
+        # Our boot is still slower than the peers': more time per guest.
+        rows.append(Vmm("ours", ours, (), str(WORK),
+                        ("iommufd=on", "iommufd=off", "iommufd=auto",
+                         "fd-passing"), ("nvme", "edu"), timeout=600))
+    return rows
 
 
 class SetupError(RuntimeError):
@@ -154,24 +234,59 @@ def group_of(bdf):
     return os.path.basename(os.readlink(PCI / bdf / "iommu_group"))
 
 
-def l2_argv(qemu, backend, kernel, initrd, devices, blocks):
-    argv = [qemu, "-M", "q35", "-accel", "kvm", "-cpu", "host",
+def cdev_path(bdf):
+    """The device's VFIO cdev (/dev/vfio/devices/vfioN)."""
+    d = PCI / bdf / "vfio-dev"
+    names = sorted(n.name for n in d.iterdir()) if d.is_dir() else []
+    if not names:
+        raise SetupError(f"{bdf} has no VFIO cdev in {d}")
+    return f"/dev/vfio/devices/{names[0]}"
+
+
+def payload_cmd(kinds):
+    steps = [s for kind in DEVICE_STEPS if kind in kinds
+             for s in DEVICE_STEPS[kind]]
+    return ",".join(steps + ["poweroff"])
+
+
+def l2_argv(vmm, config, devices, blocks, wait=60):
+    """The VMM's command line and the fds it inherits.
+
+    devices: (kind, bdf) pairs.  With a fd-passing configuration the fds
+    are opened here; the caller closes them once the VMM has started.
+    """
+    cfg = CONFIGS[config]
+    kinds = [kind for kind, _ in devices]
+    argv = [vmm.qemu, "-M", "q35", "-accel", "kvm", "-cpu", "host",
             "-m", "512M", "-smp", "1", "-nodefaults", "-display", "none",
-            "-no-reboot", "-serial", "stdio", "-monitor", "none",
-            "-kernel", kernel, "-initrd", initrd,
+            "-no-reboot", "-serial", "stdio",
+            "-kernel", f"{vmm.base}/bzImage",
+            "-initrd", f"{vmm.base}/payload.cpio.gz",
             # no_timer_check: on a loaded host the timer check of the
             # IO-APIC can miss its ticks under nested KVM and panic.
             "-append", "console=ttyS0 panic=-1 quiet no_timer_check "
-                       "payload.cmd=nvme-verify,igbvf-link,poweroff "
-                       f"payload.blocks={blocks} payload.wait=60"]
-    if backend == "iommufd":
-        argv += ["-object", "iommufd,id=fd0"]
-    for bdf in devices:
-        opt = f"vfio-pci,host={bdf}"
-        if backend == "iommufd":
-            opt += ",iommufd=fd0"
-        argv += ["-device", opt]
-    return argv
+                       f"payload.cmd={payload_cmd(kinds)} "
+                       f"payload.blocks={blocks} payload.wait={wait}"]
+    fds = []
+    subst = {}
+    try:
+        if cfg.fds:
+            subst["iommu_fd"] = os.open("/dev/iommu", os.O_RDWR)
+            fds.append(subst["iommu_fd"])
+        for obj in cfg.objects:
+            argv += ["-object", obj.format(**subst)]
+        for _, bdf in devices:
+            if cfg.fds:
+                fd = os.open(cdev_path(bdf), os.O_RDWR)
+                fds.append(fd)
+                subst["cdev_fd"] = fd
+            argv += ["-device",
+                     "vfio-pci," + cfg.device.format(bdf=bdf, **subst)]
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return argv, fds
 
 
 def parse_payload(text):
@@ -197,18 +312,25 @@ def parse_payload(text):
     return events
 
 
-def run_l2(peer, backend, argv, prefix, on_waiting):
+def run_l2(vmm, config, argv, prefix, on_waiting, pass_fds=(),
+           timeout=L2_TIMEOUT):
     """Boot one second-level guest; on_waiting(name) runs when the payload
-    says a step waits for the host (event=waiting)."""
+    says a step waits for the host (event=waiting).  The VMM inherits
+    pass_fds, which are closed here once it has started."""
     start = time.monotonic()
-    proc = subprocess.Popen(prefix + argv, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc = subprocess.Popen(list(prefix) + argv, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, pass_fds=pass_fds)
+    finally:
+        for fd in pass_fds:
+            os.close(fd)
     err = []
     drain = threading.Thread(target=lambda: err.append(proc.stderr.read()),
                              daemon=True)
     drain.start()
     lines, host_actions = [], []
-    timer = threading.Timer(L2_TIMEOUT, proc.kill)
+    timer = threading.Timer(timeout, proc.kill)
     timer.start()
     try:
         for raw in proc.stdout:
@@ -234,16 +356,31 @@ def run_l2(peer, backend, argv, prefix, on_waiting):
             proc.kill()
             proc.wait()
     drain.join(10)
-    timed_out = time.monotonic() - start >= L2_TIMEOUT
+    timed_out = time.monotonic() - start >= timeout
     console = "\n".join(lines)
-    return {"peer": peer, "backend": backend,
+    return {"vmm": vmm, "config": config,
+            "backend": CONFIGS[config].backend if config in CONFIGS
+            else config,
+            "argv": argv,
             "status": None if timed_out else rc,
             "wall_s": round(time.monotonic() - start, 2),
             "events": parse_payload(console),
             "host_actions": host_actions,
-            "peer_messages": distinct(b"".join(err).decode(errors="replace")
+            "vmm_messages": distinct(b"".join(err).decode(errors="replace")
                                       .strip().splitlines()),
+            "console_lines": notable(lines),
             "console_tail": console.strip().splitlines()[-15:]}
+
+
+# Console lines a reader wants besides the payload's: the guest kernel's
+# words about the assigned devices and anything that went wrong.
+NOTABLE = ("PAYLOAD ", "nvme", "igbvf", "Kernel panic", "BUG", "WARNING",
+           "error", "timed out")
+
+
+def notable(lines, limit=40):
+    return [line for line in lines
+            if any(word in line for word in NOTABLE)][:limit]
 
 
 def distinct(lines):
@@ -255,7 +392,7 @@ def distinct(lines):
             for line, n in counts.items()][:20]
 
 
-def peer_version(prefix, qemu):
+def vmm_version(prefix, qemu):
     try:
         p = subprocess.run(prefix + [qemu, "--version"], capture_output=True,
                            text=True, timeout=60, check=False)
@@ -264,13 +401,66 @@ def peer_version(prefix, qemu):
         return f"unknown ({e})"
 
 
+def selected(vmm, config, wanted):
+    """Whether --run VMM[:CONFIG] choices (none: everything) include it."""
+    return not wanted or any(w in (vmm, f"{vmm}:{config}") for w in wanted)
+
+
+def setup_devices():
+    """Bind every device the bench guest has for the second level to
+    vfio-pci; {kind: bdf} and what the results record of it."""
+    nvmes = find(NVME_ID)
+    if not nvmes:
+        raise SetupError("no NVMe controller (1b36:0010) in the bench guest")
+    pf, vf, total = make_vf()
+    devices = {"nvme": nvmes[0], "igb-vf": vf}
+    setup = {"nvme": nvmes[0], "pf": pf, "vf": vf, "sriov_totalvfs": total}
+    edus = find(EDU_ID)
+    if edus:
+        devices["edu"] = edus[0]
+        setup["edu"] = edus[0]
+    for bdf in devices.values():
+        bind_vfio(bdf)
+    setup["groups"] = {bdf: group_of(bdf) for bdf in devices.values()}
+    return devices, pf, setup
+
+
+def run_vmm(vmm, config, devices, pf, blocks, kinds=None):
+    """One second-level boot of vmm with config; its results.  kinds, if
+    given, narrows the devices the row assigns."""
+    wanted = [k for k in vmm.devices if not kinds or k in kinds]
+    missing = [k for k in wanted if k not in devices]
+    given = [(k, devices[k]) for k in wanted if k in devices]
+    try:
+        argv, fds = l2_argv(vmm, config, given, blocks)
+    except (SetupError, OSError) as e:
+        return {"vmm": vmm.name, "config": config,
+                "backend": CONFIGS[config].backend, "status": None,
+                "wall_s": 0, "events": [], "host_actions": [],
+                "vmm_messages": [f"cannot build the command line: {e}"],
+                "console_tail": [], "missing": missing}
+    run = run_l2(vmm.name, config, argv, vmm.prefix,
+                 lambda step: step == "igbvf-link" and rearm_vfs(pf),
+                 pass_fds=fds, timeout=vmm.timeout)
+    run["missing"] = missing
+    return run
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--peer-root")
     ap.add_argument("--peer-chroot")
+    ap.add_argument("--ours", help="our qemu-system-x86_64")
     ap.add_argument("--blocks", type=int, default=4096)
+    ap.add_argument("--run", action="append", metavar="VMM[:CONFIG]",
+                    help="only these (default: every VMM, every "
+                         "configuration)")
+    ap.add_argument("--devices", metavar="KIND,...",
+                    help="assign only these kinds of device (of "
+                         f"{', '.join(DEVICE_STEPS)}), so that every VMM "
+                         "gets the same")
     args = ap.parse_args()
     out = Path(os.environ.get("RESULTS_DIR", "/run")) / "nested.json"
     result = {"uname": os.uname().release, "runs": [], "setup": {}}
@@ -278,42 +468,27 @@ def main():
         if not os.path.exists("/dev/kvm"):
             raise SetupError("/dev/kvm is missing in the bench guest (is the "
                              "CPU model SVM-capable and KVM_AMD built in?)")
-        nvmes = find(NVME_ID)
-        if not nvmes:
-            raise SetupError("no NVMe controller (1b36:0010) in the bench "
-                             "guest")
-        pf, vf, total = make_vf()
-        bind_vfio(nvmes[0])
-        bind_vfio(vf)
-        result["setup"] = {"nvme": nvmes[0], "pf": pf, "vf": vf,
-                           "sriov_totalvfs": total,
-                           "groups": {nvmes[0]: group_of(nvmes[0]),
-                                      vf: group_of(vf)}}
-        # One directory for both peers: the chrooted one sees it as /bench.
-        work = Path("/run/l2")
-        work.mkdir(exist_ok=True)
-        shutil.copy(args.kernel, work / "bzImage")
-        shutil.copy(args.initrd, work / "payload.cpio.gz")
-        peers = [("qemu-10", [], "/usr/bin/qemu-system-x86_64",
-                  str(work))]
-        if args.peer_root:
-            peers.append(("qemu-11", [args.peer_chroot, args.peer_root,
-                                      str(work)],
-                          "/usr/bin/qemu-system-x86_64", "/bench"))
-        result["setup"]["peers"] = {}
-        for name, prefix, qemu, base in peers:
-            result["setup"]["peers"][name] = peer_version(prefix, qemu)
-            for backend in BACKENDS:
-                argv = l2_argv(qemu, backend, f"{base}/bzImage",
-                               f"{base}/payload.cpio.gz", [nvmes[0], vf],
-                               args.blocks)
-                run = run_l2(name, backend, argv, prefix,
-                             lambda step: step == "igbvf-link"
-                             and rearm_vfs(pf))
+        devices, pf, result["setup"] = setup_devices()
+        WORK.mkdir(exist_ok=True)
+        shutil.copy(args.kernel, WORK / "bzImage")
+        shutil.copy(args.initrd, WORK / "payload.cpio.gz")
+        result["setup"]["vmms"] = {}
+        for vmm in vmm_rows(args.peer_root, args.peer_chroot, args.ours):
+            configs = [c for c in vmm.configs
+                       if selected(vmm.name, c, args.run)]
+            if not configs:
+                continue
+            result["setup"]["vmms"][vmm.name] = vmm_version(
+                list(vmm.prefix), vmm.qemu)
+            for config in configs:
+                run = run_vmm(vmm, config, devices, pf, args.blocks,
+                              args.devices.split(",") if args.devices
+                              else None)
                 result["runs"].append(run)
-                print(f"{name} {backend}: status {run['status']} "
+                print(f"{vmm.name} {config}: status {run['status']} "
                       f"{run['wall_s']} s, "
                       f"{len(run['events'])} payload lines", flush=True)
+                out.write_text(json.dumps(result, indent=1))
     except (SetupError, OSError, ValueError) as e:
         result["error"] = str(e)
         print(f"l2-driver: {e}", file=sys.stderr)

@@ -19,10 +19,12 @@ bridge-group   c    pcie-root-port -> pcie-pci-bridge ->  2        1
 two-groups     d    two pcie-root-ports (with ACS), one   2        2
                     edu behind each: two groups (the
                     peer-to-peer topology)
-nvme-igb       e    pcie-root-port -> NVMe (1b36:0010,    0        2
+nvme-igb       e    pcie-root-port -> NVMe (1b36:0010,    0        3
                     a stamped image, snapshot=on);
                     pcie-root-port -> igb (SR-IOV PF,
-                    7 VFs, isolated hub netdev)
+                    7 VFs, isolated hub netdev);
+                    pcie-root-port -> edu (left unbound:
+                    the second-level guests get it)
 nvme-pair      f    two pcie-root-ports, one NVMe behind  0        2
                     each (peer-to-peer between real
                     drivers' devices)
@@ -76,9 +78,12 @@ class Topology:
 
 
 NVME_IMAGE = "@NVME_IMAGE@"
-# 16 MiB: 4096 stamped blocks, read whole by the payload in well under a
-# second of guest time.
-NVME_IMAGE_MIB = 16
+# 80 MiB: 20480 stamped blocks.  The payload's nvme-verify reads the first
+# 16 MiB (4096 blocks) in well under a second of guest time; nvme-write
+# writes and reads back the last 64 MiB.  The second-level guests of one
+# bench guest share the controller's snapshot, so the two regions stay
+# apart and every guest finds the stamps intact.
+NVME_IMAGE_MIB = 80
 
 
 def _nvme(did, bus, serial):
@@ -146,10 +151,13 @@ TOPOLOGIES = {t.name: t for t in (
         devices=2, groups=2),
     Topology(
         "nvme-igb", "e",
-        "an NVMe and an igb SR-IOV PF, each behind a pcie-root-port",
+        "an NVMe, an igb SR-IOV PF and an edu, each behind a "
+        "pcie-root-port",
         _root_port("rp0", 1, "0x10") + _root_port("rp1", 2, "0x11")
-        + _nvme("nvme0", "rp0", "bench0") + _igb("rp1"),
-        devices=0, groups=2, nvme_image_mib=NVME_IMAGE_MIB, nvmes=1, igbs=1,
+        + _root_port("rp2", 3, "0x12")
+        + _nvme("nvme0", "rp0", "bench0") + _igb("rp1")
+        + ("-device", "edu,bus=rp2,addr=0"),
+        devices=0, groups=3, nvme_image_mib=NVME_IMAGE_MIB, nvmes=1, igbs=1,
         max_mem=IGB_MAX_MEM),
     Topology(
         "nvme-pair", "f", "two NVMe controllers behind two pcie-root-ports",
