@@ -279,7 +279,7 @@ static void test_pciehp_sequence(void)
     /* Unplug is refused while the guest blinks the power indicator. */
     slot_command(s, exp, blink);
     slot_ack(s, exp);
-    msi_log(s, true);
+    json_array_unref(msi_log(s, true));
     rsp = qtest_qmp(s, "{'execute': 'device_del', "
                        "'arguments': {'id': 'td3'}}");
     g_assert_cmpstr(qmp_expect_error(rsp, "GenericError"), ==,

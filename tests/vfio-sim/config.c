@@ -300,6 +300,13 @@ static SimDeviceConfig *parse_device(GKeyFile *kf, const char *group,
     return g_steal_pointer(&d);
 }
 
+static void device_config_free(SimDeviceConfig *d)
+{
+    g_free(d->bdf);
+    g_free(d->parent);
+    g_free(d);
+}
+
 SimConfig *sim_config_load(const char *path, const char *kernel,
                            Error **errp)
 {
@@ -319,7 +326,8 @@ SimConfig *sim_config_load(const char *path, const char *kernel,
                                   NULL);
     }
     cfg = g_new0(SimConfig, 1);
-    cfg->devices = g_ptr_array_new();
+    cfg->devices = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)device_config_free);
     cfg->kernel = parse_kernel(kf, kernel, errp);
     if (!cfg->kernel || !parse_iommu(kf, &cfg->iommu, errp)) {
         goto fail;
@@ -345,6 +353,7 @@ SimConfig *sim_config_load(const char *path, const char *kernel,
             if (o->cdev == d->cdev) {
                 error_setg(errp, "[device %s] cdev: vfio%u is also %s",
                            d->bdf, d->cdev, o->bdf);
+                device_config_free(d);
                 goto fail;
             }
         }
@@ -357,6 +366,11 @@ SimConfig *sim_config_load(const char *path, const char *kernel,
     }
     return cfg;
 fail:
-    /* The library refuses to start on a bad config: no need to free */
+    /*
+     * The library then refuses to start, but it exits through the
+     * sanitizers' leak check like any program: leave nothing behind.
+     */
+    g_ptr_array_unref(cfg->devices);
+    g_free(cfg);
     return NULL;
 }
