@@ -18,7 +18,7 @@ a guest program must round-trip a page through edu's DMA engine with guest
 physical addresses and count edu's MSIs; the peers' igbvf must see the
 VF's link.  One bench-guest boot per kernel (6.12 and 7.3) runs every
 second-level boot of the VMMs asked for (meson runs the peers as
-'nested' and ours as 'nested-ours').  Output is TAP.
+'nested-6.12' and 'nested-7.3', ours as 'nested-ours').  Output is TAP.
 
     PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
         python3 tests/functional/test_nested.py [--kernel 6.12|7.3]... \
