@@ -23,8 +23,9 @@ nvme-igb       e    pcie-root-port -> NVMe (1b36:0010,    0        3
                     a stamped image, snapshot=on);
                     pcie-root-port -> igb (SR-IOV PF,
                     7 VFs, isolated hub netdev);
-                    pcie-root-port -> edu (left unbound:
-                    the second-level guests get it)
+                    pcie-root-port -> edu (bound to
+                    vfio-pci like every edu: the second-
+                    level guests get it)
 nvme-pair      f    two pcie-root-ports, one NVMe behind  0        2
                     each (peer-to-peer between real
                     drivers' devices)
