@@ -33,27 +33,9 @@
 
 #include "payload.h"
 #include "report.h"
+#include "edu-regs.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
-
-/* Registers of BAR0 (QEMU's docs/specs/edu.rst). */
-#define EDU_ID              0x00
-#define EDU_LIVENESS        0x04
-#define EDU_IRQ_STATUS      0x24
-#define EDU_IRQ_RAISE       0x60
-#define EDU_IRQ_ACK         0x64
-#define EDU_DMA_SRC         0x80
-#define EDU_DMA_DST         0x88
-#define EDU_DMA_COUNT       0x90
-#define EDU_DMA_CMD         0x98
-#define EDU_DMA_START       0x1
-#define EDU_DMA_TO_RAM      0x2
-#define EDU_DMA_IRQ         0x4
-#define EDU_DMA_IRQ_VALUE   0x100
-#define EDU_BUFFER          0x40000
-#define EDU_BAR0_SIZE       (1024 * 1024)
-/* edu masks DMA addresses to 28 bits: the pages must lie below 256 MiB. */
-#define EDU_DMA_LIMIT       (1ULL << 28)
 
 #define PCI_COMMAND         0x04
 #define PCI_COMMAND_MEMORY  0x2

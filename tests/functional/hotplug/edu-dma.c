@@ -29,17 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EDU_ID              0x00
-#define EDU_LIVENESS        0x04
-#define EDU_DMA_SRC         0x80
-#define EDU_DMA_DST         0x88
-#define EDU_DMA_COUNT       0x90
-#define EDU_DMA_CMD         0x98
-#define EDU_DMA_START       0x1
-#define EDU_DMA_TO_RAM      0x2
-#define EDU_BUF             0x40000
-#define EDU_BUF_SIZE        4096
-#define EDU_DMA_MASK        ((1ull << 28) - 1)
+#include "edu-regs.h"
+
+#define EDU_BUF_SIZE        4096        /* one transfer: the whole buffer */
 #define PAGE                4096
 
 static volatile uint32_t *regs;
@@ -109,8 +101,8 @@ static bool round_trip(uint8_t *a, uint64_t pa, uint8_t *b, uint64_t pb,
         a[i] = (uint8_t)(i * 7 + seed);
     }
     memset(b, 0, EDU_BUF_SIZE);
-    if (!dma(pa, EDU_BUF, EDU_BUF_SIZE, false) ||
-        !dma(EDU_BUF, pb, EDU_BUF_SIZE, true)) {
+    if (!dma(pa, EDU_BUFFER, EDU_BUF_SIZE, false) ||
+        !dma(EDU_BUFFER, pb, EDU_BUF_SIZE, true)) {
         printf("EDU-DMA error=timeout msg=the DMA engine did not finish\n");
         return false;
     }
@@ -180,7 +172,7 @@ int main(int argc, char **argv)
     memset(buf, 0, 2 * PAGE);
     pa = phys_of(buf);
     pb = phys_of(buf + PAGE);
-    if ((pa | pb) & ~EDU_DMA_MASK) {
+    if ((pa | pb) & ~(EDU_DMA_LIMIT - 1)) {
         printf("EDU-DMA error=mask msg=buffer at 0x%" PRIx64 "/0x%" PRIx64
                " beyond edu's 28 bits\n", pa, pb);
         return 1;
@@ -203,9 +195,9 @@ int main(int argc, char **argv)
 
         /* Mark the device's buffer, then ask for memory we do not have. */
         memset(buf, 0x5a, EDU_BUF_SIZE);
-        dma(pa, EDU_BUF, EDU_BUF_SIZE, false);
-        if (!dma(out, EDU_BUF, EDU_BUF_SIZE, false) ||
-            !dma(EDU_BUF, pb, EDU_BUF_SIZE, true)) {
+        dma(pa, EDU_BUFFER, EDU_BUF_SIZE, false);
+        if (!dma(out, EDU_BUFFER, EDU_BUF_SIZE, false) ||
+            !dma(EDU_BUFFER, pb, EDU_BUF_SIZE, true)) {
             printf("EDU-DMA outside=0x%" PRIx64 " result=timeout\n", out);
             return 1;
         }
@@ -218,8 +210,8 @@ int main(int argc, char **argv)
         ok = !leaked;
         /* And a write there: it must not land anywhere we can see. */
         memset(buf, 0xa5, EDU_BUF_SIZE);
-        dma(pa, EDU_BUF, EDU_BUF_SIZE, false);
-        if (!dma(EDU_BUF, out, EDU_BUF_SIZE, true)) {
+        dma(pa, EDU_BUFFER, EDU_BUF_SIZE, false);
+        if (!dma(EDU_BUFFER, out, EDU_BUF_SIZE, true)) {
             printf("EDU-DMA outside=0x%" PRIx64 " write=timeout\n", out);
             return 1;
         }
