@@ -16,7 +16,6 @@
  * check held.  edu's DMA engine reaches 28 address bits: the test boots the
  * guest with less RAM than that so that every page qualifies.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
