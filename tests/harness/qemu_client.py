@@ -47,6 +47,7 @@ import time
 
 CONNECT_TIMEOUT = 60    # launch until qtest is connected or QMP answers
 ANSWER_TIMEOUT = 120    # one qtest or QMP command
+WRAPPER_GRACE = 10      # a wrapper (prefix) exiting once its binary is killed
 EVENT_TIMEOUT = 30      # wait_event, wait_irq
 QUIT_TIMEOUT = 30       # quit or terminate until the process has exited
 
@@ -405,7 +406,10 @@ class Qemu:
     (a None value removes the variable).  @qtest: False launches without
     qtest (QMP only; qmp must not be None).  @qmp: "unix", "fd" or None.  @qtest_log: the -qtest-log value, None
     for no option (QEMU then logs the traffic to stderr).  @prefix: argv
-    to run the binary through (it must exec it, so that the pid stays).
+    to run the binary through.  A wrapper need not exec it: the launch
+    gets a process group of its own, and kill() ends the binary first and
+    then gives the wrapper a moment to undo what it set up (peer-chroot.sh
+    unmounts its binds on the way out).
     @pass_fds: the caller's descriptors the process inherits.
     """
 
@@ -447,6 +451,7 @@ class Qemu:
             extra += ["-chardev", f"socket,id=qmp,fd={fd}",
                       "-mon", "chardev=qmp,mode=control"]
         self.argv = [*prefix, *argv, *extra]
+        self.wrapped = bool(prefix)
         self.proc = None
         self.qtest = None
         self._qmp = None
@@ -489,7 +494,8 @@ class Qemu:
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(
             self.argv, stdin=subprocess.DEVNULL, stdout=self.log,
-            stderr=subprocess.STDOUT, env=self.env, pass_fds=self.pass_fds)
+            stderr=subprocess.STDOUT, env=self.env, pass_fds=self.pass_fds,
+            process_group=0 if self.wrapped else None)
         if self._qmp_pair:
             self._qmp_pair[1].close()   # the process has its own copy
 
@@ -580,8 +586,30 @@ class Qemu:
     def kill(self):
         if self.proc and self._poll() is None:
             self.killed = True
+            if self.wrapped:
+                self._kill_wrapped()
             self.proc.kill()
             self._reap(None)
+
+    def _kill_wrapped(self):
+        """SIGKILL to every process of the launch's group but the wrapper
+        (the group's leader), then up to WRAPPER_GRACE seconds for the
+        wrapper to see its child gone and exit by itself.  Killing only
+        the wrapper would leave the binary running, holding its devices,
+        and the wrapper's mounts in place."""
+        leader = self.proc.pid
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == leader:
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    # pid (comm) state ppid pgrp ...; comm may hold spaces
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[2]) == leader:
+                    os.kill(int(entry), signal.SIGKILL)
+            except (OSError, IndexError, ValueError):
+                continue    # gone meanwhile
+        self._reap(WRAPPER_GRACE)
 
     @property
     def status(self):
