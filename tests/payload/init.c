@@ -30,8 +30,10 @@ static const struct {
 } steps[] = {
     { "nvme-verify", step_nvme_verify },
     { "nvme-perf", step_nvme_perf },
+    { "nvme-bench", step_nvme_bench },
     { "nvme-write", step_nvme_write },
     { "edu", step_edu },
+    { "edu-bench", step_edu_bench },
     { "igbvf-link", step_igbvf_link },
     { "hotplug-wait", step_hotplug_wait },
     { "pci-list", step_pci_list },

@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "blkbench.h"
 #include "payload.h"
 #include "report.h"
 
@@ -183,6 +184,38 @@ bool step_nvme_perf(void)
                  "bytes=%llu seconds=%.3f mib_per_s=%.1f", done, secs,
                  secs > 0 ? done / 1048576.0 / secs : 0.0);
     return true;
+}
+
+/*
+ * The block read benchmark (blkbench.h) on the namespace, for
+ * payload.bench_s seconds of guest time per job (default 3).  The bench
+ * guest runs the same code on the same controller (nvme-bench.c).
+ */
+bool step_nvme_bench(void)
+{
+    unsigned long long blocks, bad = 0;
+    char fields[768], err[200] = "";
+    double seconds = payload_param_ulong("bench_s", 3);
+    void *buf;
+    int fd = open_namespace("nvme-bench", O_RDONLY, &blocks, &buf);
+    bool ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    free(buf);
+    ok = blkbench_run(fd, blocks * PAYLOAD_BLOCK_SIZE, seconds, fields,
+                      sizeof(fields), &bad, err, sizeof(err));
+    close(fd);
+    if (ok && bad) {
+        snprintf(err, sizeof(err), "%llu block(s) read carry the wrong "
+                 "stamp", bad);
+    }
+    payload_step("nvme-bench", ok && !bad, err[0] ? err : NULL,
+                 "bytes=%llu seconds_per_job=%g%s%s",
+                 blocks * PAYLOAD_BLOCK_SIZE, seconds, ok ? " " : "",
+                 ok ? fields : "");
+    return ok && !bad;
 }
 
 /*

@@ -40,8 +40,10 @@ bool pci_find(void *opaque);
  */
 bool step_nvme_verify(void);
 bool step_nvme_perf(void);
+bool step_nvme_bench(void);
 bool step_nvme_write(void);
 bool step_edu(void);
+bool step_edu_bench(void);
 bool step_igbvf_link(void);
 bool step_hotplug_wait(void);
 bool step_pci_list(void);
