@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Benchmarks: our binary against the peer (Debian's QEMU) on the simulated
 VFIO kernel, the real-kernel time-to-ready, RAM by file on kernel 7.3
-(mapfile.py), and bench-flatview.
+(mapfile.py), second-level guests against QEMU 10 and 11.1 (l2bench.py)
+and bench-flatview.
 
-    python3 tests/bench/run.py --build build [--only a,b,c,d,e,f,mapfile]
+    python3 tests/bench/run.py --build build
+        [--only a,b,c,d,e,f,flatview,mapfile,l2]
         [--no-real-kernel] [--repeat N] [--json PATH] [--peer PATH]
 
 Prints a table (scenario, backend, binary, ioctls by type, wall, CPU, the
@@ -153,7 +155,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--peer", default=os.environ.get(
         "VFIO_SIM_PEER", "/usr/bin/qemu-system-x86_64"))
-    ap.add_argument("--only", default="a,b,c,d,e,f,flatview,mapfile")
+    ap.add_argument("--only", default="a,b,c,d,e,f,flatview,mapfile,l2")
     ap.add_argument("--no-real-kernel", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json")
@@ -202,6 +204,21 @@ def main():
         else:
             result["mapfile"] = mf
             print_mapfile(mf)
+        print()
+    if "l2" in only and not args.no_real_kernel:
+        from l2bench import l2_bench, print_report, problems
+        print("== second level (kernel 6.12): launch to userspace, NVMe "
+              "reads, edu BAR0 reads and MSIs; ours against QEMU 10 and "
+              "11.1 ==", flush=True)
+        l2, l2_error = l2_bench(build)
+        if l2_error:
+            result["l2_error"] = l2_error
+            print(f"second-level benchmarks did not run: {l2_error}")
+            crashed.append(f"l2: {l2_error}")
+        else:
+            result["l2"] = l2
+            print_report(l2)
+            crashed += [f"l2: {p}" for p in problems(l2)]
         print()
     model = model or kmodel.previous(out) or kmodel.default()
     result["kernel_model"] = model

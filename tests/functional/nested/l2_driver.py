@@ -243,17 +243,21 @@ def cdev_path(bdf):
     return f"/dev/vfio/devices/{names[0]}"
 
 
-def payload_cmd(kinds):
-    steps = [s for kind in DEVICE_STEPS if kind in kinds
-             for s in DEVICE_STEPS[kind]]
+def payload_cmd(kinds, step_table=DEVICE_STEPS):
+    steps = [s for kind in step_table if kind in kinds
+             for s in step_table[kind]]
     return ",".join(steps + ["poweroff"])
 
 
-def l2_argv(vmm, config, devices, blocks, wait=60):
+def l2_argv(vmm, config, devices, blocks, wait=60, step_table=DEVICE_STEPS,
+            params=""):
     """The VMM's command line and the fds it inherits.
 
-    devices: (kind, bdf) pairs.  With a fd-passing configuration the fds
-    are opened here; the caller closes them once the VMM has started.
+    devices: (kind, bdf) pairs; step_table: the payload's steps for each
+    kind (the benchmarks give their own); params: more payload.NAME=VALUE
+    words for the kernel command line.  With a fd-passing configuration
+    the fds are opened here; the caller closes them once the VMM has
+    started.
     """
     cfg = CONFIGS[config]
     kinds = [kind for kind, _ in devices]
@@ -265,8 +269,9 @@ def l2_argv(vmm, config, devices, blocks, wait=60):
             # no_timer_check: on a loaded host the timer check of the
             # IO-APIC can miss its ticks under nested KVM and panic.
             "-append", "console=ttyS0 panic=-1 quiet no_timer_check "
-                       f"payload.cmd={payload_cmd(kinds)} "
-                       f"payload.blocks={blocks} payload.wait={wait}"]
+                       f"payload.cmd={payload_cmd(kinds, step_table)} "
+                       f"payload.blocks={blocks} payload.wait={wait}"
+                       + (f" {params}" if params else "")]
     fds = []
     subst = {}
     try:
@@ -330,6 +335,7 @@ def run_l2(vmm, config, argv, prefix, on_waiting, pass_fds=(),
                              daemon=True)
     drain.start()
     lines, host_actions = [], []
+    userspace = None
     timer = threading.Timer(timeout, proc.kill)
     timer.start()
     try:
@@ -337,6 +343,10 @@ def run_l2(vmm, config, argv, prefix, on_waiting, pass_fds=(),
             line = raw.decode(errors="replace").rstrip("\r\n")
             lines.append(line)
             for ev in parse_payload(line):
+                if ev.get("event") == "start" and userspace is None:
+                    # launch -> the guest's first userspace line, as the
+                    # host sees it (the payload's uptime is the guest's view)
+                    userspace = time.monotonic() - start
                 if ev.get("event") == "waiting":
                     try:
                         on_waiting(ev.get("name"))
@@ -364,6 +374,8 @@ def run_l2(vmm, config, argv, prefix, on_waiting, pass_fds=(),
             "argv": argv,
             "status": None if timed_out else rc,
             "wall_s": round(time.monotonic() - start, 2),
+            "userspace_wall_s": None if userspace is None
+            else round(userspace, 3),
             "events": parse_payload(console),
             "host_actions": host_actions,
             "vmm_messages": distinct(b"".join(err).decode(errors="replace")
@@ -425,14 +437,17 @@ def setup_devices():
     return devices, pf, setup
 
 
-def run_vmm(vmm, config, devices, pf, blocks, kinds=None):
+def run_vmm(vmm, config, devices, pf, blocks, kinds=None,
+            step_table=DEVICE_STEPS, params=""):
     """One second-level boot of vmm with config; its results.  kinds, if
-    given, narrows the devices the row assigns."""
+    given, narrows the devices the row assigns; step_table and params go
+    to l2_argv()."""
     wanted = [k for k in vmm.devices if not kinds or k in kinds]
     missing = [k for k in wanted if k not in devices]
     given = [(k, devices[k]) for k in wanted if k in devices]
     try:
-        argv, fds = l2_argv(vmm, config, given, blocks)
+        argv, fds = l2_argv(vmm, config, given, blocks,
+                            step_table=step_table, params=params)
     except (SetupError, OSError) as e:
         return {"vmm": vmm.name, "config": config,
                 "backend": CONFIGS[config].backend, "status": None,
