@@ -50,6 +50,7 @@ typedef struct Config {
     bool daemonize;
     const char *pidfile;
     const char *cpu_model;
+    uint32_t tsc_khz;               /* -cpu ...,tsc-frequency= (0: host's) */
     bool autostart;
     const char *kernel;
     const char *initrd;
@@ -614,6 +615,23 @@ static void parse_trace(const char *arg)
     }
 }
 
+/*
+ * tsc-frequency=HZ: KVM takes the rate in kHz (KVM_SET_TSC_KHZ, a 32-bit
+ * value): rounded down to whole kHz as QEMU does, from 1 kHz up to what
+ * fits.
+ */
+static uint32_t parse_tsc_frequency(const char *value)
+{
+    uint64_t hz;
+
+    if (qemu_strtou64(value, NULL, 10, &hz) < 0 || value[0] == '-' ||
+        hz < 1000 || hz / 1000 > UINT32_MAX) {
+        fail_msg("Parameter 'tsc-frequency' expects a frequency in Hz from "
+                 "1000 to %" PRIu64, (uint64_t)UINT32_MAX * 1000 + 999);
+    }
+    return hz / 1000;
+}
+
 static void parse_cpu(const char *arg)
 {
     g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
@@ -629,6 +647,11 @@ static void parse_cpu(const char *arg)
         /* No migration: libvirt's migratable=on|off changes nothing. */
         if (!strcmp(parts[i], "migratable=on") ||
             !strcmp(parts[i], "migratable=off")) {
+            continue;
+        }
+        if (g_str_has_prefix(parts[i], "tsc-frequency=")) {
+            config.tsc_khz = parse_tsc_frequency(parts[i] +
+                                                 strlen("tsc-frequency="));
             continue;
         }
         fail_msg("CPU feature '%s' is not supported: the model is used as "
@@ -1240,7 +1263,8 @@ int main(int argc, char **argv)
     create_machine();
     /* The empty machine ("-M none", libvirt's probe) has no CPU or board. */
     if (MACHINE_GET_CLASS(qdev_get_machine())->default_cpu_type) {
-        if (kvm_enabled() && !kvm_init_vcpus(config.cpu_model, &err)) {
+        if (kvm_enabled() && !kvm_init_vcpus(config.cpu_model, config.tsc_khz,
+                                           &err)) {
             fail(err);
         }
         start_firmwareless_boot();

@@ -31,6 +31,32 @@ uint32_t kvm_vcpu_tsc_khz(CPUState *cpu)
     return ret > 0 ? ret : 0;
 }
 
+bool kvm_vcpu_set_tsc_khz(CPUState *cpu, uint32_t khz, Error **errp)
+{
+    uint32_t host_khz;
+    int ret;
+
+    if (!khz) {
+        return true;
+    }
+    /* Before the attempt: a failed one leaves the asked rate behind. */
+    host_khz = kvm_vcpu_tsc_khz(cpu);
+    ret = kvm_vcpu_ioctl(cpu, KVM_SET_TSC_KHZ, (void *)(uintptr_t)khz);
+    if (ret < 0) {
+        /*
+         * Without TSC scaling KVM takes only rates at or near the host's
+         * (a faster one by catching up); say which case this is.
+         */
+        error_setg(errp, "kvm: tsc-frequency: KVM_SET_TSC_KHZ to %" PRIu32
+                   " kHz on vCPU %d failed: %s (host TSC %u kHz, TSC "
+                   "scaling %s)", khz, cpu->cpu_index, strerror(-ret), host_khz,
+                   kvm_check_extension(kvm_state, KVM_CAP_TSC_CONTROL) > 0 ?
+                   "available" : "unavailable");
+        return false;
+    }
+    return true;
+}
+
 /* VM run-state change, vCPUs not running (see vm_start() and vm_stop()). */
 void kvm_clock_vm_state_changed(KVMState *s, bool running)
 {

@@ -212,7 +212,7 @@ static bool kvm_create_vcpu(CPUState *cpu, Error **errp)
     return kvm_arch_init_vcpu(cpu, errp);
 }
 
-bool kvm_init_vcpus(const char *model_name, Error **errp)
+bool kvm_init_vcpus(const char *model_name, uint32_t tsc_khz, Error **errp)
 {
     const X86CPUModel *model = x86_cpu_model_find(model_name);
 
@@ -220,6 +220,7 @@ bool kvm_init_vcpus(const char *model_name, Error **errp)
         error_setg(errp, "unable to find CPU model '%s'", model_name);
         return false;
     }
+    kvm_state->wanted_tsc_khz = tsc_khz;
     if (!x86_cpus_create(model, errp)) {
         return false;
     }

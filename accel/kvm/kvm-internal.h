@@ -36,6 +36,8 @@ typedef struct KVMState {
     /* kvmclock while the VM is stopped (kvm-clock.c) */
     bool clock_held;
     uint64_t clock_ns;
+    /* -cpu ...,tsc-frequency= in kHz; 0: the host's (kvm-clock.c) */
+    uint32_t wanted_tsc_khz;
 } KVMState;
 
 extern KVMState *kvm_state;
@@ -71,6 +73,8 @@ void kvm_cpus_reset(void *opaque);
 
 /* kvm-clock.c: the vCPU's TSC frequency (0 if KVM cannot tell). */
 uint32_t kvm_vcpu_tsc_khz(CPUState *cpu);
+/* KVM_SET_TSC_KHZ to @khz (nothing for 0); "kvm: tsc-frequency: ..." */
+bool kvm_vcpu_set_tsc_khz(CPUState *cpu, uint32_t khz, Error **errp);
 /* Holds kvmclock still while the VM is stopped. */
 void kvm_clock_vm_state_changed(KVMState *s, bool running);
 

@@ -47,6 +47,9 @@ bool kvm_arch_init_vcpu(CPUState *cpu, Error **errp)
     struct kvm_cpuid2 *cpuid;
     int ret;
 
+    if (!kvm_vcpu_set_tsc_khz(cpu, kvm_state->wanted_tsc_khz, errp)) {
+        return false;
+    }
     cpu->accel->tsc_khz = kvm_vcpu_tsc_khz(cpu);
     cpuid = kvm_cpuid_for_cpu(kvm_state, cpu);
     ret = kvm_vcpu_ioctl(cpu, KVM_SET_CPUID2, cpuid);

@@ -32,8 +32,12 @@ bool kvm_init(Error **errp);
  * (N) exceeds the maximum cpus supported by KVM (M)".
  */
 bool kvm_check_smp(unsigned cpus, unsigned max_cpus, Error **errp);
-/* Creates the vCPUs of -cpu @model_name and starts their threads. */
-bool kvm_init_vcpus(const char *model_name, Error **errp);
+/*
+ * Creates the vCPUs of -cpu @model_name and starts their threads; with
+ * @tsc_khz non-zero, each vCPU's TSC runs at that frequency
+ * (KVM_SET_TSC_KHZ, -cpu ...,tsc-frequency=).
+ */
+bool kvm_init_vcpus(const char *model_name, uint32_t tsc_khz, Error **errp);
 
 /* ---- Interrupts ----------------------------------------------------- */
 

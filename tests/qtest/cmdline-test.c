@@ -48,6 +48,15 @@ static const ErrorCase error_cases[] = {
                                     "directory" },
     { "-uuid 1234", P "-uuid 1234: failed to parse UUID string: wrong "
                     "format" },
+    { "-cpu host,tsc-frequency=fast", P "-cpu host,tsc-frequency=fast: "
+      "Parameter 'tsc-frequency' expects a frequency in Hz from 1000 to "
+      "4294967295999" },
+    { "-cpu host,tsc-frequency=999", P "-cpu host,tsc-frequency=999: "
+      "Parameter 'tsc-frequency' expects a frequency in Hz from 1000 to "
+      "4294967295999" },
+    { "-cpu host,tsc-frequency=4294967296000", P "-cpu host,"
+      "tsc-frequency=4294967296000: Parameter 'tsc-frequency' expects a "
+      "frequency in Hz from 1000 to 4294967295999" },
     { "-smp foo", P "-smp foo: Parameter 'smp.cpus' expects integer" },
     { "-smp 0", P "-smp 0: Parameter 'smp.cpus' expects a number from 1 "
                 "to 4096" },

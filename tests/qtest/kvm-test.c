@@ -25,9 +25,12 @@
  * Memory is read back with QMP pmemsave.  Without /dev/kvm every case
  * fails with the reason: a CI runner without KVM must not pass.
  */
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <linux/kvm.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "libqtest.h"
@@ -684,6 +687,70 @@ static void test_timekeeping(void)
     guest_quit(g);
 }
 
+/* The vCPU's TSC rate that the timing leaf reports, with extra options. */
+static uint32_t guest_tsc_khz(const char *const *extra)
+{
+    Guest *g = guest_start_code(timekeeping_code, sizeof(timekeeping_code),
+                                0, extra);
+    uint32_t khz;
+
+    guest_wait_value(g, TK_DONE, TK_DONE_MAGIC);
+    khz = guest_readl(g, TK_TSC_KHZ);
+    guest_quit(g);
+    return khz;
+}
+
+/*
+ * -cpu ...,tsc-frequency=HZ (KVM_SET_TSC_KHZ): the guest's timing leaf
+ * reports the rate asked for.  Above the host's rate KVM always takes it
+ * (scaling, or catching up without); below it only with TSC scaling, and
+ * without, the start fails with one line and exit status 1.
+ */
+static void test_tsc_frequency(void)
+{
+    g_autofree char *opt = NULL, *args = NULL, *err = NULL;
+    g_autofree char *want_err = NULL;
+    uint32_t host_khz, want;
+    bool scaling;
+    int fd;
+
+    if (!qtest_kvm_usable()) {
+        return;
+    }
+    fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    scaling = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL) > 0;
+    close(fd);
+    host_khz = guest_tsc_khz(NULL);
+    g_assert_cmpuint(host_khz, >, 2000);
+    g_test_message("host TSC %u kHz, TSC scaling %s", host_khz,
+                   scaling ? "available" : "unavailable");
+
+    /* Hz that are not whole kHz are rounded down, as QEMU does. */
+    want = host_khz + 1000;
+    opt = g_strdup_printf("qemu64,tsc-frequency=%u999", want);
+    g_assert_cmpuint(guest_tsc_khz((const char *const[]){ "-cpu", opt,
+                                                         NULL }), ==, want);
+
+    want = host_khz / 2;
+    g_free(opt);
+    opt = g_strdup_printf("qemu64,tsc-frequency=%u000", want);
+    if (scaling) {
+        g_assert_cmpuint(guest_tsc_khz((const char *const[]){ "-cpu", opt,
+                                                             NULL }), ==,
+                         want);
+        return;
+    }
+    args = g_strdup_printf("-M q35 -display none -nodefaults -accel kvm "
+                           "-cpu %s", opt);
+    g_assert_cmpint(qtest_run(args, NULL, &err, 60), ==, 1);
+    want_err = g_strdup_printf(P "kvm: tsc-frequency: KVM_SET_TSC_KHZ to %u "
+                               "kHz on vCPU 0 failed: Invalid argument (host "
+                               "TSC %u kHz, TSC scaling unavailable)\n",
+                               want, host_khz);
+    g_assert_cmpstr(err, ==, want_err);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -695,6 +762,7 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/acpi-power-off", test_acpi_power_off);
     g_test_add_func("/kvm/acpi-power-off-held", test_acpi_power_off_held);
     g_test_add_func("/kvm/timekeeping", test_timekeeping);
+    g_test_add_func("/kvm/tsc-frequency", test_tsc_frequency);
     g_test_add_func("/kvm/help", test_help);
     g_test_add_func("/kvm/accel-spellings", test_accel_spellings);
     for (size_t i = 0; i < G_N_ELEMENTS(cmdline_cases); i++) {
