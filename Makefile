@@ -22,6 +22,8 @@ BUILD ?= build
 SAN_BUILD ?= build-san
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# More options for tests/bench/run.py, e.g. BENCH_ARGS="--only l2"
+BENCH_ARGS ?=
 MESON_TEST = meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
 STAGES = $(BUILD)-stages.txt
@@ -100,7 +102,7 @@ check-sanitizers: $(SAN_BUILD)/build.ninja
 	    --logbase check-sanitizers --suite unit --suite qtest --suite sim
 
 bench: deps all
-	python3 tests/bench/run.py --build $(BUILD)
+	python3 tests/bench/run.py --build $(BUILD) $(BENCH_ARGS)
 
 # Fuzzes both backends (byte 0 of each input picks one) for FUZZ_SECONDS,
 # starting from tests/qtest/fuzz/corpus; new inputs go to $(FUZZ_BUILD)/fuzz-corpus,
