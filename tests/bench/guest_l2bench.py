@@ -3,7 +3,8 @@
 
 First the ceiling: the payload's block benchmark as a program of its own
 (tests/payload/nvme-bench.c) on the emulated NVMe through the bench
-guest's own nvme driver.  Then the NVMe, the igb VF and the edu go to
+guest's own nvme driver; again at the end, with the controller given back
+to that driver, so that the host's load during the run shows.  Then the NVMe, the igb VF and the edu go to
 vfio-pci (nested/l2_driver.py's setup) and each VMM boots the payload once
 per configuration with the NVMe and the edu assigned and
 payload.cmd=nvme-bench,edu-bench,poweroff, through l2_driver's VMM rows and
@@ -77,6 +78,17 @@ def ceiling(tool, seconds):
             "step": events[0] if events else None}
 
 
+def give_back(bdf):
+    """Return the controller from vfio-pci to the bench guest's nvme."""
+    dev = L2.PCI / bdf
+    if L2.driver_of(bdf):
+        (dev / "driver" / "unbind").write_text(bdf)
+    (dev / "driver_override").write_text("\n")
+    Path("/sys/bus/pci/drivers_probe").write_text(bdf)
+    L2.wait_until(lambda: L2.driver_of(bdf) == "nvme", L2.SETTLE_TIMEOUT,
+                  f"nvme to bind {bdf} again")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kernel", required=True)
@@ -125,6 +137,8 @@ def main():
                 print(f"{name} {config}: status {run['status']} "
                       f"{run['wall_s']} s", flush=True)
                 save()
+        give_back(devices["nvme"])
+        res["ceiling_after"] = ceiling(args.nvme_bench, args.seconds)
     except (L2.SetupError, OSError, ValueError,
             subprocess.SubprocessError) as e:
         res["error"] = str(e)
