@@ -4,11 +4,12 @@
 First the ceiling: the payload's block benchmark as a program of its own
 (tests/payload/nvme-bench.c) on the emulated NVMe through the bench
 guest's own nvme driver; again at the end, with the controller given back
-to that driver, so that the host's load during the run shows.  Then the NVMe, the igb VF and the edu go to
-vfio-pci (nested/l2_driver.py's setup) and each VMM boots the payload once
-per configuration with the NVMe and the edu assigned and
-payload.cmd=nvme-bench,edu-bench,poweroff, through l2_driver's VMM rows and
-run_vmm(): the same launcher the nested test and `make run` use.  The
+to that driver, so that the host's load during the run shows.  In between
+the NVMe, the igb VF and the edu go to vfio-pci (nested/l2_driver.py's
+setup) and each VMM boots the payload once per configuration with the
+NVMe and the edu assigned and payload.cmd=nvme-bench,edu-bench,poweroff,
+through l2_driver's VMM rows and run_vmm(): the same launcher the nested
+test and `make run` use.  The
 boots alternate between the VMMs, backend by backend, so a change in the
 host's load falls on all of them alike.  Everything goes to --out (JSON);
 the host prints the tables and ratios.
