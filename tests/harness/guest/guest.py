@@ -130,8 +130,16 @@ def _qemu():
 def qemu_command(topo, *, kernel, init, results, console, mem, smp, accel,
                  extra_qemu_args=()):
     """The argv that boots the bench guest (exposed for documentation)."""
+    # cache=loose: the guest keeps what it reads of the host's tree in its
+    # page cache.  Without it every exec and every Python import reads its
+    # file over 9p again; the init script alone took 12-38 s of a boot
+    # (1.5 s with it).  It is safe here because the tree is read-only to
+    # the guest and nothing it reads changes during a run: the launcher
+    # writes the run's files before QEMU starts, and results come back
+    # through the results share, which stays uncached.
     append = ("console=ttyS0 root=hostroot rootfstype=9p "
-              "rootflags=trans=virtio,version=9p2000.L,msize=262144 ro "
+              "rootflags=trans=virtio,version=9p2000.L,msize=262144,"
+              "cache=loose ro "
               f"init={init} intel_iommu=on panic=-1 quiet "
               # On a loaded host, TCG can miss the ticks the kernel's
               # IO-APIC timer check counts and the boot panics (seen on 7.3)
@@ -164,6 +172,74 @@ def _read(path, default=""):
 def _uptime(path):
     text = _read(path).split()
     return float(text[0]) if text else None
+
+
+def _children_cpu():
+    """CPU seconds of this process's reaped children (QEMU, once waited)."""
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _cpu_jiffies(path):
+    """(busy, total, ncpus) from a saved /proc/stat, or None.
+
+    Busy is everything but idle and iowait.  Under TCG a halted vCPU
+    costs the host nothing, so busy/total * ncpus is how many host cores
+    the guest could use on average.
+    """
+    lines = _read(path).splitlines()
+    agg = [ln.split() for ln in lines if ln.startswith("cpu ")]
+    if not agg:
+        return None
+    ticks = [int(x) for x in agg[0][1:9]]
+    idle = ticks[3] + ticks[4]
+    ncpus = sum(1 for ln in lines if ln.startswith("cpu") and
+                ln[3:4].isdigit())
+    return sum(ticks) - idle, sum(ticks), ncpus
+
+
+def _vcpus_busy(start, end=None):
+    """Average number of busy vCPUs from boot to @start (end None), or
+    between the two /proc/stat snapshots."""
+    a = _cpu_jiffies(start)
+    if a is None:
+        return None
+    if end is not None:
+        b = _cpu_jiffies(end)
+        if b is None:
+            return None
+        a = (b[0] - a[0], b[1] - a[1], b[2])
+    busy, total, ncpus = a
+    return round(busy / total * ncpus, 2) if total > 0 else None
+
+
+def _report_boot(topo, kernel, accel, timings):
+    """One stderr line per bench-guest boot: where its time went, in guest
+    time (uptime stamps) and host time.  "vCPUs busy" is the average
+    number of the guest's vCPUs that were not idle: what the run asks of
+    the host's cores (docs/devel/testing.rst, "What the functional tests
+    cost")."""
+    series = Path(kernel).parent.name.split("_")[0]
+    parts = []
+    if "boot_to_command" in timings:
+        boot = f"boot {timings['boot_to_command']:.1f} s"
+        if "kernel_boot" in timings:
+            boot += (f" (kernel {timings['kernel_boot']:.1f} s, init "
+                     f"{timings['boot_to_command'] - timings['kernel_boot']:.1f}"
+                     f" s)")
+        if "boot_vcpus_busy" in timings:
+            boot += f" {timings['boot_vcpus_busy']} vCPUs busy"
+        parts.append(boot)
+    if "command" in timings:
+        cmd = f"command {timings['command']:.1f} s"
+        if "command_vcpus_busy" in timings:
+            cmd += f" {timings['command_vcpus_busy']} vCPUs busy"
+        parts.append(cmd)
+    parts.append(f"wall {timings['wall']:.1f} s")
+    parts.append(f"host QEMU CPU {timings['host_cpu']:.1f} s")
+    print(f"bench guest: {topo.name} {series} {accel}: " + ", ".join(parts),
+          file=sys.stderr, flush=True)
 
 
 def _die_with_parent():
@@ -277,8 +353,10 @@ def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
         res = Path(results)
         for attempt in (1, 2):
             start = time.monotonic()
+            cpu_before = _children_cpu()
             rc = _run_qemu(argv, timeout + boot_allowance, qemu_log)
             wall = time.monotonic() - start
+            host_cpu = _children_cpu() - cpu_before
             if attempt == 1 and (_died_before_command(rc, res) or
                                  _host_qemu_crashed(rc, res)):
                 _keep_failed_boot(workdir, rc, qemu_log, console_path, res)
@@ -300,13 +378,23 @@ def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
                 f"--- QEMU output ---\n{_tail(_read(qemu_log), 20)}\n"
                 f"--- console tail ---\n{_tail(console, 30)}")
 
+        t_init = _uptime(res / ".bench-init")
         t_start = _uptime(res / ".bench-start")
         t_end = _uptime(res / ".bench-end")
-        timings = {"wall": wall}
+        timings = {"wall": wall, "host_cpu": host_cpu}
         if t_start is not None:
             timings["boot_to_command"] = t_start
+        if t_init is not None:
+            timings["kernel_boot"] = t_init
         if t_start is not None and t_end is not None:
             timings["command"] = t_end - t_start
+        busy = _vcpus_busy(res / ".bench-stat-start")
+        if busy is not None:
+            timings["boot_vcpus_busy"] = busy
+        busy = _vcpus_busy(res / ".bench-stat-start", res / ".bench-stat-end")
+        if busy is not None:
+            timings["command_vcpus_busy"] = busy
+        _report_boot(topo, kernel, accel, timings)
         result = GuestResult(
             status=int(status_text),
             output=_read(res / ".bench-output"),
@@ -317,7 +405,7 @@ def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
             timed_out=(res / ".bench-timeout").exists(),
             accel=accel, timings=timings, workdir=workdir)
         for name in ("devices", "groups", "start", "end", "output", "status",
-                     "timeout", "error"):
+                     "timeout", "error", "stat-start", "stat-end", "init"):
             (res / f".bench-{name}").unlink(missing_ok=True)
         ok = True
         return result

@@ -8,8 +8,13 @@ results share, then powers the guest off.  Files it writes there:
 
     .bench-devices   BDFs bound to vfio-pci, one line, space separated
     .bench-groups    their IOMMU group numbers, same order
+    .bench-init      /proc/uptime when this script began (the kernel's
+                     part of the boot ends there)
     .bench-start     /proc/uptime when the command started
     .bench-end       /proc/uptime when it ended
+    .bench-stat-start, .bench-stat-end
+                     /proc/stat at those two moments (how busy the
+                     vCPUs were during boot and during the command)
     .bench-output    the command's stdout and stderr
     .bench-status    its exit status (written last)
     .bench-timeout   present if the in-guest timeout killed the command
@@ -36,12 +41,14 @@ fail() {{
 }}
 
 $BB mount -t proc proc /proc
+read t_init _ < /proc/uptime
 $BB mount -t sysfs sysfs /sys
 $BB grep -q ' /dev ' /proc/mounts || $BB mount -t devtmpfs devtmpfs /dev
 $BB mount -t tmpfs -o mode=1777 tmpfs /run || fail "cannot mount tmpfs on /run"
 $BB mkdir -p "$R" /dev/hugepages /dev/pts
 $BB mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results "$R" \
     || fail "cannot mount the results share"
+echo "$t_init" > "$R/.bench-init"
 $BB mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 $BB mount -t devpts devpts /dev/pts 2>/dev/null
 
@@ -76,6 +83,7 @@ export BENCH_DEVICES BENCH_GROUPS RESULTS_DIR="$R" TMPDIR=/run HOME=/run
 {user_env}
 cd {cwd} 2>/dev/null || cd /
 
+$BB cat /proc/stat > "$R/.bench-stat-start"
 $BB cat /proc/uptime > "$R/.bench-start"
 {command} > "$R/.bench-output" 2>&1 < /dev/null &
 cmd=$!
@@ -85,6 +93,7 @@ wait $cmd
 status=$?
 kill $dog 2>/dev/null
 $BB cat /proc/uptime > "$R/.bench-end"
+$BB cat /proc/stat > "$R/.bench-stat-end"
 echo $status > "$R/.bench-status"
 $BB sync
 $BB poweroff -f
