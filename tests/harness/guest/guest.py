@@ -132,8 +132,8 @@ def qemu_command(topo, *, kernel, init, results, console, mem, smp, accel,
     """The argv that boots the bench guest (exposed for documentation)."""
     # cache=loose: the guest keeps what it reads of the host's tree in its
     # page cache.  Without it every exec and every Python import reads its
-    # file over 9p again; the init script alone took 12-38 s of a boot
-    # (1.5 s with it).  It is safe here because the tree is read-only to
+    # file over 9p again; the init script alone took 12-38 s of a boot on
+    # a loaded machine (1-1.5 s with it).  It is safe here because the tree is read-only to
     # the guest and nothing it reads changes during a run: the launcher
     # writes the run's files before QEMU starts, and results come back
     # through the results share, which stays uncached.
