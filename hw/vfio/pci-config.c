@@ -143,6 +143,15 @@ bool vfio_pci_config_setup(VFIOPCIDevice *vdev, Error **errp)
     pdev->config[PCI_HEADER_TYPE] &= ~0x80;
     memset(pdev->config + PCI_BASE_ADDRESS_0, 0, 24);
     pci_set_long(pdev->config + PCI_ROM_ADDRESS, 0);
+    /*
+     * vfio-pci's open enabled the device (memory decoding on, so the
+     * command register reads MEMORY): that is the kernel's doing, not the
+     * guest's.  Our copy starts as after reset, so that no BAR is mapped
+     * before the guest turns decoding on through us.
+     */
+    pci_word_test_and_clear_mask(pdev->config + PCI_COMMAND,
+                                 PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                                 PCI_COMMAND_MASTER);
     return vfio_pci_setup_caps(vdev, errp);
 }
 
