@@ -35,23 +35,13 @@ BOTH = ("legacy", "iommufd")
 
 PEERS = ("qemu-10", "qemu-11")
 # p2p on the real kernel: rounds of move/decode/reset/replug for our binary
-# (one: a round costs about a minute of TCG; the simulator runs 100)
-P2P_CYCLES = 1
-
-
-# Known on the real kernel (6.12 and 7.3, both backends): after B's unplug
-# and replug, B answers no MMIO at all (its registers read 0xffffffff
-# through QEMU's own access although the host's command register says
-# memory on), and its first BAR mapping is refused (legacy EFAULT, iommufd
-# a revoked dma-buf), so A no longer reaches it.  That step is reported as
-# TODO until the cause is found.
-REPLUG_TODO = "after replug B answers no MMIO and its BAR is not mapped " \
-              "(cause not found yet)"
+# (one in make check; the simulator runs 100).  GAPS_P2P_CYCLES=100 runs
+# the issue's leak check by hand.
+P2P_CYCLES = int(os.environ.get("GAPS_P2P_CYCLES", "1"))
 
 
 def _p2p(p2p):
-    return lambda r: C.check_p2p(r, p2p=p2p, cycles=P2P_CYCLES,
-                                 steps=("moved", "decode_on", "reset"))
+    return lambda r: C.check_p2p(r, p2p=p2p, cycles=P2P_CYCLES)
 
 
 def _p2p_runs(pair, dmabuf):
@@ -61,10 +51,6 @@ def _p2p_runs(pair, dmabuf):
     return [
         ("p2p", "legacy", pair, cyc, _p2p(True)),
         ("p2p", "iommufd", pair, cyc, _p2p(dmabuf)),
-        ("p2p", "legacy", pair, None,
-         lambda r: C.check_p2p_replugged(r, p2p=True)),
-        ("p2p", "iommufd", pair, None,
-         lambda r: C.check_p2p_replugged(r, p2p=dmabuf)),
         ("p2p-memfd", "iommufd", pair, "--ram memfd",
          lambda r: C.check_ram_by_file(r, by_file=dmabuf)),
         *[(f"p2p-{peer}", b, pair, f"--peer {peer} {{peer_args}}",
@@ -74,9 +60,7 @@ def _p2p_runs(pair, dmabuf):
 
 # (topology, kernel series, extra QEMU arguments for the bench, runs).  A
 # run is (name, backend, device indices in BENCH_DEVICES, driver flags,
-# check); the name is the driver's scenario up to the first '-'.  Flags
-# None: no run, a second check of the run of the same name and backend,
-# reported as TODO when it fails (REPLUG_TODO).
+# check); the name is the driver's scenario up to the first '-'.
 # two-groups gets a third edu on the root bus (BDF 00:12.0, sorted first):
 # the device without any reset.
 BOOTS = (
@@ -110,8 +94,6 @@ def find_qemu():
 def guest_script(qemu, runs, peer_args):
     lines = ["set -- $BENCH_DEVICES"]
     for name, backend, idx, flags, _ in runs:
-        if flags is None:
-            continue        # a second look at another run's result
         devs = ",".join(f"${{{i}}}" for i in idx.split(","))
         out = f"$RESULTS_DIR/{name}.{backend}.json"
         scenario = name.split("-")[0]
@@ -155,17 +137,6 @@ def p2p_table(rows):
                    f"{str(r.get('p2p_mapped')):11} "
                    f"{C.p2p_warnings(r):<8} {note}")
     return "\n".join(out)
-
-
-def replug_case(tap, boot, scenario, backend, res, check):
-    """The replug step of a p2p result, reported as TODO when it fails."""
-    name = case_name(boot, f"{scenario} after replug", backend)
-    try:
-        check(json.loads((res / f"{scenario}.{backend}.json").read_text()))
-    except (AssertionError, OSError, ValueError, KeyError) as e:
-        tap.todo(name, REPLUG_TODO, str(e))
-        return
-    tap.result(True, name)
 
 
 def main():
@@ -214,9 +185,6 @@ def main():
             tap.diag(f"{boot}: devices {r.devices} groups {r.groups} "
                      f"({r.accel})")
             for scenario, backend, _, flags, check in runs:
-                if flags is None:
-                    replug_case(tap, boot, scenario, backend, res, check)
-                    continue
                 with tap.case(case_name(boot, scenario, backend)):
                     path = res / f"{scenario}.{backend}.json"
                     if not path.is_file():

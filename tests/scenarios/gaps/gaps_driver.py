@@ -429,6 +429,12 @@ def scenario_copy(args, res):
         res.update(g.close())
 
 
+def live_containers(trace):
+    """Containers (legacy containers, IOAS) alive, from the trace."""
+    return count(trace, r"vfio_container_attach .*created=1") - \
+        count(trace, r"vfio_container_destroy ")
+
+
 def proc_facts(pid):
     fds = {"iommu": 0, "vfio": 0}
     try:
@@ -588,6 +594,7 @@ def scenario_p2p(args, res):
         res["dma_ram_after"] = g.edu_dma(BAR_A)
         if peer:
             return
+        res["containers_after_rounds"] = live_containers(g.trace())
         # both devices go: nothing of theirs may stay mapped or open
         for dev, slot in (("pb", ROOT_PORT_SLOT + 1), ("pa", ROOT_PORT_SLOT)):
             g.qmp.execute("device_del", id=dev)
@@ -596,6 +603,7 @@ def scenario_p2p(args, res):
         if args.backend == "iommufd":
             g.qmp.execute("object-del", id="fd0")
         res["after_unplug"] = proc_facts(pid)
+        res["containers_after_unplug"] = live_containers(g.trace())
     finally:
         res.update(g.close())
 
