@@ -282,6 +282,27 @@ def check_revoke(r):
     assert r["dma_ram"], "DMA to RAM failed"
 
 
+def check_revoke_refused(r, a, b):
+    """A's bus reset would hit B, assigned through the other backend: the
+    kernel cannot take the reset (B is not A's iommufd's, or B's group is
+    not open), so neither device's reset is tried: one warning each,
+    naming the other, and nothing of B changes (A reaches it as before,
+    or, if B's BAR could not be mapped in A's container, as before not)."""
+    _ok(r)
+    assert r["hot_resets"] == 0, f"{r['hot_resets']} hot resets"
+    warnings = re.findall(r"warning: cannot reset the device: vfio (\S+): "
+                          r"a bus reset would also reset (\S+),", r["stderr"])
+    assert sorted(warnings) == sorted([(a, b), (b, a)]), \
+        f"reset warnings {warnings}"
+    for i, rnd in enumerate(r["rounds"]):
+        assert rnd["after"] == r["before"], \
+            f"round {i}: B's liveness {rnd['after']!r} after the refused " \
+            f"reset, {r['before']!r} before"
+    assert r["fds_after"] == r["fds_before"], \
+        f"fds {r['fds_before']} before, {r['fds_after']} after"
+    assert r["dma_ram"], "DMA to RAM failed"
+
+
 def check_leak_report(report):
     assert all(report.get(k) == 0 for k in
                ("ioas", "hwpt", "mappings", "pinned_bytes", "open_fds",

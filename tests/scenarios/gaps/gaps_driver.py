@@ -39,7 +39,10 @@ Scenarios (see SCENARIOS):
   revoke   two edus on one host bus (a bus reset hits both), B's BAR in
            A's reach: a guest bus reset of A's root port hot-resets B in
            the host while B's decoding stays on; A's DMA must still reach
-           B's register afterwards
+           B's register afterwards.  --b-separate puts B in a container of
+           its own, --b-backend gives B the other backend (the kernel then
+           refuses the reset: B is not A's iommufd's, or its group is not
+           open)
 """
 
 import argparse
@@ -612,10 +615,16 @@ def scenario_revoke(args, res):
     """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW); in the
     host both sit on one bus, so resetting A resets B too."""
     a, b = args.devices[:2]
+    b_backend = args.b_backend or args.backend
+    b_extra = ",bus=rp1,id=pb"
+    if args.b_separate:
+        b_extra += ",x-force-separate-ioas=on"
     g = Guest(args, "revoke",
-              iommufd_args(args.backend) + root_ports(2)
+              iommufd_args("iommufd" if "iommufd" in (args.backend, b_backend)
+                           else "legacy") + root_ports(2)
               + vfio_dev(args.backend, a, ",bus=rp0,id=pa")
-              + vfio_dev(args.backend, b, ",bus=rp1,id=pb"), mem="128M")
+              + vfio_dev(b_backend, b, b_extra), mem="128M")
+    res["b_backend"] = b_backend
 
     def poke():
         g.qt.writel(BAR_LOW + 4, 0)
@@ -683,6 +692,11 @@ def main():
                          "--peer-root and --peer-chroot")
     ap.add_argument("--peer-root")
     ap.add_argument("--peer-chroot")
+    ap.add_argument("--b-backend", choices=("legacy", "iommufd"),
+                    help="revoke: B's backend (default: --backend's)")
+    ap.add_argument("--b-separate", action="store_true",
+                    help="revoke: B in an IOAS or container of its own "
+                         "(x-force-separate-ioas)")
     ap.add_argument("--no-force", action="store_true",
                     help="copy: no x-force-separate-ioas (the kernel must "
                          "refuse to share the IOAS by itself)")

@@ -117,6 +117,15 @@ CASES = [
      f"the mapping is made again, {REVOKE_CYCLES} times", REVOKE_7_3,
      "revoke", "iommufd", PAIR, ["--cycles", str(REVOKE_CYCLES)],
      _revoke),
+    *[(f"revoke {b} on 7.3, B in a container of its own: the reset of A's "
+       f"bus reaches B there too, {REVOKE_CYCLES} times", REVOKE_7_3,
+       "revoke", b, PAIR, ["--b-separate", "--cycles", str(REVOKE_CYCLES)],
+       _revoke) for b in BOTH],
+    *[(f"revoke on 7.3, A {a} and B {b}: the kernel cannot reset both, "
+       f"each device's warning names the other, B untouched", REVOKE_7_3,
+       "revoke", a, PAIR, ["--b-backend", b, "--cycles", "2"],
+       lambda r, rep: C.check_revoke_refused(r, *PAIR.split(",")))
+      for a, b in (("iommufd", "legacy"), ("legacy", "iommufd"))],
     *[(f"hotplug {b}: device_add/device_del/object-del leave nothing",
        "root-port", "hotplug", b, ROOT_PORT, ["--no-fd-passing"], _hotplug)
       for b in BOTH],
