@@ -503,7 +503,8 @@ long sim_device_ioctl(SimFile *f, unsigned long req, void *arg)
 
 bool sim_device_decoding(SimDevice *d)
 {
-    return d->config[CFG_COMMAND] & CMD_MEMORY;
+    /* vfio-pci: no BAR access in D3hot whatever the command register says */
+    return d->config[CFG_COMMAND] & CMD_MEMORY && sim_device_powered(d);
 }
 
 /*

@@ -57,6 +57,7 @@ typedef struct SimDeviceConfig {
     bool msi_maskbit;           /* per-vector mask and pending bits */
     bool intx;
     bool flr;
+    bool pm;                    /* a power management capability */
 } SimDeviceConfig;
 
 /*
@@ -312,8 +313,10 @@ void sim_device_reset(SimDevice *d, bool restore);
  * config space.
  */
 void sim_device_open(SimDevice *d);
-/* Memory decoding on (the command register's MEMORY bit) */
+/* Memory decoding on (the command register's MEMORY bit, and in D0) */
 bool sim_device_decoding(SimDevice *d);
+/* In D0 (a device without the PM capability always is) (edu.c) */
+bool sim_device_powered(SimDevice *d);
 /* Is [va, va+len) inside a BAR mmap?  Then *internal gets our view. */
 bool sim_bar_lookup(uint64_t va, uint64_t len, uint8_t **internal);
 /* Is [va, va+len) inside a BAR mmap?  Then which device, BAR and offset. */

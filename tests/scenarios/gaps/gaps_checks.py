@@ -277,9 +277,21 @@ def check_revoke(r):
             f"round {i}: B's memory decoding is off ({rnd['command_b']:#x})"
         assert rnd["after"] == 0xedcba987, \
             f"round {i}: B's liveness after the reset {rnd['after']!r}"
+    for i, rnd in enumerate(r.get("d3_rounds", ())):
+        assert rnd["pmcsr"] & 0x3 == 0, f"D3 round {i}: B not back in D0"
+        assert rnd["after"] == 0xedcba987, \
+            f"D3 round {i}: B's liveness after D3hot and D0 {rnd['after']!r}"
     assert r["fds_after"] == r["fds_before"], \
         f"fds {r['fds_before']} before, {r['fds_after']} after"
     assert r["dma_ram"], "DMA to RAM failed"
+
+
+def check_revoke_d3(r):
+    """check_revoke, and B's D3hot and back: the kernel revokes B's
+    dma-buf in D3hot and gives it back in D0, the mapping stays dead in
+    the IOAS until made again."""
+    check_revoke(r)
+    assert r.get("d3_rounds"), "B has no PM capability: no D3 round ran"
 
 
 def check_revoke_refused(r, a, b):

@@ -42,7 +42,7 @@ Scenarios (see SCENARIOS):
            B's register afterwards.  --b-separate puts B in a container of
            its own, --b-backend gives B the other backend (the kernel then
            refuses the reset: B is not A's iommufd's, or its group is not
-           open)
+           open); --b-d3 then takes B to D3hot and back to D0 (decoding on)
 """
 
 import argparse
@@ -651,6 +651,17 @@ def scenario_revoke(args, res):
             rounds.append({"command_b": g.cfg(2, 0).cfg_read(4, 2),
                            "after": poke()})
         res["hot_resets"] = count(g.trace(), ok) - n0
+        if args.b_d3:
+            # B to D3hot and back to D0, its decoding on all along
+            pm = g.cfg(2, 0).find_capability(0x01)
+            res["d3_rounds"] = []
+            for _ in range(max(args.cycles, 1)) if pm else ():
+                g.cfg(2, 0).cfg_write(pm + 4, 0x3, 2)
+                g.cfg(2, 0).cfg_write(pm + 4, 0x0, 2)
+                res["d3_rounds"].append(
+                    {"pmcsr": g.cfg(2, 0).cfg_read(pm + 4, 2),
+                     "command_b": g.cfg(2, 0).cfg_read(4, 2),
+                     "after": poke()})
         res["fds_after"] = proc_facts(pid)
         res["dma_ram"] = g.edu_dma(BAR_A)
     finally:
@@ -697,6 +708,9 @@ def main():
     ap.add_argument("--b-separate", action="store_true",
                     help="revoke: B in an IOAS or container of its own "
                          "(x-force-separate-ioas)")
+    ap.add_argument("--b-d3", action="store_true",
+                    help="revoke: then put B in D3hot and back to D0 "
+                         "(--cycles times), its decoding on")
     ap.add_argument("--no-force", action="store_true",
                     help="copy: no x-force-separate-ioas (the kernel must "
                          "refuse to share the IOAS by itself)")

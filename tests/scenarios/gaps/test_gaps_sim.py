@@ -121,6 +121,10 @@ CASES = [
        f"bus reaches B there too, {REVOKE_CYCLES} times", REVOKE_7_3,
        "revoke", b, PAIR, ["--b-separate", "--cycles", str(REVOKE_CYCLES)],
        _revoke) for b in BOTH],
+    ("revoke on 7.3, B to D3hot and back to D0 with its decoding on: the "
+     f"mapping is made again, {REVOKE_CYCLES} times", REVOKE_7_3, "revoke",
+     "iommufd", PAIR, ["--b-d3", "--cycles", str(REVOKE_CYCLES)],
+     lambda r, rep: C.check_revoke_d3(r)),
     *[(f"revoke on 7.3, A {a} and B {b}: the kernel cannot reset both, "
        f"each device's warning names the other, B untouched", REVOKE_7_3,
        "revoke", a, PAIR, ["--b-backend", b, "--cycles", "2"],
