@@ -174,7 +174,10 @@ def main():
         boot = boot_name(topo, series)
         script = guest_script(qemu, runs, peer_args)
         try:
-            r = run_in_guest(topo, ["/bin/sh", "-c", script], timeout=900,
+            # a minute more for each round of our binary's p2p runs
+            rounds = sum(P2P_CYCLES for x in runs if x[0] == "p2p")
+            r = run_in_guest(topo, ["/bin/sh", "-c", script],
+                             timeout=900 + 60 * max(rounds - 2, 0),
                              extra_qemu_args=extra, kernel_series=series)
         except Exception as e:      # noqa: BLE001 (reported as TAP)
             tap.fail_rest([case_name(boot, s, b) for s, b, *_ in runs],
