@@ -225,6 +225,7 @@ static void vfio_pci_reset(DeviceState *dev)
     VFIOPCIDevice *vdev = VFIO_PCI(dev);
     VFIODevice *vbasedev = &vdev->vbasedev;
     Error *err = NULL;
+    uint16_t cmd = 0;
 
     if (vbasedev->fd < 0) {
         return;
@@ -237,9 +238,12 @@ static void vfio_pci_reset(DeviceState *dev)
      * our copy, and a mapping made while the kernel has decoding off is
      * refused (type1 cannot fault the BAR in, the dma-buf is revoked).  A
      * hot-plugged device is reset by itself, without the bus reset that
-     * clears our copy (pci_do_device_reset).
+     * clears our copy (pci_do_device_reset).  Not through
+     * vfio_pci_write_config(): its interrupt updates would set up again
+     * what was just torn down.
      */
-    vfio_pci_write_config(PCI_DEVICE(vdev), PCI_COMMAND, 0, 2);
+    vfio_region_write(&vdev->config, PCI_COMMAND, &cmd, 2);
+    pci_default_write_config(PCI_DEVICE(vdev), PCI_COMMAND, cmd, 2);
     if (vbasedev->reset_works) {
         bool ok = vfio_device_reset(vbasedev, &err);
 

@@ -144,11 +144,13 @@ def main():
     only = os.environ.get("GAPS_TOPOLOGIES")
     boots = [b for b in BOOTS
              if not only or boot_name(b[0], b[1]) in only.split(",")]
-    # GAPS_RUNS=p2p-qemu-11,... runs only the runs of those names
+    # GAPS_RUNS=p2p-qemu-11,p2p.iommufd,... runs only the runs of those
+    # names (or name.backend)
     runs_only = os.environ.get("GAPS_RUNS")
     if runs_only:
         names = runs_only.split(",")
-        boots = [(t, k, e, [x for x in runs if x[0] in names])
+        boots = [(t, k, e, [x for x in runs
+                            if x[0] in names or f"{x[0]}.{x[1]}" in names])
                  for t, k, e, runs in boots]
         boots = [b for b in boots if b[3]]
     total = sum(len(b[3]) for b in boots)
