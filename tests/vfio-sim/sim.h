@@ -58,6 +58,7 @@ typedef struct SimDeviceConfig {
     bool intx;
     bool flr;
     bool pm;                    /* a power management capability */
+    bool pcie;                  /* a PCIe capability (FLR in it with flr) */
 } SimDeviceConfig;
 
 /*

@@ -294,6 +294,24 @@ def check_revoke_d3(r):
     assert r.get("d3_rounds"), "B has no PM capability: no D3 round ran"
 
 
+def check_flr(r):
+    """The guest's FLR of B through its PCIe capability: the kernel
+    revokes B's dma-buf around it; A still reaches B afterwards."""
+    _ok(r)
+    assert r["devcap_b"] and r["devcap_b"] & (1 << 28), \
+        f"B offers no FLR in its PCIe capability: {r['devcap_b']!r}"
+    assert r["before"] == 0xedcba987, f"before the FLR: {r['before']!r}"
+    assert r["rounds"], "no FLR round ran"
+    for i, rnd in enumerate(r["rounds"]):
+        assert rnd["command_b"] & 0x2, \
+            f"round {i}: B's memory decoding is off ({rnd['command_b']:#x})"
+        assert rnd["after"] == 0xedcba987, \
+            f"round {i}: B's liveness after the FLR {rnd['after']!r}"
+    assert r["fds_after"] == r["fds_before"], \
+        f"fds {r['fds_before']} before, {r['fds_after']} after"
+    assert r["dma_ram"], "DMA to RAM failed"
+
+
 def check_revoke_refused(r, a, b):
     """A's bus reset would hit B, assigned through the other backend: the
     kernel cannot take the reset (B is not A's iommufd's, or B's group is

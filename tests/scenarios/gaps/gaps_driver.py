@@ -36,6 +36,9 @@ Scenarios (see SCENARIOS):
            (Debian's QEMU 10, or QEMU 11 chrooted in --peer-root through
            --peer-chroot): no qtest accelerator there, so it runs with -S,
            and no rounds (--cycles 0) and no final unplug
+  flr      two edus behind root ports, B's BAR in A's reach: the guest
+           starts B's FLR in its PCIe capability, B's decoding on; A's DMA
+           must still reach B's register afterwards
   revoke   two edus on one host bus (a bus reset hits both), B's BAR in
            A's reach: a guest bus reset of A's root port hot-resets B in
            the host while B's decoding stays on; A's DMA must still reach
@@ -668,7 +671,47 @@ def scenario_revoke(args, res):
         res.update(g.close())
 
 
+def scenario_flr(args, res):
+    """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW): the
+    guest starts an FLR of B through its PCIe capability, B's decoding on
+    all along; A's DMA must still reach B's register afterwards."""
+    a, b = args.devices[:2]
+    g = Guest(args, "flr",
+              iommufd_args(args.backend) + root_ports(2)
+              + vfio_dev(args.backend, a, ",bus=rp0,id=pa")
+              + vfio_dev(args.backend, b, ",bus=rp1,id=pb"), mem="128M")
+
+    def poke():
+        g.qt.writel(BAR_LOW + 4, 0)
+        if not edu.dma_to_peer(g.qt, BAR_A, RAM_SRC, BAR_LOW + 4,
+                               LIVENESS_POKE):
+            return "timeout"
+        return g.qt.readl(BAR_LOW + 4)
+
+    try:
+        pid = g.vm.proc.pid
+        g.setup_root_port(ROOT_PORT_SLOT, 1, BAR_A, BAR_A)
+        g.setup_root_port(ROOT_PORT_SLOT + 1, 2, BAR_LOW, BAR_LOW)
+        g.place_bar(1, 0, BAR_A)
+        g.place_bar(2, 0, BAR_LOW)
+        res["before"] = poke()
+        res["fds_before"] = proc_facts(pid)
+        exp = g.cfg(2, 0).find_capability(0x10)
+        res["devcap_b"] = g.cfg(2, 0).cfg_read(exp + 4) if exp else None
+        rounds = res["rounds"] = []
+        for _ in range(max(args.cycles, 1)) if exp else ():
+            devctl = g.cfg(2, 0).cfg_read(exp + 8, 2)
+            g.cfg(2, 0).cfg_write(exp + 8, devctl | 0x8000, 2)
+            rounds.append({"command_b": g.cfg(2, 0).cfg_read(4, 2),
+                           "after": poke()})
+        res["fds_after"] = proc_facts(pid)
+        res["dma_ram"] = g.edu_dma(BAR_A)
+    finally:
+        res.update(g.close())
+
+
 SCENARIOS = {
+    "flr": scenario_flr,
     "p2p": scenario_p2p,
     "revoke": scenario_revoke,
     "reset": scenario_reset,
