@@ -143,6 +143,12 @@ def check_hotplug(r, *, fds=True):
     assert r["dma"], "DMA failed on the hot-plugged device"
     assert r["steps"]["deleted_event"]["data"]["device"] == "hp0"
     assert "vfio_container_destroy" in r["trace"], "no container destroyed"
+    if r["backend"] == "legacy":
+        # type1 maps a BAR mmap whenever the device decodes: a refusal
+        # means the BAR was mapped before the kernel's decoding was on
+        assert r["bar_map_failures"] == 0, \
+            f"{r['bar_map_failures']} BAR mappings of the hot-plugged " \
+            f"device refused"
     if fds:
         p = r["plugged"]["fds"]
         if r["backend"] == "iommufd":
