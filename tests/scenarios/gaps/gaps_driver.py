@@ -614,6 +614,23 @@ def scenario_p2p(args, res):
         res.update(g.close())
 
 
+def peer_pair_setup(g):
+    """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW)."""
+    g.setup_root_port(ROOT_PORT_SLOT, 1, BAR_A, BAR_A)
+    g.setup_root_port(ROOT_PORT_SLOT + 1, 2, BAR_LOW, BAR_LOW)
+    g.place_bar(1, 0, BAR_A)
+    g.place_bar(2, 0, BAR_LOW)
+
+
+def peer_poke(g):
+    """A writes B's liveness register by DMA; what B then reads."""
+    g.qt.writel(BAR_LOW + 4, 0)
+    if not edu.dma_to_peer(g.qt, BAR_A, RAM_SRC, BAR_LOW + 4,
+                           LIVENESS_POKE):
+        return "timeout"
+    return g.qt.readl(BAR_LOW + 4)
+
+
 def scenario_revoke(args, res):
     """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW); in the
     host both sit on one bus, so resetting A resets B too."""
@@ -629,20 +646,10 @@ def scenario_revoke(args, res):
               + vfio_dev(b_backend, b, b_extra), mem="128M")
     res["b_backend"] = b_backend
 
-    def poke():
-        g.qt.writel(BAR_LOW + 4, 0)
-        if not edu.dma_to_peer(g.qt, BAR_A, RAM_SRC, BAR_LOW + 4,
-                               LIVENESS_POKE):
-            return "timeout"
-        return g.qt.readl(BAR_LOW + 4)
-
     try:
         pid = g.vm.proc.pid
-        g.setup_root_port(ROOT_PORT_SLOT, 1, BAR_A, BAR_A)
-        g.setup_root_port(ROOT_PORT_SLOT + 1, 2, BAR_LOW, BAR_LOW)
-        g.place_bar(1, 0, BAR_A)
-        g.place_bar(2, 0, BAR_LOW)
-        res["before"] = poke()
+        peer_pair_setup(g)
+        res["before"] = peer_poke(g)
         res["fds_before"] = proc_facts(pid)
         ok = r"vfio_pci_reset .*method=hot ok=1"
         n0 = count(g.trace(), ok)
@@ -652,7 +659,7 @@ def scenario_revoke(args, res):
             g.secondary_bus_reset(ROOT_PORT_SLOT)
             g.place_bar(1, 0, BAR_A)
             rounds.append({"command_b": g.cfg(2, 0).cfg_read(4, 2),
-                           "after": poke()})
+                           "after": peer_poke(g)})
         res["hot_resets"] = count(g.trace(), ok) - n0
         if args.b_d3:
             # B to D3hot and back to D0, its decoding on all along
@@ -664,7 +671,7 @@ def scenario_revoke(args, res):
                 res["d3_rounds"].append(
                     {"pmcsr": g.cfg(2, 0).cfg_read(pm + 4, 2),
                      "command_b": g.cfg(2, 0).cfg_read(4, 2),
-                     "after": poke()})
+                     "after": peer_poke(g)})
         res["fds_after"] = proc_facts(pid)
         res["dma_ram"] = g.edu_dma(BAR_A)
     finally:
@@ -681,20 +688,10 @@ def scenario_flr(args, res):
               + vfio_dev(args.backend, a, ",bus=rp0,id=pa")
               + vfio_dev(args.backend, b, ",bus=rp1,id=pb"), mem="128M")
 
-    def poke():
-        g.qt.writel(BAR_LOW + 4, 0)
-        if not edu.dma_to_peer(g.qt, BAR_A, RAM_SRC, BAR_LOW + 4,
-                               LIVENESS_POKE):
-            return "timeout"
-        return g.qt.readl(BAR_LOW + 4)
-
     try:
         pid = g.vm.proc.pid
-        g.setup_root_port(ROOT_PORT_SLOT, 1, BAR_A, BAR_A)
-        g.setup_root_port(ROOT_PORT_SLOT + 1, 2, BAR_LOW, BAR_LOW)
-        g.place_bar(1, 0, BAR_A)
-        g.place_bar(2, 0, BAR_LOW)
-        res["before"] = poke()
+        peer_pair_setup(g)
+        res["before"] = peer_poke(g)
         res["fds_before"] = proc_facts(pid)
         exp = g.cfg(2, 0).find_capability(0x10)
         res["devcap_b"] = g.cfg(2, 0).cfg_read(exp + 4) if exp else None
@@ -703,7 +700,7 @@ def scenario_flr(args, res):
             devctl = g.cfg(2, 0).cfg_read(exp + 8, 2)
             g.cfg(2, 0).cfg_write(exp + 8, devctl | 0x8000, 2)
             rounds.append({"command_b": g.cfg(2, 0).cfg_read(4, 2),
-                           "after": poke()})
+                           "after": peer_poke(g)})
         res["fds_after"] = proc_facts(pid)
         res["dma_ram"] = g.edu_dma(BAR_A)
     finally:
