@@ -28,6 +28,12 @@ struct VFIOIOMMUFDContainer {
     bool has_ioas;
 };
 
+/*
+ * Every IOAS of this process: a hot reset through one device of an
+ * iommufd hits the devices of that iommufd in its other IOAS too.
+ */
+static GPtrArray *vfio_iommufd_containers;     /* VFIOIOMMUFDContainer * */
+
 static bool vfio_iommufd_setup(VFIOContainer *container, VFIODevice *first,
                                Error **errp)
 {
@@ -45,6 +51,10 @@ static bool vfio_iommufd_setup(VFIOContainer *container, VFIODevice *first,
         return false;
     }
     ic->has_ioas = true;
+    if (!vfio_iommufd_containers) {
+        vfio_iommufd_containers = g_ptr_array_new();
+    }
+    g_ptr_array_add(vfio_iommufd_containers, ic);
     /* probed, never assumed from a version */
     container->ram_by_file = ic->be->map_file_ram &&
         iommufd_backend_probe_map_file(ic->be, ic->ioas_id);
@@ -168,16 +178,29 @@ static int vfio_iommufd_dma_copy(VFIOContainer *src, VFIOContainer *dst,
                                     readonly, errp);
 }
 
-/* The device of this container bound as @devid, or NULL. */
-static VFIODevice *vfio_iommufd_device_by_id(VFIOContainer *container,
+/*
+ * The device bound to @be as @devid, in whichever of its IOAS (device ids
+ * are per iommufd), or NULL.
+ */
+static VFIODevice *vfio_iommufd_device_by_id(IOMMUFDBackend *be,
                                              uint32_t devid)
 {
-    for (guint i = 0; i < container->devices->len; i++) {
-        VFIODevice *d = g_ptr_array_index(container->devices, i);
-        VFIOIOMMUFDDevice *idev = d->backend_state;
+    for (guint i = 0; vfio_iommufd_containers &&
+         i < vfio_iommufd_containers->len; i++) {
+        VFIOIOMMUFDContainer *ic = g_ptr_array_index(vfio_iommufd_containers,
+                                                     i);
+        VFIOContainer *container = VFIO_CONTAINER(ic);
 
-        if (idev && idev->bound && idev->devid == devid) {
-            return d;
+        if (ic->be != be) {
+            continue;
+        }
+        for (guint j = 0; j < container->devices->len; j++) {
+            VFIODevice *d = g_ptr_array_index(container->devices, j);
+            VFIOIOMMUFDDevice *idev = d->backend_state;
+
+            if (idev && idev->bound && idev->devid == devid) {
+                return d;
+            }
         }
     }
     return NULL;
@@ -224,7 +247,7 @@ static int vfio_iommufd_pci_hot_reset(VFIOContainer *container,
         return ret;
     }
     for (uint32_t i = 0; affected && i < info->count; i++) {
-        VFIODevice *d = vfio_iommufd_device_by_id(container,
+        VFIODevice *d = vfio_iommufd_device_by_id(idev->be,
                                                   info->devices[i].devid);
 
         if (d) {
@@ -240,6 +263,9 @@ static void vfio_iommufd_finalize(Object *obj)
 
     if (!ic->be) {
         return;
+    }
+    if (vfio_iommufd_containers) {
+        g_ptr_array_remove(vfio_iommufd_containers, ic);
     }
     if (ic->has_ioas) {
         iommufd_backend_free_id(ic->be, ic->ioas_id);

@@ -10,6 +10,7 @@
 #include "qemu/osdep.h"
 
 #include "vfio-container.h"
+#include "hw/pci/pci.h"
 #include "hw/vfio/vfio-device.h"
 #include "vfio-ioctl.h"
 #include "qemu/error-report.h"
@@ -295,6 +296,34 @@ static int vfio_legacy_dma_unmap(VFIOContainer *container, hwaddr iova,
 }
 
 /*
+ * Our device that a hot-reset info entry names: the device of that group,
+ * in whichever container the group is, with that address; or NULL (a
+ * function of one of our groups that is not assigned).
+ */
+static VFIODevice *vfio_legacy_dependent_device(
+    const struct vfio_pci_dependent_device *dep)
+{
+    VFIOGroup *group = vfio_group_lookup(dep->group_id);
+    g_autofree char *bdf = g_strdup_printf("%04x:%02x:%02x.%x", dep->segment,
+                                           dep->bus, PCI_SLOT(dep->devfn),
+                                           PCI_FUNC(dep->devfn));
+    VFIOContainer *container;
+
+    if (!group || !group->container) {
+        return NULL;
+    }
+    container = VFIO_CONTAINER(group->container);
+    for (guint i = 0; i < container->devices->len; i++) {
+        VFIODevice *d = g_ptr_array_index(container->devices, i);
+
+        if (d->groupid == group->groupid && !g_strcmp0(d->name, bdf)) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+/*
  * A bus reset affects every function on the bus: each one's group must be
  * ours (opened by this process), and the kernel wants all their fds.
  */
@@ -339,8 +368,16 @@ static int vfio_legacy_pci_hot_reset(VFIOContainer *container,
                                           errp);
     if (ret < 0) {
         error_prepend(errp, "vfio %s: ", vbasedev->name);
+        return ret;
     }
-    return ret;
+    for (uint32_t i = 0; affected && i < info->count; i++) {
+        VFIODevice *d = vfio_legacy_dependent_device(&info->devices[i]);
+
+        if (d) {
+            g_ptr_array_add(affected, d);
+        }
+    }
+    return 0;
 }
 
 static void vfio_legacy_init(Object *obj)

@@ -8,6 +8,7 @@
 
 #include "hw/pci/msi.h"
 #include "hw/vfio/vfio-pci.h"
+#include "vfio-dma-map.h"
 #include "qemu/error-report.h"
 
 /* Capabilities the guest may see; the rest are unlinked from the chain. */
@@ -143,6 +144,15 @@ bool vfio_pci_config_setup(VFIOPCIDevice *vdev, Error **errp)
     pdev->config[PCI_HEADER_TYPE] &= ~0x80;
     memset(pdev->config + PCI_BASE_ADDRESS_0, 0, 24);
     pci_set_long(pdev->config + PCI_ROM_ADDRESS, 0);
+    /*
+     * vfio-pci's open enabled the device (memory decoding on, so the
+     * command register reads MEMORY): that is the kernel's doing, not the
+     * guest's.  Our copy starts as after reset, so that no BAR is mapped
+     * before the guest turns decoding on through us.
+     */
+    pci_word_test_and_clear_mask(pdev->config + PCI_COMMAND,
+                                 PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+                                 PCI_COMMAND_MASTER);
     return vfio_pci_setup_caps(vdev, errp);
 }
 
@@ -186,15 +196,62 @@ uint32_t vfio_pci_read_config(PCIDevice *pdev, uint32_t addr, int len)
     return (emu_val & emu_bits) | (phys_val & ~emu_bits);
 }
 
+/* The byte of the write at config offset @off, or -1 if it has none */
+static int vfio_pci_written_byte(uint32_t addr, uint32_t val, int len,
+                                 uint32_t off)
+{
+    return off >= addr && off < addr + len ? (val >> 8 * (off - addr)) & 0xff
+                                           : -1;
+}
+
+/* The device's power state (PCI_PM_CTRL_STATE_MASK), D0 without PM */
+static unsigned vfio_pci_power_state(PCIDevice *pdev, uint8_t pm)
+{
+    return pm ? vfio_pci_read_config(pdev, pm + PCI_PM_CTRL, 1) &
+                PCI_PM_CTRL_STATE_MASK : 0;
+}
+
+/*
+ * Does this write have the kernel revoke the device's dma-bufs and give
+ * them back (an FLR through the PCIe capability), or give them back
+ * after D3hot (back to D0)?  iommufd keeps every mapping of a revoked
+ * dma-buf dead, and no event tells us: but each such revocation comes
+ * from a config write of ours (or our own reset, vfio_pci_reset()), so we
+ * see it here.  @d3_before: the device was in a low-power state before
+ * the write.
+ */
+static bool vfio_pci_write_restores_dmabufs(PCIDevice *pdev, uint32_t addr,
+                                            uint32_t val, int len, uint8_t pm,
+                                            bool d3_before)
+{
+    uint8_t exp = pci_find_capability(pdev, PCI_CAP_ID_EXP);
+    int devctl_hi = exp ? vfio_pci_written_byte(addr, val, len,
+                                                exp + PCI_EXP_DEVCTL + 1) : -1;
+
+    if (devctl_hi >= 0 && devctl_hi & (PCI_EXP_DEVCTL_BCR_FLR >> 8)) {
+        return true;
+    }
+    return d3_before && vfio_pci_power_state(pdev, pm) == 0;    /* D0 */
+}
+
 void vfio_pci_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
                            int len)
 {
     VFIOPCIDevice *vdev = VFIO_PCI(pdev);
     uint32_t le = htole32(val);
     bool msi_was = vdev->msi_cap && msi_enabled(pdev);
+    uint8_t pm;
+    bool d3_before = false;
 
     if (len < 1 || len > 4 || addr + len > pci_config_size(pdev)) {
         return;
+    }
+    pm = addr >= PCI_CONFIG_HEADER_SIZE ?
+         pci_find_capability(pdev, PCI_CAP_ID_PM) : 0;
+    if (pm && vfio_pci_written_byte(addr, val, len, pm + PCI_PM_CTRL) >= 0) {
+        d3_before = vfio_pci_power_state(pdev, pm) != 0;   /* not D0 */
+    } else {
+        pm = 0;
     }
     /* The kernel virtualizes what the device must not see (BARs, MSI). */
     if (addr < vdev->config_size &&
@@ -213,4 +270,8 @@ void vfio_pci_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
         vfio_pci_msi_sync(vdev);
     }
     vfio_pci_msix_update(vdev);
+    if (addr >= PCI_CONFIG_HEADER_SIZE &&
+        vfio_pci_write_restores_dmabufs(pdev, addr, val, len, pm, d3_before)) {
+        vfio_dma_remap_files(OBJECT(vdev));
+    }
 }

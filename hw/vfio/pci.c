@@ -232,8 +232,18 @@ static void vfio_pci_reset(DeviceState *dev)
     }
     vfio_pci_msix_disable(vdev);
     vfio_pci_irq_teardown(vdev);
-    /* Stop DMA and decoding before the function reset. */
+    /*
+     * Stop DMA and decoding before the function reset, in the device and
+     * in our copy of its command register alike: the BAR mappings follow
+     * our copy, and a mapping made while the kernel has decoding off is
+     * refused (type1 cannot fault the BAR in, the dma-buf is revoked).  A
+     * hot-plugged device is reset by itself, without the bus reset that
+     * clears our copy (pci_do_device_reset).  Not through
+     * vfio_pci_write_config(): its interrupt updates would set up again
+     * what was just torn down.
+     */
     vfio_region_write(&vdev->config, PCI_COMMAND, &cmd, 2);
+    pci_default_write_config(PCI_DEVICE(vdev), PCI_COMMAND, cmd, 2);
     if (vbasedev->reset_works) {
         bool ok = vfio_device_reset(vbasedev, &err);
 

@@ -227,10 +227,11 @@ struct VFIOContainerClass {
      * Called from the device's reset with the device attached here.
      * Returns 0 or -errno (-EPERM, -EBUSY) with *errp naming the device
      * that prevents it.  On success, if @affected is not NULL, the backend
-     * appends every device of this container the reset hit (VFIODevice *,
-     * @vbasedev included) where it can tell (iommufd: by device id;
-     * legacy, which maps no dma-buf, adds none): the kernel revoked their
-     * dma-bufs, and the caller has their mappings made again.
+     * appends every assigned device the reset hit (VFIODevice *,
+     * @vbasedev included), whichever of this backend's containers it is in
+     * (iommufd: by device id in the same iommufd; legacy: by group and
+     * address): the kernel revoked their dma-bufs, and the caller has
+     * their mappings made again.
      */
     int (*pci_hot_reset)(VFIOContainer *container, VFIODevice *vbasedev,
                          bool single, GPtrArray *affected, Error **errp);

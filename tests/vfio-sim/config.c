@@ -286,7 +286,9 @@ static SimDeviceConfig *parse_device(GKeyFile *kf, const char *group,
         return NULL;
     }
     if (!get_bool(kf, group, "intx", &d->intx, errp) ||
-        !get_bool(kf, group, "flr", &d->flr, errp)) {
+        !get_bool(kf, group, "flr", &d->flr, errp) ||
+        !get_bool(kf, group, "pm", &d->pm, errp) ||
+        !get_bool(kf, group, "pcie", &d->pcie, errp)) {
         return NULL;
     }
     d->parent = g_key_file_get_string(kf, group, "parent", NULL);

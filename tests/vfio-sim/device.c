@@ -497,9 +497,48 @@ long sim_device_ioctl(SimFile *f, unsigned long req, void *arg)
     }
 }
 
+#define CFG_COMMAND     0x04
+#define CMD_MEMORY      0x0002
+#define CMD_MASTER      0x0004
+
+bool sim_device_decoding(SimDevice *d)
+{
+    /* vfio-pci: no BAR access in D3hot whatever the command register says */
+    return d->config[CFG_COMMAND] & CMD_MEMORY && sim_device_powered(d);
+}
+
+/*
+ * vfio-pci's open clears bus mastering and enables the device, which
+ * turns memory decoding on for its BARs; its config space as the user
+ * first reads it says so.  (Closing restores the state saved at open,
+ * decoding on again, so whatever the last user left, a new one starts
+ * with decoding on.)  A user that believes what it read, maps the BARs
+ * and only later turns decoding off, is caught by the EFAULT rule of
+ * legacy.c and the revoked dma-bufs of dmabuf.c.
+ */
+void sim_device_open(SimDevice *d)
+{
+    bool has_bar = false;
+
+    if (d->opens++) {
+        return;
+    }
+    for (int i = 0; i < SIM_MAX_BARS; i++) {
+        has_bar |= d->cfg->bar_size[i] != 0;
+    }
+    d->config[CFG_COMMAND] &= ~CMD_MASTER;
+    if (has_bar) {
+        d->config[CFG_COMMAND] |= CMD_MEMORY;
+    }
+}
+
 void sim_device_release(SimFile *f)
 {
     SimDevice *d = f->device;
+
+    if (d->opens) {
+        d->opens--;
+    }
 
     /* closing the device revokes its dma-bufs for good */
     sim_dmabuf_sync(d, false, true);

@@ -25,9 +25,6 @@
 #include <sys/stat.h>
 #include "sim.h"
 
-#define CFG_COMMAND     0x04
-#define CMD_MEMORY      0x2
-
 int sim_live_dmabufs;
 
 /* state.c: the library's bookkeeping of an fd it is about to close */
@@ -58,14 +55,9 @@ static void dmabuf_unref(SimDmabuf *b)
     }
 }
 
-static bool decoding(SimDevice *d)
-{
-    return d->config[CFG_COMMAND] & CMD_MEMORY;
-}
-
 void sim_dmabuf_sync(SimDevice *d, bool resetting, bool closed)
 {
-    bool off = closed || resetting || !decoding(d);
+    bool off = closed || resetting || !sim_device_decoding(d);
 
     for (guint i = d->dmabufs ? d->dmabufs->len : 0; i-- > 0;) {
         SimDmabuf *b = g_ptr_array_index(d->dmabufs, i);
@@ -170,7 +162,7 @@ static long dmabuf_get(SimDevice *d, uint32_t flags, void *data,
     b->nr_ranges = get->nr_ranges;
     b->offset = ranges[0].offset;
     b->size = total;
-    b->revoked = !decoding(d);
+    b->revoked = !sim_device_decoding(d);
     b->mappings = g_ptr_array_new();
     if (!d->dmabufs) {
         d->dmabufs = g_ptr_array_new();

@@ -28,6 +28,14 @@
 #define CFG_BAR0            0x10
 #define CFG_MSI             0x40
 #define CFG_MSIX            0x50
+#define CFG_PM              0x60    /* after the larger MSI (with mask bits) */
+#define PM_CTRL             (CFG_PM + 4)
+#define PM_STATE_MASK       0x3
+#define PM_NO_SOFT_RESET    0x8
+#define CFG_EXP             0x70    /* a PCIe endpoint capability, v2 */
+#define EXP_DEVCAP_FLR      (1U << 28)
+#define EXP_DEVCTL          (CFG_EXP + 8)
+#define EXP_DEVCTL_BCR_FLR  0x8000
 #define CMD_MASTER          0x4
 #define CMD_WRITABLE        0x0547
 
@@ -292,7 +300,8 @@ void sim_config_space_init(SimDevice *d)
 
     memset(d->config, 0, sizeof(d->config));
     cfg_put(d, 0x00, c->vendor | (c->device_id << 16), 4);
-    cfg_put(d, CFG_STATUS, c->msi || c->msix ? 0x10 : 0, 2);  /* cap list */
+    cfg_put(d, CFG_STATUS, c->msi || c->msix || c->pm || c->pcie ? 0x10 : 0,
+            2);                             /* capability list */
     cfg_put(d, 0x08, 0x00ff0010, 4);        /* class "other", revision 16 */
     cfg_put(d, 0x2c, 0x11001af4, 4);        /* subsystem, as QEMU's */
     cfg_put(d, 0x3d, c->intx ? 1 : 0, 1);   /* INTA */
@@ -319,6 +328,27 @@ void sim_config_space_init(SimDevice *d)
         cfg_put(d, CFG_MSIX + 4, half, 4);              /* BIR 0 */
         cfg_put(d, CFG_MSIX + 8, half + half / 2, 4);   /* BIR 0 */
     }
+    if (c->pm) {
+        /* after MSI/MSI-X; D0, and D3hot to D0 keeps the config */
+        cfg_put(d, c->msix ? CFG_MSIX + 1 : c->msi ? CFG_MSI + 1 : 0x34,
+                CFG_PM, 1);
+        cfg_put(d, CFG_PM, 0x01, 1);        /* PM, end of list */
+        cfg_put(d, CFG_PM + 2, 0x0003, 2);  /* version 3 */
+        cfg_put(d, PM_CTRL, PM_NO_SOFT_RESET, 2);
+    }
+    if (c->pcie) {
+        /* last in the chain; FLR offered in Device Capabilities with flr */
+        cfg_put(d, c->pm ? CFG_PM + 1 : c->msix ? CFG_MSIX + 1 :
+                c->msi ? CFG_MSI + 1 : 0x34, CFG_EXP, 1);
+        cfg_put(d, CFG_EXP, 0x10, 1);       /* PCI Express, end of list */
+        cfg_put(d, CFG_EXP + 2, 0x0002, 2); /* v2, endpoint */
+        cfg_put(d, CFG_EXP + 4, c->flr ? EXP_DEVCAP_FLR : 0, 4);
+    }
+}
+
+bool sim_device_powered(SimDevice *d)
+{
+    return !d->cfg->pm || !(d->config[PM_CTRL] & PM_STATE_MASK);
 }
 
 static uint32_t bar_value(SimDevice *d, int i)
@@ -371,6 +401,21 @@ void sim_config_write(SimDevice *d, uint32_t off, uint32_t val, unsigned size)
             d->config[at] = b;                  /* mask bits */
         } else if (d->cfg->msix && at == CFG_MSIX + 3) {
             d->config[at] = b & 0xc0;           /* enable, function mask */
+        } else if (d->cfg->pcie && at == EXP_DEVCTL + 1) {
+            /*
+             * Initiate FLR reads as 0; with FLR offered, vfio-pci resets
+             * the function (dma-bufs revoked around it, the config header
+             * saved and restored).
+             */
+            if (b & (EXP_DEVCTL_BCR_FLR >> 8) && d->cfg->flr) {
+                sim_device_reset(d, true);
+            }
+        } else if (d->cfg->pm && at == PM_CTRL) {
+            /* D0 or D3hot (D1, D2 are not supported: ignored) */
+            if ((b & PM_STATE_MASK) == 0 || (b & PM_STATE_MASK) == 3) {
+                d->config[at] = (d->config[at] & ~PM_STATE_MASK) |
+                                (b & PM_STATE_MASK);
+            }
         }
     }
     sim_dmabuf_sync(d, false, false);

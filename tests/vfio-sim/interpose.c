@@ -75,6 +75,7 @@ static int node_open(SimNode node, uint32_t n, int flags)
         f->device = d;
         f->cdev = true;
         d->cdev_open = true;
+        sim_device_open(d);
         break;
     }
     /* /dev/vfio/vfio and /dev/iommu are single nodes: no number. */

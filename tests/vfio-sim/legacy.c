@@ -93,6 +93,9 @@ static long map_dma(SimContainer *c, struct vfio_iommu_type1_dma_map *m)
 {
     uint64_t mask = SIM_PAGE - 1;   /* smallest IOMMU page */
     uint8_t *internal;
+    SimDevice *peer;
+    uint64_t off;
+    int bar;
     SimPages *pages;
     int ret;
 
@@ -122,6 +125,15 @@ static long map_dma(SimContainer *c, struct vfio_iommu_type1_dma_map *m)
     ret = sim_check_user_va(m->vaddr, m->size, true);
     if (ret) {
         return ret;
+    }
+    /*
+     * type1 follows a BAR mmap's PFNs by faulting them in, and vfio-pci's
+     * fault handler refuses (SIGBUS, so EFAULT here) while the device's
+     * memory decoding is off.
+     */
+    if (sim_bar_peer(m->vaddr, m->size, &peer, &bar, &off) &&
+        !sim_device_decoding(peer)) {
+        return -EFAULT;
     }
     pages = sim_pages_new(m->vaddr, m->size);
     pages->reserved = sim_bar_lookup(m->vaddr, m->size, &internal);
@@ -339,6 +351,7 @@ static long get_device_fd(SimGroup *g, const char *name)
             f->device = d;
             f->cdev = false;
             g->device_fds++;
+            sim_device_open(d);
             return fd;
         }
     }

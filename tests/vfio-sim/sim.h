@@ -57,6 +57,8 @@ typedef struct SimDeviceConfig {
     bool msi_maskbit;           /* per-vector mask and pending bits */
     bool intx;
     bool flr;
+    bool pm;                    /* a power management capability */
+    bool pcie;                  /* a PCIe capability (FLR in it with flr) */
 } SimDeviceConfig;
 
 /*
@@ -207,6 +209,7 @@ typedef struct SimDevice {
                                    INTx-disable bit was set */
     /* who has it open */
     bool cdev_open;
+    unsigned opens;             /* device fds, cdev or through the group */
     SimIommufd *ictx;           /* bound iommufd, NULL if not bound */
     uint32_t dev_id;
     SimHwpt *hwpt;              /* attached HWPT (iommufd) */
@@ -305,6 +308,16 @@ bool sim_device_munmap(void *addr, size_t len);
  * it, as vfio-pci does.
  */
 void sim_device_reset(SimDevice *d, bool restore);
+/*
+ * A device fd was opened; the first one enables the device as vfio-pci
+ * does (memory decoding on, bus mastering off) before the user reads its
+ * config space.
+ */
+void sim_device_open(SimDevice *d);
+/* Memory decoding on (the command register's MEMORY bit, and in D0) */
+bool sim_device_decoding(SimDevice *d);
+/* In D0 (a device without the PM capability always is) (edu.c) */
+bool sim_device_powered(SimDevice *d);
 /* Is [va, va+len) inside a BAR mmap?  Then *internal gets our view. */
 bool sim_bar_lookup(uint64_t va, uint64_t len, uint8_t **internal);
 /* Is [va, va+len) inside a BAR mmap?  Then which device, BAR and offset. */

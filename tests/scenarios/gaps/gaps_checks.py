@@ -143,6 +143,12 @@ def check_hotplug(r, *, fds=True):
     assert r["dma"], "DMA failed on the hot-plugged device"
     assert r["steps"]["deleted_event"]["data"]["device"] == "hp0"
     assert "vfio_container_destroy" in r["trace"], "no container destroyed"
+    if r["backend"] == "legacy":
+        # type1 maps a BAR mmap whenever the device decodes: a refusal
+        # means the BAR was mapped before the kernel's decoding was on
+        assert r["bar_map_failures"] == 0, \
+            f"{r['bar_map_failures']} BAR mappings of the hot-plugged " \
+            f"device refused"
     if fds:
         p = r["plugged"]["fds"]
         if r["backend"] == "iommufd":
@@ -157,8 +163,10 @@ def check_hotplug(r, *, fds=True):
                     assert left[acct] == "0 kB", f"{k}: {acct} {left[acct]}"
 
 
-def check_p2p(r, *, p2p, cycles, steps=("moved", "decode_on", "reset",
-                                         "replugged")):
+P2P_STEPS = ("moved", "decode_on", "reset", "replugged")
+
+
+def check_p2p(r, *, p2p, cycles):
     """Peer-to-peer between two edus (scenario p2p).
 
     p2p: True if A's DMA must reach B's liveness register (legacy; iommufd
@@ -177,18 +185,25 @@ def check_p2p(r, *, p2p, cycles, steps=("moved", "decode_on", "reset",
         assert "return" in rnd["replug"], f"round {i}: {rnd['replug']}"
         assert rnd["decode_off_mapped"] is False, \
             f"round {i}: B's BAR mapped with decoding off"
-        for step in steps:
+        for step in P2P_STEPS:
             assert rnd[step] == want, \
-                f"round {i}, {step}: B's liveness {rnd[step]!r}"
+                f"round {i}, {step}: B's liveness {rnd[step]!r} (B's " \
+                f"command register {rnd.get('command_replugged', 0):#x} " \
+                f"after replug)"
     assert r["after"] == r["before"], \
         f"fds before {r['before']}, after {cycles} rounds {r['after']}"
     left = r["after_unplug"]["fds"]
     assert not any(left.values()), f"after unplugging both: {left}"
+    # B rejoins A's container (IOAS) at each replug; none is left at the end
+    assert r["containers_after_rounds"] == 1, \
+        f"{r['containers_after_rounds']} containers after {cycles} rounds"
+    assert r["containers_after_unplug"] == 0, \
+        f"{r['containers_after_unplug']} containers after unplugging both"
     warnings = _count(r["stderr"], re.escape(P2P_WARNING))
     if p2p:
-        # a replugged device's refusal (see check_p2p_replugged) warns
-        if "replugged" in steps:
-            assert warnings == 0, f"{warnings} p2p warnings"
+        # a replugged B whose BAR was mapped before the kernel decoded
+        # it would warn here (EFAULT, or a revoked dma-buf)
+        assert warnings == 0, f"{warnings} p2p warnings"
     else:
         # once per device instance: A, and B before and after each replug
         assert warnings == 2 + cycles, \
@@ -268,20 +283,60 @@ def check_revoke(r):
             f"round {i}: B's memory decoding is off ({rnd['command_b']:#x})"
         assert rnd["after"] == 0xedcba987, \
             f"round {i}: B's liveness after the reset {rnd['after']!r}"
+    for i, rnd in enumerate(r.get("d3_rounds", ())):
+        assert rnd["pmcsr"] & 0x3 == 0, f"D3 round {i}: B not back in D0"
+        assert rnd["after"] == 0xedcba987, \
+            f"D3 round {i}: B's liveness after D3hot and D0 {rnd['after']!r}"
     assert r["fds_after"] == r["fds_before"], \
         f"fds {r['fds_before']} before, {r['fds_after']} after"
     assert r["dma_ram"], "DMA to RAM failed"
 
 
-def check_p2p_replugged(r, *, p2p):
-    """After unplug and replug of B, A's DMA reaches B again."""
-    want = 0xedcba987 if p2p else 0xffffffff
-    assert "error" not in r, f"driver: {r.get('error')}"
+def check_revoke_d3(r):
+    """check_revoke, and B's D3hot and back: the kernel revokes B's
+    dma-buf in D3hot and gives it back in D0, the mapping stays dead in
+    the IOAS until made again."""
+    check_revoke(r)
+    assert r.get("d3_rounds"), "B has no PM capability: no D3 round ran"
+
+
+def check_flr(r):
+    """The guest's FLR of B through its PCIe capability: the kernel
+    revokes B's dma-buf around it; A still reaches B afterwards."""
+    _ok(r)
+    assert r["devcap_b"] and r["devcap_b"] & (1 << 28), \
+        f"B offers no FLR in its PCIe capability: {r['devcap_b']!r}"
+    assert r["before"] == 0xedcba987, f"before the FLR: {r['before']!r}"
+    assert r["rounds"], "no FLR round ran"
     for i, rnd in enumerate(r["rounds"]):
-        assert rnd["replugged"] == want, \
-            f"round {i}: B's liveness {rnd['replugged']!r} after replug " \
-            f"(B's command register in the host " \
-            f"{rnd.get('command_replugged', 0):#x})"
+        assert rnd["command_b"] & 0x2, \
+            f"round {i}: B's memory decoding is off ({rnd['command_b']:#x})"
+        assert rnd["after"] == 0xedcba987, \
+            f"round {i}: B's liveness after the FLR {rnd['after']!r}"
+    assert r["fds_after"] == r["fds_before"], \
+        f"fds {r['fds_before']} before, {r['fds_after']} after"
+    assert r["dma_ram"], "DMA to RAM failed"
+
+
+def check_revoke_refused(r):
+    """A's bus reset would hit B, assigned through the other backend: the
+    kernel cannot take the reset (B is not A's iommufd's, or B's group is
+    not open), so neither device's reset is tried: one warning each,
+    naming the other, and nothing of B changes (A reaches it as before,
+    or, if B's BAR could not be mapped in A's container, as before not)."""
+    _ok(r)
+    assert r["hot_resets"] == 0, f"{r['hot_resets']} hot resets"
+    warnings = re.findall(r"warning: cannot reset the device: vfio (\S+): "
+                          r"a bus reset would also reset (\S+),", r["stderr"])
+    assert len(warnings) == 2 and warnings[0] == warnings[1][::-1], \
+        f"reset warnings {warnings}, expected A naming B and B naming A"
+    for i, rnd in enumerate(r["rounds"]):
+        assert rnd["after"] == r["before"], \
+            f"round {i}: B's liveness {rnd['after']!r} after the refused " \
+            f"reset, {r['before']!r} before"
+    assert r["fds_after"] == r["fds_before"], \
+        f"fds {r['fds_before']} before, {r['fds_after']} after"
+    assert r["dma_ram"], "DMA to RAM failed"
 
 
 def check_leak_report(report):

@@ -36,10 +36,16 @@ Scenarios (see SCENARIOS):
            (Debian's QEMU 10, or QEMU 11 chrooted in --peer-root through
            --peer-chroot): no qtest accelerator there, so it runs with -S,
            and no rounds (--cycles 0) and no final unplug
+  flr      two edus behind root ports, B's BAR in A's reach: the guest
+           starts B's FLR in its PCIe capability, B's decoding on; A's DMA
+           must still reach B's register afterwards
   revoke   two edus on one host bus (a bus reset hits both), B's BAR in
            A's reach: a guest bus reset of A's root port hot-resets B in
            the host while B's decoding stays on; A's DMA must still reach
-           B's register afterwards
+           B's register afterwards.  --b-separate puts B in a container of
+           its own, --b-backend gives B the other backend (the kernel then
+           refuses the reset: B is not A's iommufd's, or its group is not
+           open); --b-d3 then takes B to D3hot and back to D0 (decoding on)
 """
 
 import argparse
@@ -429,6 +435,12 @@ def scenario_copy(args, res):
         res.update(g.close())
 
 
+def live_containers(trace):
+    """Containers (legacy containers, IOAS) alive, from the trace."""
+    return count(trace, r"vfio_container_attach .*created=1") - \
+        count(trace, r"vfio_container_destroy ")
+
+
 def proc_facts(pid):
     fds = {"iommu": 0, "vfio": 0}
     try:
@@ -588,6 +600,7 @@ def scenario_p2p(args, res):
         res["dma_ram_after"] = g.edu_dma(BAR_A)
         if peer:
             return
+        res["containers_after_rounds"] = live_containers(g.trace())
         # both devices go: nothing of theirs may stay mapped or open
         for dev, slot in (("pb", ROOT_PORT_SLOT + 1), ("pa", ROOT_PORT_SLOT)):
             g.qmp.execute("device_del", id=dev)
@@ -596,33 +609,47 @@ def scenario_p2p(args, res):
         if args.backend == "iommufd":
             g.qmp.execute("object-del", id="fd0")
         res["after_unplug"] = proc_facts(pid)
+        res["containers_after_unplug"] = live_containers(g.trace())
     finally:
         res.update(g.close())
+
+
+def peer_pair_setup(g):
+    """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW)."""
+    g.setup_root_port(ROOT_PORT_SLOT, 1, BAR_A, BAR_A)
+    g.setup_root_port(ROOT_PORT_SLOT + 1, 2, BAR_LOW, BAR_LOW)
+    g.place_bar(1, 0, BAR_A)
+    g.place_bar(2, 0, BAR_LOW)
+
+
+def peer_poke(g):
+    """A writes B's liveness register by DMA; what B then reads."""
+    g.qt.writel(BAR_LOW + 4, 0)
+    if not edu.dma_to_peer(g.qt, BAR_A, RAM_SRC, BAR_LOW + 4,
+                           LIVENESS_POKE):
+        return "timeout"
+    return g.qt.readl(BAR_LOW + 4)
 
 
 def scenario_revoke(args, res):
     """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW); in the
     host both sit on one bus, so resetting A resets B too."""
     a, b = args.devices[:2]
+    b_backend = args.b_backend or args.backend
+    b_extra = ",bus=rp1,id=pb"
+    if args.b_separate:
+        b_extra += ",x-force-separate-ioas=on"
     g = Guest(args, "revoke",
-              iommufd_args(args.backend) + root_ports(2)
+              iommufd_args("iommufd" if "iommufd" in (args.backend, b_backend)
+                           else "legacy") + root_ports(2)
               + vfio_dev(args.backend, a, ",bus=rp0,id=pa")
-              + vfio_dev(args.backend, b, ",bus=rp1,id=pb"), mem="128M")
-
-    def poke():
-        g.qt.writel(BAR_LOW + 4, 0)
-        if not edu.dma_to_peer(g.qt, BAR_A, RAM_SRC, BAR_LOW + 4,
-                               LIVENESS_POKE):
-            return "timeout"
-        return g.qt.readl(BAR_LOW + 4)
+              + vfio_dev(b_backend, b, b_extra), mem="128M")
+    res["b_backend"] = b_backend
 
     try:
         pid = g.vm.proc.pid
-        g.setup_root_port(ROOT_PORT_SLOT, 1, BAR_A, BAR_A)
-        g.setup_root_port(ROOT_PORT_SLOT + 1, 2, BAR_LOW, BAR_LOW)
-        g.place_bar(1, 0, BAR_A)
-        g.place_bar(2, 0, BAR_LOW)
-        res["before"] = poke()
+        peer_pair_setup(g)
+        res["before"] = peer_poke(g)
         res["fds_before"] = proc_facts(pid)
         ok = r"vfio_pci_reset .*method=hot ok=1"
         n0 = count(g.trace(), ok)
@@ -632,8 +659,48 @@ def scenario_revoke(args, res):
             g.secondary_bus_reset(ROOT_PORT_SLOT)
             g.place_bar(1, 0, BAR_A)
             rounds.append({"command_b": g.cfg(2, 0).cfg_read(4, 2),
-                           "after": poke()})
+                           "after": peer_poke(g)})
         res["hot_resets"] = count(g.trace(), ok) - n0
+        if args.b_d3:
+            # B to D3hot and back to D0, its decoding on all along
+            pm = g.cfg(2, 0).find_capability(0x01)
+            res["d3_rounds"] = []
+            for _ in range(max(args.cycles, 1)) if pm else ():
+                g.cfg(2, 0).cfg_write(pm + 4, 0x3, 2)
+                g.cfg(2, 0).cfg_write(pm + 4, 0x0, 2)
+                res["d3_rounds"].append(
+                    {"pmcsr": g.cfg(2, 0).cfg_read(pm + 4, 2),
+                     "command_b": g.cfg(2, 0).cfg_read(4, 2),
+                     "after": peer_poke(g)})
+        res["fds_after"] = proc_facts(pid)
+        res["dma_ram"] = g.edu_dma(BAR_A)
+    finally:
+        res.update(g.close())
+
+
+def scenario_flr(args, res):
+    """A behind rp0 (bus 1, BAR_A), B behind rp1 (bus 2, BAR_LOW): the
+    guest starts an FLR of B through its PCIe capability, B's decoding on
+    all along; A's DMA must still reach B's register afterwards."""
+    a, b = args.devices[:2]
+    g = Guest(args, "flr",
+              iommufd_args(args.backend) + root_ports(2)
+              + vfio_dev(args.backend, a, ",bus=rp0,id=pa")
+              + vfio_dev(args.backend, b, ",bus=rp1,id=pb"), mem="128M")
+
+    try:
+        pid = g.vm.proc.pid
+        peer_pair_setup(g)
+        res["before"] = peer_poke(g)
+        res["fds_before"] = proc_facts(pid)
+        exp = g.cfg(2, 0).find_capability(0x10)
+        res["devcap_b"] = g.cfg(2, 0).cfg_read(exp + 4) if exp else None
+        rounds = res["rounds"] = []
+        for _ in range(max(args.cycles, 1)) if exp else ():
+            devctl = g.cfg(2, 0).cfg_read(exp + 8, 2)
+            g.cfg(2, 0).cfg_write(exp + 8, devctl | 0x8000, 2)
+            rounds.append({"command_b": g.cfg(2, 0).cfg_read(4, 2),
+                           "after": peer_poke(g)})
         res["fds_after"] = proc_facts(pid)
         res["dma_ram"] = g.edu_dma(BAR_A)
     finally:
@@ -641,6 +708,7 @@ def scenario_revoke(args, res):
 
 
 SCENARIOS = {
+    "flr": scenario_flr,
     "p2p": scenario_p2p,
     "revoke": scenario_revoke,
     "reset": scenario_reset,
@@ -675,6 +743,14 @@ def main():
                          "--peer-root and --peer-chroot")
     ap.add_argument("--peer-root")
     ap.add_argument("--peer-chroot")
+    ap.add_argument("--b-backend", choices=("legacy", "iommufd"),
+                    help="revoke: B's backend (default: --backend's)")
+    ap.add_argument("--b-separate", action="store_true",
+                    help="revoke: B in an IOAS or container of its own "
+                         "(x-force-separate-ioas)")
+    ap.add_argument("--b-d3", action="store_true",
+                    help="revoke: then put B in D3hot and back to D0 "
+                         "(--cycles times), its decoding on")
     ap.add_argument("--no-force", action="store_true",
                     help="copy: no x-force-separate-ioas (the kernel must "
                          "refuse to share the IOAS by itself)")

@@ -54,9 +54,10 @@ P2P_6_12 = "../../../vfio-sim/configs/p2p-6.12"
 
 
 REVOKE_7_3 = "revoke-7.3"
+FLR_7_3 = "flr-7.3"
 REVOKE_CYCLES = 5
 # the cases that need the simulator's dma-buf support
-DMABUF_CONFIGS = (P2P_7_3, REVOKE_7_3)
+DMABUF_CONFIGS = (P2P_7_3, REVOKE_7_3, FLR_7_3)
 
 
 def _ram_by_file(by_file):
@@ -117,6 +118,23 @@ CASES = [
      f"the mapping is made again, {REVOKE_CYCLES} times", REVOKE_7_3,
      "revoke", "iommufd", PAIR, ["--cycles", str(REVOKE_CYCLES)],
      _revoke),
+    *[(f"revoke {b} on 7.3, B in a container of its own: the reset of A's "
+       f"bus reaches B there too, {REVOKE_CYCLES} times", REVOKE_7_3,
+       "revoke", b, PAIR, ["--b-separate", "--cycles", str(REVOKE_CYCLES)],
+       _revoke) for b in BOTH],
+    ("revoke on 7.3, B to D3hot and back to D0 with its decoding on: the "
+     f"mapping is made again, {REVOKE_CYCLES} times", REVOKE_7_3, "revoke",
+     "iommufd", PAIR, ["--b-d3", "--cycles", str(REVOKE_CYCLES)],
+     lambda r, rep: C.check_revoke_d3(r)),
+    (f"FLR on 7.3: the guest resets B through its PCIe capability with "
+     f"its decoding on; the mapping is made again, {REVOKE_CYCLES} times",
+     FLR_7_3, "flr", "iommufd", P2P_PAIR, ["--cycles", str(REVOKE_CYCLES)],
+     lambda r, rep: C.check_flr(r)),
+    *[(f"revoke on 7.3, A {a} and B {b}: the kernel cannot reset both, "
+       f"each device's warning names the other, B untouched", REVOKE_7_3,
+       "revoke", a, PAIR, ["--b-backend", b, "--cycles", "2"],
+       lambda r, rep: C.check_revoke_refused(r))
+      for a, b in (("iommufd", "legacy"), ("legacy", "iommufd"))],
     *[(f"hotplug {b}: device_add/device_del/object-del leave nothing",
        "root-port", "hotplug", b, ROOT_PORT, ["--no-fd-passing"], _hotplug)
       for b in BOTH],
