@@ -920,6 +920,14 @@ static void create_machine(void)
     ms = MACHINE(object_new_with_class(OBJECT_CLASS(mc)));
     object_property_add_child(object_get_root(), "machine", OBJECT(ms));
     object_unref(OBJECT(ms));
+    /*
+     * The machine's device containers exist from the start, as in QEMU:
+     * clients such as libvirt list /machine/peripheral before any device
+     * with an id has been plugged.
+     */
+    container_create(OBJECT(ms), "peripheral");
+    container_create(OBJECT(ms), "peripheral-anon");
+    container_create(OBJECT(ms), "unattached");
     ms->ram_size = config.ram_size_set ? config.ram_size
                                        : mc->default_ram_size;
     /* Properties of each -machine option, applied with its location. */

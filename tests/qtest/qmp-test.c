@@ -244,6 +244,13 @@ static void test_qom(void)
     rsp = qtest_qmp(s, "{'execute': 'qom-list', "
                        "'arguments': {'path': '/machine'}}");
     g_assert_true(array_has_name(qmp_expect_return_array(rsp), "usb"));
+    g_assert_true(array_has_name(qmp_expect_return_array(rsp),
+                                 "peripheral"));
+    g_clear_pointer(&rsp, json_object_unref);
+    /* libvirt lists the devices with an id before it has plugged any. */
+    rsp = qtest_qmp(s, "{'execute': 'qom-list', "
+                       "'arguments': {'path': '/machine/peripheral'}}");
+    qmp_expect_return_array(rsp);
     g_clear_pointer(&rsp, json_object_unref);
 
     rsp = qtest_qmp(s, "{'execute': 'qom-set', 'arguments': "
