@@ -37,6 +37,7 @@ static const struct {
     { "igbvf-link", step_igbvf_link },
     { "hotplug-wait", step_hotplug_wait },
     { "pci-list", step_pci_list },
+    { "watch", step_watch },
 };
 
 static void mount_basics(void)

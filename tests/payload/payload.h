@@ -47,5 +47,6 @@ bool step_edu_bench(void);
 bool step_igbvf_link(void);
 bool step_hotplug_wait(void);
 bool step_pci_list(void);
+bool step_watch(void);
 
 #endif
