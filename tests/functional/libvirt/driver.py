@@ -39,7 +39,7 @@ DOMAIN_XML = """\
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>/bench/bzImage</kernel>
     <initrd>/bench/payload.cpio.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet no_timer_check payload.wait=600 payload.cmd=nvme-verify,shell</cmdline>
+    <cmdline>console=ttyS0 panic=-1 quiet no_timer_check payload.wait=600 payload.cmd=nvme-verify,watch payload.hotplug={nvme_id}</cmdline>
   </os>
   <features><acpi/></features>
   <cpu mode='host-passthrough'/>
@@ -49,7 +49,7 @@ DOMAIN_XML = """\
   <devices>
     <emulator>{emulator}</emulator>
     <serial type='file'>
-      <source path='{serial}'/>
+      <source path='{serial}' append='on'/>
     </serial>
 {hostdev}    <controller type='usb' model='none'/>
     <memballoon model='none'/>
@@ -65,6 +65,7 @@ HOSTDEV_XML = """\
 EMULATORS = (("ours", "/bench/qemu-vfio"),
              ("qemu-11.1", "/usr/bin/qemu-system-x86_64"))
 BOOT_TIMEOUT = 400
+HOTPLUG_TIMEOUT = 120
 
 
 def hostdev_xml(bdf, iommufd):
@@ -77,9 +78,9 @@ def hostdev_xml(bdf, iommufd):
 class Steps:
     """Runs virsh steps in order; after a failure the rest are 'not run'."""
 
-    def __init__(self, lv, emulator):
+    def __init__(self, lv, label):
         self.lv = lv
-        self.emulator = emulator
+        self.label = label
         self.results = []
         self.broken = None
 
@@ -87,8 +88,15 @@ class Steps:
         self.results.append({"step": name, "ok": ok,
                              "seconds": round(seconds, 2),
                              "msg": msg.strip()[-600:]})
+        # Progress for whoever watches the bench's output.
+        print(f"{self.label}: {name}: {'ok' if ok else 'FAILED'} "
+              f"{seconds:.2f} s {msg.strip()[-200:]}", flush=True)
         if not ok and not self.broken:
             self.broken = name
+
+    def fail_last(self, msg):
+        self.results[-1].update(ok=False, msg=msg[-600:])
+        self.broken = self.broken or self.results[-1]["step"]
 
     def virsh(self, name, *args, check=None):
         if self.broken:
@@ -122,24 +130,30 @@ class Steps:
 def run_emulator(lv, label, emulator, bdf, work):
     name = "l2-" + re.sub(r"[^a-z0-9]", "", label)
     serial = SERIAL_LOG.format(name=name)
-    steps = Steps(lv, emulator)
+    steps = Steps(lv, label)
     xml = work / f"{name}.xml"
     xml.write_text(DOMAIN_XML.format(name=name, emulator=emulator,
+                                     nvme_id=":".join(i[2:] for i in NVME_ID),
                                      serial=serial,
                                      hostdev=hostdev_xml(bdf, True)))
     for iommufd in (True, False):
         (work / f"{name}-hostdev-{'iommufd' if iommufd else 'legacy'}.xml") \
             .write_text(hostdev_xml(bdf, iommufd))
 
-    def payload(event, **want):
-        for ev in parse_payload(lv.read(serial)):
-            if ev.get("event") == event and all(ev.get(k) == v
-                                                for k, v in want.items()):
-                return ev
-        return None
+    def count(event, **want):
+        return sum(1 for ev in parse_payload(lv.read(serial))
+                   if ev.get("event") == event and
+                   all(ev.get(k) == v for k, v in want.items()))
+
+    def guest_says(event, n, **want):
+        return lambda: count(event, **want) >= n
 
     def state_is(s):
         return lambda: s in (lv.virsh("domstate", name)[1] or "")
+
+    def hostdev_gone():
+        st, out, _, _ = lv.virsh("dumpxml", name)
+        return st == 0 and "<hostdev" not in out
 
     steps.virsh("domcapabilities",
                 "domcapabilities", "--emulatorbin", emulator,
@@ -151,33 +165,60 @@ def run_emulator(lv, label, emulator, bdf, work):
     steps.virsh("define", "define", f"/bench/{xml.name}")
     steps.virsh("start", "start", name)
     steps.wait("guest uses the device (nvme-verify)",
-               lambda: payload("step", name="nvme-verify") is not None,
+               guest_says("step", 1, name="nvme-verify"),
                BOOT_TIMEOUT, "the payload's nvme-verify line")
-    if payload("step", name="nvme-verify", status="fail"):
-        steps.record("nvme-verify passed", False, 0,
-                     payload("step", name="nvme-verify").get("msg", ""))
+    if count("step", name="nvme-verify", status="fail"):
+        steps.fail_last("the payload's nvme-verify step failed: " +
+                        " ".join(f"{k}={v}" for k, v in
+                                 parse_payload(lv.read(serial))[-1].items()))
+    steps.wait("guest watches", guest_says("waiting", 1, name="watch"),
+               60, "the payload's watch step")
     # The device starts with iommufd: unplug it, plug it back legacy, then
-    # unplug that and plug it back with iommufd.
-    for gone, back in (("iommufd", "legacy"), ("legacy", "iommufd")):
+    # unplug that and plug it back with iommufd.  libvirt returns from
+    # detach-device after a few seconds even when the guest has not yet
+    # let the device go; the guest's line and the domain's XML say when it
+    # has.
+    for n, (gone, back) in enumerate((("iommufd", "legacy"),
+                                      ("legacy", "iommufd")), 1):
         steps.virsh(f"detach-device ({gone})", "detach-device", name,
-                    f"/bench/{name}-hostdev-{gone}.xml", "--live",
-                    "--wait", "60")
+                    f"/bench/{name}-hostdev-{gone}.xml", "--live")
+        steps.wait(f"guest lets the device go ({gone})",
+                   lambda: count("device-gone") >= n and hostdev_gone(),
+                   HOTPLUG_TIMEOUT, "the payload's device-gone line and "
+                   "libvirt's removal of the hostdev")
         steps.virsh(f"attach-device ({back})", "attach-device", name,
                     f"/bench/{name}-hostdev-{back}.xml", "--live")
+        steps.wait(f"guest takes the device back ({back})",
+                   guest_says("device-back", n), HOTPLUG_TIMEOUT,
+                   "the payload's device-back line")
     steps.virsh("shutdown (ACPI power button)", "shutdown", name,
                 "--mode", "acpi")
+    steps.wait("guest sees the power button",
+               guest_says("power-button", 1), 120,
+               "the payload's power-button line")
     steps.wait("guest powers off", state_is("shut off"), 120,
                "the domain to shut off")
     steps.virsh("start again", "start", name)
+    steps.wait("guest boots again", guest_says("start", 2), BOOT_TIMEOUT,
+               "the payload's second start line")
     steps.virsh("destroy", "destroy", name)
     steps.virsh("undefine", "undefine", name)
+    # After a failure the domain may still run and hold the device that
+    # the next emulator's domain needs: end it, outside the steps.
+    if "running" in (lv.virsh("domstate", name)[1] or "") or \
+            "paused" in (lv.virsh("domstate", name)[1] or ""):
+        lv.virsh("destroy", name)
+    lv.virsh("undefine", name)
     log = lv.read(f"/var/log/libvirt/qemu/{name}.log")
     return {"emulator": label, "path": emulator, "steps": steps.results,
             "payload": parse_payload(lv.read(serial)),
             "domain_log": log[-6000:],
             "errors": [ln for ln in log.splitlines()
-                       if re.search(r"qemu-system-x86_64: (?!warning)", ln)
-                       or "error" in ln.lower()]}
+                       if (re.search(r"qemu-system-x86_64: (?!warning)", ln)
+                           or "error" in ln.lower())
+                       # How every QEMU notes libvirt's SIGTERM (destroy,
+                       # and the end of a guest that powered off).
+                       and "terminating on signal" not in ln]}
 
 
 def main():
@@ -186,6 +227,8 @@ def main():
     ap.add_argument("--kernel", required=True)
     ap.add_argument("--initrd", required=True)
     ap.add_argument("--qemu", required=True)
+    ap.add_argument("--emulators", default=",".join(e[0] for e in EMULATORS),
+                    help="which of the emulators to run, comma-separated")
     args = ap.parse_args()
     out = Path(os.environ.get("RESULTS_DIR", "/run")) / "libvirt.json"
     result = {"uname": os.uname().release, "runs": []}
@@ -207,11 +250,18 @@ def main():
             result["capabilities"] = {"ok": st == 0, "seconds": round(t, 2),
                                       "msg": err.strip()[-600:]}
             for label, emulator in EMULATORS:
+                if label not in args.emulators.split(","):
+                    continue
                 result["runs"].append(run_emulator(lv, label, emulator,
                                                    nvmes[0], work))
                 print(f"{label}: done", flush=True)
-            result["libvirtd_log_tail"] = lv.read(
-                "/var/log/libvirt/libvirtd.log")[-4000:]
+            daemon_log = lv.read("/var/log/libvirt/libvirtd.log")
+            result["libvirtd_log_tail"] = daemon_log[-4000:]
+            # What libvirt asked the emulators, in order (the probes'
+            # commands included): for the docs and for a failure's reader.
+            result["qmp_commands"] = re.findall(
+                r'QEMU_MONITOR_SEND_MSG: mon=\S+ msg=(\{"execute":"[^"]+"'
+                r'(?:,"arguments":\{[^\n]{0,200})?)', daemon_log)
     except (LibvirtError, OSError) as e:
         result["error"] = str(e)
         print(f"libvirt-driver: {e}", file=sys.stderr)
