@@ -130,7 +130,7 @@ def side_by_side(runs):
         for label in EMULATORS:
             s = {x["step"]: x for x in
                  runs.get(label, {}).get("steps", [])}.get(name)
-            cells.append("-" if not s else
+            cells.append("-" if not s or s["msg"].startswith("not run") else
                          f"{s['seconds']:.2f} s" + ("" if s["ok"] else " !"))
         lines.append(name.ljust(width) +
                      "".join(f"  {c:>12}" for c in cells))

@@ -31,7 +31,7 @@ from l2_driver import NVME_ID, find, parse_payload  # noqa
 
 SERIAL_LOG = "/var/log/libvirt/qemu/{name}-serial.log"
 DOMAIN_XML = """\
-<domain type='kvm'>
+<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>{name}</name>
   <memory unit='MiB'>512</memory>
   <vcpu>1</vcpu>
@@ -54,7 +54,16 @@ DOMAIN_XML = """\
 {hostdev}    <controller type='usb' model='none'/>
     <memballoon model='none'/>
   </devices>
-</domain>
+{extra}</domain>
+"""
+# QEMU's q35 hot-plugs through ACPI by default, which needs the guest's
+# acpiphp (CONFIG_HOTPLUG_PCI_ACPI, not in the bench kernel); ours has
+# PCIe native hot-plug only.  The reference is told to use that too.
+NATIVE_HOTPLUG_XML = """\
+  <qemu:commandline>
+    <qemu:arg value='-global'/>
+    <qemu:arg value='ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off'/>
+  </qemu:commandline>
 """
 HOSTDEV_XML = """\
     <hostdev mode='subsystem' type='pci' managed='yes'>
@@ -135,6 +144,8 @@ def run_emulator(lv, label, emulator, bdf, work):
     xml.write_text(DOMAIN_XML.format(name=name, emulator=emulator,
                                      nvme_id=":".join(i[2:] for i in NVME_ID),
                                      serial=serial,
+                                     extra="" if label == "ours"
+                                     else NATIVE_HOTPLUG_XML,
                                      hostdev=hostdev_xml(bdf, True)))
     for iommufd in (True, False):
         (work / f"{name}-hostdev-{'iommufd' if iommufd else 'legacy'}.xml") \
