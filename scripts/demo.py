@@ -12,10 +12,10 @@ tree's QEMU 11 with each backend (tests/functional/nested/l2_driver.py).
 
 For each boot it prints the command line, the guest's PAYLOAD lines (what
 the guest's nvme driver read and wrote, the edu DMA round trip and MSIs a
-guest program counted; every VMM gets the NVMe and the edu, ours has no
-igb VF yet), then a table of the times: wall clock per boot,
-the wall time from launch to the guest's first userspace line, the
-guest's uptime then, and ours against each peer.  The first
+guest program counted; every VMM gets the NVMe and the edu, not the igb
+VF, whose step waits for the host), then a table of the times: wall
+clock per boot, the wall time from launch to the guest's first userspace
+line, the guest's uptime then, and ours against each peer.  The first
 run builds the 6.12 bench kernel and the Debian 13 tree (cached).
 
 Exit status: 0 only if every second-level guest of ours passed what
@@ -45,7 +45,8 @@ from harness.guest.topology import Topology  # noqa: E402
 import test_nested  # noqa: E402
 
 GUEST_TIMEOUT = 2 * test_nested.GUEST_TIMEOUT
-# What every VMM gets: ours has no igb VF yet (test_nested.py).
+# What every VMM gets.  Not the igb VF (test_nested.py checks it): its step
+# stops the guest until the host answers, which would blur the times.
 DEVICES = ("nvme", "edu")
 # Which peer configuration ours is compared with.
 PEER_FORM = {"iommufd=on": "iommufd", "iommufd=auto": "iommufd",

@@ -15,10 +15,13 @@ auto, and libvirt's fd passing); nested/l2_driver.py holds that table.
 The second-level guest's nvme driver must read back the stamped blocks of
 the image the launcher writes (over MSI-X) and write and read back 64 MiB;
 a guest program must round-trip a page through edu's DMA engine with guest
-physical addresses and count edu's MSIs; the peers' igbvf must see the
-VF's link.  One bench-guest boot per kernel (6.12 and 7.3) runs every
-second-level boot of the VMMs asked for (meson runs the peers as
-'nested-6.12' and 'nested-7.3', ours as 'nested-ours').  Output is TAP.
+physical addresses and count edu's MSIs; igbvf must see the VF's link.
+Ours also answers QMP: while the guest waits, each device's p2p-mapped
+must say its BARs are in the IOMMU (under iommufd that takes a kernel
+that exports BARs as dma-bufs, 7.3).  One bench-guest boot per kernel
+(6.12 and 7.3) runs every second-level boot of the VMMs asked for (meson
+runs the peers as 'nested-6.12' and 'nested-7.3', ours as
+'nested-ours-6.12' and 'nested-ours-7.3').  Output is TAP.
 
     PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
         python3 tests/functional/test_nested.py [--kernel 6.12|7.3]... \
@@ -63,6 +66,14 @@ KNOWN_FAILURES = {
 # nvme-verify reads the stamped first 16 MiB; nvme-write the last 64 MiB.
 VERIFY_BLOCKS = 4096
 WRITE_BLOCKS = 64 * 256
+# The check of a whole boot for VMMs that answer QMP (ours): while the
+# guest waits in a step, every assigned device's p2p-mapped says whether
+# its BARs are in the IOMMU for peer DMA.
+P2P_CHECK = "BARs mapped for peer DMA"
+# Kernels that export a BAR as a dma-buf, which iommufd maps by file
+# (IOMMU_IOAS_MAP_FILE).  Elsewhere iommufd refuses a BAR (the VMM says so
+# once per device) and only the legacy container maps it.
+DMABUF_KERNELS = ("7.3",)
 # The second-level boots of one kernel (meson runs the peers and ours as
 # two tests, each within its own timeout), under nested KVM under TCG:
 # 10 s to a minute each on an idle machine, minutes on a busy one.
@@ -91,6 +102,9 @@ def passed_step(run, name):
 
 def judge(run, check):
     """Raise AssertionError saying why the run fails check."""
+    if check == P2P_CHECK:
+        judge_p2p(run)
+        return
     kind = next(k for k, checks in DEVICE_CHECKS.items() if check in checks)
     assert kind not in run.get("missing", []), \
         f"the bench guest has no {kind} to assign"
@@ -134,10 +148,28 @@ def expected_rows(vmms, ours):
     return [(r, list(r.configs)) for r in rows if r.name in vmms]
 
 
+def checks(row):
+    return [check for kind in row.devices for check in DEVICE_CHECKS[kind]] \
+        + ([P2P_CHECK] if row.qmp else [])
+
+
 def labels(series, row, config):
-    for kind in row.devices:
-        for check in DEVICE_CHECKS[kind]:
-            yield check, f"{series} {row.name} {config}: {check}"
+    for check in checks(row):
+        yield check, f"{series} {row.name} {config}: {check}"
+
+
+def judge_p2p(run):
+    """Raise AssertionError unless each device's p2p-mapped is what the
+    backend and the kernel (run["series"], added by run_kernel) allow."""
+    mapped = run.get("p2p_mapped")
+    assert mapped, "no p2p-mapped answers: the guest never waited in a " \
+        "step (igbvf-link) for the driver to ask"
+    expect = run["backend"] == "legacy" or run["series"] in DMABUF_KERNELS
+    wrong = {kind: v for kind, v in mapped.items() if v is not expect}
+    assert not wrong, f"p2p-mapped should be {expect}: {wrong}"
+    if not expect:
+        assert any("peer-to-peer DMA" in m for m in run["vmm_messages"]), \
+            "no warning that peer-to-peer DMA to the BARs is unavailable"
 
 
 def fail_all(tap, series, rows, why):
@@ -200,7 +232,8 @@ def run_kernel(tap, series, initrd, rows, peer, peer_error, ours):
         if "error" in result:
             fail_all(tap, series, rows, result["error"])
             return
-        runs = {(x["vmm"], x["config"]): x for x in result["runs"]}
+        runs = {(x["vmm"], x["config"]): dict(x, series=series)
+                for x in result["runs"]}
         for row, configs in rows:
             for config in configs:
                 run = runs.get((row.name, config))
@@ -242,9 +275,8 @@ def main():
         except FileNotFoundError as e:
             ours_error = str(e)
     rows = expected_rows(vmms, ours)
-    tap = Tap(len(kernels) * sum(
-        len(configs) * sum(len(DEVICE_CHECKS[k]) for k in row.devices)
-        for row, configs in rows))
+    tap = Tap(len(kernels) * sum(len(configs) * len(checks(row))
+                                 for row, configs in rows))
     if ours_error:
         for series in kernels:
             fail_all(tap, series, [r for r in rows if r[0].name == "ours"],

@@ -93,7 +93,9 @@ class Vmm:
     """One VMM: its binary as it sees it, how to start it and what it runs.
 
     prefix: argv in front of the binary (the chroot wrapper); base: the
-    work directory as the VMM sees it.
+    work directory as the VMM sees it.  qmp: the VMM serves QMP and the
+    driver asks each assigned device's p2p-mapped (whether its BARs are
+    in the IOMMU for peer DMA) while the guest waits in a step.
     """
     name: str
     qemu: str
@@ -102,6 +104,7 @@ class Vmm:
     configs: tuple
     devices: tuple
     timeout: int = L2_TIMEOUT
+    qmp: bool = False
 
 
 def vmm_rows(peer_root=None, peer_chroot=None, ours=None):
@@ -116,7 +119,8 @@ def vmm_rows(peer_root=None, peer_chroot=None, ours=None):
         # Our boot is still slower than the peers': more time per guest.
         rows.append(Vmm("ours", ours, (), str(WORK),
                         ("iommufd=on", "iommufd=off", "iommufd=auto",
-                         "fd-passing"), ("nvme", "edu"), timeout=600))
+                         "fd-passing"), ("nvme", "edu", "igb-vf"),
+                        timeout=600, qmp=True))
     return rows
 
 
@@ -280,18 +284,48 @@ def l2_argv(vmm, config, devices, blocks, wait=60, step_table=DEVICE_STEPS,
             fds.append(subst["iommu_fd"])
         for obj in cfg.objects:
             argv += ["-object", obj.format(**subst)]
-        for _, bdf in devices:
+        for kind, bdf in devices:
             if cfg.fds:
                 fd = os.open(cdev_path(bdf), os.O_RDWR)
                 fds.append(fd)
                 subst["cdev_fd"] = fd
             argv += ["-device",
-                     "vfio-pci," + cfg.device.format(bdf=bdf, **subst)]
+                     "vfio-pci," + cfg.device.format(bdf=bdf, **subst)
+                     + (f",id={kind}" if vmm.qmp else "")]
+        if vmm.qmp:
+            if os.path.exists(qmp_path(vmm)):
+                os.unlink(qmp_path(vmm))
+            argv += ["-qmp", f"unix:{qmp_path(vmm)},server=on,wait=off"]
     except OSError:
         for fd in fds:
             os.close(fd)
         raise
     return argv, fds
+
+
+def qmp_path(vmm):
+    return f"{WORK}/{vmm.name}.qmp"
+
+
+def query_p2p(vmm, kinds):
+    """{kind: p2p-mapped} of the assigned devices (ids are their kinds),
+    or {kind: "error: ..."} where QMP did not answer."""
+    from harness.qemu_client import Qmp, QemuError
+    try:
+        qmp = Qmp.connect(qmp_path(vmm), timeout=30)
+    except (QemuError, OSError) as e:
+        return {kind: f"error: {e}" for kind in kinds}
+    out = {}
+    try:
+        for kind in kinds:
+            try:
+                out[kind] = qmp.cmd("qom-get", path=f"/machine/peripheral/"
+                                    f"{kind}", property="p2p-mapped")
+            except (QemuError, OSError) as e:
+                out[kind] = f"error: {e}"
+    finally:
+        qmp.close()
+    return out
 
 
 def parse_payload(text):
@@ -454,10 +488,21 @@ def run_vmm(vmm, config, devices, pf, blocks, kinds=None,
                 "wall_s": 0, "events": [], "host_actions": [],
                 "vmm_messages": [f"cannot build the command line: {e}"],
                 "console_tail": [], "missing": missing}
-    run = run_l2(vmm.name, config, argv, vmm.prefix,
-                 lambda step: step == "igbvf-link" and rearm_vfs(pf),
+    p2p = {}
+
+    def on_waiting(step):
+        if step != "igbvf-link":
+            return
+        # Every step before this one has enabled its device's BARs.
+        if vmm.qmp:
+            p2p.update(query_p2p(vmm, [k for k, _ in given]))
+        rearm_vfs(pf)
+
+    run = run_l2(vmm.name, config, argv, vmm.prefix, on_waiting,
                  pass_fds=fds, timeout=vmm.timeout)
     run["missing"] = missing
+    if vmm.qmp:
+        run["p2p_mapped"] = p2p
     return run
 
 
