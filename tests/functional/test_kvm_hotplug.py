@@ -12,7 +12,8 @@ hotplug/edu-dma (a static program built here) to DMA through the edu with
 guest physical addresses.  Output is TAP, one case per claim.
 
     PYTHONPATH=tests QEMU_VFIO_BUILD_ROOT=build \
-        python3 tests/functional/test_kvm_hotplug.py [--cycles N]
+        python3 tests/functional/test_kvm_hotplug.py [--cycles N] \
+        [--kernel 6.12|7.3]
 """
 
 import argparse
@@ -114,6 +115,8 @@ def judge_cycles(run, cycles, backend):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cycles", type=int, default=20)
+    ap.add_argument("--kernel", choices=("6.12", "7.3"), default="6.12",
+                    help="the bench guest's kernel series (default 6.12)")
     args = ap.parse_args()
     cases = ["pciehp: device_del acknowledged by the guest, DEVICE_DELETED; "
              "device_add found and used (iommufd)",
@@ -134,7 +137,7 @@ def main():
                     "qemu-system-x86_64")
         edu_dma = find("QEMU_VFIO_EDU_DMA", "tests/functional/edu-dma",
                        "edu-dma (a static build)")
-        kernel = ensure_kernel()
+        kernel = ensure_kernel(args.kernel)
         initrd = os.path.join(work, "initrd.gz")
         busybox_initramfs(initrd, L2_INIT, {"bin/edu-dma": edu_dma})
         os.chmod(work, 0o755)
