@@ -22,6 +22,7 @@
 #define QEMU64_FMS      0x000f06b1u    /* family 15, model 107, stepping 1 */
 #define CPUID_1_EDX_HTT (1u << 28)
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID_1_ECX_HYPERVISOR  (1u << 31)
 
 #define KVM_CPUID_TIMING        0x40000010
 /* KVM's LAPIC timer counts at 1 GHz (one count per nanosecond). */
@@ -219,6 +220,12 @@ struct kvm_cpuid2 *kvm_cpuid_for_cpu(KVMState *s, CPUState *cpu)
             e->ecx &= QEMU64_1_ECX;
             e->edx &= QEMU64_1_EDX;
         }
+        /*
+         * KVM leaves the hypervisor bit to the VMM, and a guest looks for
+         * the paravirtual leaves (kvmclock, the timing leaf) only when it
+         * is set: without it Linux calibrates its TSC against the PIT.
+         */
+        e->ecx |= CPUID_1_ECX_HYPERVISOR;
         /*
          * KVM emulates the LAPIC's TSC-deadline mode but leaves the bit
          * out of KVM_GET_SUPPORTED_CPUID.  With it, a guest that knows
