@@ -28,12 +28,18 @@
 /* KVM's LAPIC timer counts at 1 GHz (one count per nanosecond). */
 #define KVM_APIC_BUS_KHZ        1000000u
 /*
- * Paravirtual features that need the VMM's help, which we do not give:
- * extended MSI destination IDs need a userspace IOAPIC (ours is KVM's,
- * 8-bit destinations), and the map-GPA-range hypercall exits to the VMM.
+ * The paravirtual features offered: kvmclock (both MSR generations, and
+ * the bit that says it is stable across vCPUs) and the no-op port-0x80
+ * delay.  KVM implements more on its own (PV EOI, async page faults,
+ * steal time, PV unhalt, PV TLB flush and IPIs, ...), but with them on
+ * a second-level Linux stopped answering after a PCIe hot-add in the
+ * bench; each comes back once it is shown to work with hot-plug, reset
+ * and assigned devices.
  */
-#define KVM_PV_FEATURES_NEED_VMM ((1u << KVM_FEATURE_MSI_EXT_DEST_ID) | \
-                                  (1u << KVM_FEATURE_HC_MAP_GPA_RANGE))
+#define KVM_PV_FEATURES_OFFERED ((1u << KVM_FEATURE_CLOCKSOURCE) | \
+                                 (1u << KVM_FEATURE_NOP_IO_DELAY) | \
+                                 (1u << KVM_FEATURE_CLOCKSOURCE2) | \
+                                 (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT))
 
 typedef struct FeatureName {
     uint32_t leaf;
@@ -156,7 +162,7 @@ static void add_topology_leaf(struct kvm_cpuid2 *c, uint32_t function,
 }
 
 /*
- * kvmclock and the other paravirtual features KVM implements alone; the
+ * kvmclock and the no-op I/O delay (KVM_PV_FEATURES_OFFERED); the
  * TSC frequency in the timing leaf when KVM knows it, so that a guest
  * need not calibrate its TSC against slow-to-read timers.
  */
@@ -169,7 +175,8 @@ static void add_kvm_leaves(struct kvm_cpuid2 *c, uint32_t tsc_khz)
         return;                 /* KVM offers no paravirtual interface */
     }
     if (e) {
-        e->eax &= ~KVM_PV_FEATURES_NEED_VMM;
+        e->eax &= KVM_PV_FEATURES_OFFERED;
+        e->edx = 0;             /* no hints (realtime, ...) */
     }
     if (!tsc_khz || find_entry(c, KVM_CPUID_TIMING, 0)) {
         return;

@@ -102,6 +102,9 @@ static const uint8_t power_off_code[] = {
 #define TK_POLL_LIMIT   1000000u    /* a hang guard for the 0x61 loop */
 #define KVM_FEATURE_CLOCKSOURCE2_BIT    (1u << 3)
 #define KVM_FEATURE_MSI_EXT_DEST_BIT    (1u << 15)
+/* kvmclock (0, 3 and its stable bit 24) and the no-op I/O delay (1). */
+#define KVM_PV_OFFERED                  ((1u << 0) | (1u << 1) | (1u << 3) | \
+                                         (1u << 24))
 #define PIT_CH2_COUNT   0x1000      /* 4096 ticks of 1.193182 MHz: 3.4 ms */
 
 #define LE32(v) (v) & 0xff, ((v) >> 8) & 0xff, ((v) >> 16) & 0xff, \
@@ -619,7 +622,7 @@ static void test_help(void)
 
 /*
  * What a guest needs to keep time without calibrating: KVM's signature
- * and features with kvmclock (and without what needs a VMM we are not),
+ * and features with kvmclock (and nothing beyond what we offer),
  * the TSC frequency in the timing leaf, agreeing with the frequency KVM
  * writes into the kvmclock page once the guest enables it; PIT channel 2
  * gated and read back through the speaker port (Linux's PIT calibration);
@@ -647,6 +650,7 @@ static void test_timekeeping(void)
     features = guest_readl(g, TK_FEATURES);
     g_assert_true(features & KVM_FEATURE_CLOCKSOURCE2_BIT);
     g_assert_false(features & KVM_FEATURE_MSI_EXT_DEST_BIT);
+    g_assert_cmphex(features & ~KVM_PV_OFFERED, ==, 0);
 
     tsc_khz = guest_readl(g, TK_TSC_KHZ);
     g_assert_cmpuint(tsc_khz, >, 0);
