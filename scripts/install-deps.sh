@@ -12,7 +12,7 @@ BASE_PKGS=(
     build-essential meson ninja-build pkg-config libglib2.0-dev
     libjson-glib-dev python3 git
     # real-kernel bench: kernel build and guest tools
-    linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils lz4
+    linux-source-6.12 bc flex bison libelf-dev libssl-dev cpio xz-utils
     busybox-static
     # ACPI table tests disassemble with iasl
     acpica-tools

@@ -90,6 +90,24 @@ def passed_step(run, name):
     return ev
 
 
+def missing_in_guest_kernel(run, check):
+    """Why check cannot run in this second-level kernel, or None.
+
+    Counting INTx needs uio_pci_generic in the guest kernel (the payload's
+    uio.c), and the bench kernels do not have it yet: their configuration
+    is the kernel cache's key, and the rebuild that added it (with
+    KVM_GUEST) made second-level guests hang in the bench (see
+    docs/devel/testing.rst).  Such a run is TODO, not a pass; with the
+    driver present the check is real."""
+    if check != "edu INTx counted":
+        return None
+    ev = step(run, "edu") or {}
+    if ev.get("intx") == "uncounted" and \
+            "CONFIG_UIO_PCI_GENERIC" in ev.get("msg", ""):
+        return "the bench kernel has no uio_pci_generic to count INTx"
+    return None
+
+
 def judge(run, check):
     """Raise AssertionError saying why the run fails check."""
     if check == P2P_CHECK:
@@ -238,6 +256,11 @@ def run_kernel(tap, series, initrd, rows, peer, peer_error, ours):
                                and peer_error
                                else "the bench guest did not run it")
                         tap.result(False, label, why)
+                        continue
+                    missing = missing_in_guest_kernel(run, check)
+                    if missing:
+                        tap.todo(label, missing, (step(run, "edu") or
+                                                  {}).get("msg"))
                         continue
                     with tap.case(label):
                         judge(run, check)
