@@ -13,6 +13,7 @@
 #   make check-qtest      qtest suites only
 #   make check-sim        simulated-kernel suites only
 #   make check-functional real-kernel suites only
+#   make check-libvirt    libvirt 12.9 runs domains on ours and QEMU 11.1
 #   make check-sanitizers ASan+UBSan build in ./build-san: unit, qtest and sim suites
 #   make bench            benchmarks against the peer
 #   make fuzz             guest-input fuzzing (FUZZ_SECONDS=N)
@@ -31,7 +32,8 @@ STAGE = scripts/stage-time.sh run $(STAGES)
 HARNESS = PYTHONPATH=tests PYTHONDONTWRITEBYTECODE=1 python3 -m
 
 .PHONY: all deps kernels run check check-unit check-qtest check-sim \
-        check-functional check-sanitizers bench fuzz fuzz-qmp clean distclean
+        check-functional check-libvirt check-sanitizers bench fuzz fuzz-qmp \
+        clean distclean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -91,6 +93,9 @@ check-sim: all
 
 check-functional: kernels all
 	$(MESON_TEST) --suite functional
+
+check-libvirt: kernels all
+	$(MESON_TEST) --suite libvirt
 
 # G_SLICE/G_DEBUG make GLib's allocations visible to LeakSanitizer (the
 # build's default test setup sets them too); any leak fails the test.
