@@ -61,6 +61,12 @@ TCG_CPU = "qemu64,+svm,+npt"
 # Beyond the command's own timeout: boot and power-off under TCG on a slow,
 # busy machine.  A boot takes ~5 s on an idle 2-core machine.
 BOOT_ALLOWANCE = 180
+# A guest whose heartbeat (initscript's .bench-alive, every 10 s) is older
+# than this has wedged: seen once, a 7.3 bench guest whose host QEMU sat
+# nearly idle and whose own in-guest timeout never fired.  Polled every
+# WEDGE_POLL seconds.
+WEDGE_AFTER = 180
+WEDGE_POLL = 5
 
 
 class BenchError(RuntimeError):
@@ -258,12 +264,24 @@ def _raise_terminated(signum, frame):
     raise _Terminated(f"signal {signum}")
 
 
-def _run_qemu(argv, host_timeout, log_path):
+def _wedged(alive_path):
+    """True if the guest's heartbeat (initscript: .bench-alive, rewritten
+    every 10 s while the command runs) is older than WEDGE_AFTER seconds.
+    Before the command starts there is no heartbeat and no verdict."""
+    try:
+        return time.time() - os.stat(alive_path).st_mtime > WEDGE_AFTER
+    except OSError:
+        return False
+
+
+def _run_qemu(argv, host_timeout, log_path, alive_path=None):
     """Run QEMU in its own session; kill the whole group on any way out.
 
-    Returns QEMU's exit status, or None after the host-side timeout.  A
-    SIGTERM or SIGHUP to this process kills QEMU, removes the run's files
-    (through the callers' finally) and then exits with status 143/129.
+    Returns (status, wedged): QEMU's exit status, or None after the
+    host-side timeout or when the guest stopped answering (wedged True:
+    its heartbeat at alive_path went stale).  A SIGTERM or SIGHUP to this
+    process kills QEMU, removes the run's files (through the callers'
+    finally) and then exits with status 143/129.
     """
     restore = {}
     if threading.current_thread() is threading.main_thread():
@@ -275,10 +293,18 @@ def _run_qemu(argv, host_timeout, log_path):
                                 stderr=subprocess.STDOUT,
                                 start_new_session=True,
                                 preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + host_timeout
         try:
-            return proc.wait(timeout=host_timeout)
-        except subprocess.TimeoutExpired:
-            return None
+            while True:
+                try:
+                    return proc.wait(timeout=min(
+                        WEDGE_POLL, max(deadline - time.monotonic(), 0))), \
+                        False
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() >= deadline:
+                        return None, False
+                    if alive_path and _wedged(alive_path):
+                        return None, True
         except _Terminated as e:
             sig = int(str(e).split()[-1])
             raise SystemExit(128 + sig) from None
@@ -354,12 +380,14 @@ def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
         for attempt in (1, 2):
             start = time.monotonic()
             cpu_before = _children_cpu()
-            rc = _run_qemu(argv, timeout + boot_allowance, qemu_log)
+            rc, wedged = _run_qemu(argv, timeout + boot_allowance, qemu_log,
+                                   res / ".bench-alive")
             wall = time.monotonic() - start
             host_cpu = _children_cpu() - cpu_before
-            if attempt == 1 and (_died_before_command(rc, res) or
+            if attempt == 1 and (wedged or _died_before_command(rc, res) or
                                  _host_qemu_crashed(rc, res)):
-                _keep_failed_boot(workdir, rc, qemu_log, console_path, res)
+                _keep_failed_boot(workdir, rc, qemu_log, console_path, res,
+                                  wedged)
                 continue
             break
 
@@ -367,7 +395,10 @@ def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
         status_text = _read(res / ".bench-status").strip()
         if not status_text:
             why = _read(res / ".bench-error").strip()
-            if rc is None:
+            if wedged:
+                why = (f"the guest stopped answering twice (no heartbeat "
+                       f"for {WEDGE_AFTER} s; QEMU killed)")
+            elif rc is None:
                 why = (f"the guest did not finish within "
                        f"{timeout + boot_allowance} s (host-side timeout; "
                        f"QEMU killed)")
@@ -405,7 +436,8 @@ def run_in_guest(topology="root-bus", command=(), timeout=300, mem="2G",
             timed_out=(res / ".bench-timeout").exists(),
             accel=accel, timings=timings, workdir=workdir)
         for name in ("devices", "groups", "start", "end", "output", "status",
-                     "timeout", "error", "stat-start", "stat-end", "init"):
+                     "timeout", "error", "stat-start", "stat-end", "init",
+                     "alive"):
             (res / f".bench-{name}").unlink(missing_ok=True)
         ok = True
         return result
@@ -448,11 +480,18 @@ def _host_qemu_crashed(rc, res):
             not (res / ".bench-status").exists())
 
 
-def _keep_failed_boot(workdir, rc, qemu_log, console_path, res):
-    """Report a run whose host QEMU died, set its logs aside and empty the
-    results directory so that the second run starts as the first did."""
-    how = (f"was killed by signal {-rc}" if rc < 0
-           else f"exited with status {rc}")
+def _keep_failed_boot(workdir, rc, qemu_log, console_path, res,
+                      wedged=False):
+    """Report a run whose host QEMU died or whose guest wedged, set its
+    logs aside and empty the results directory so that the second run
+    starts as the first did."""
+    if wedged:
+        how = (f"was killed: its guest stopped answering (no heartbeat for "
+               f"{WEDGE_AFTER} s, not even its own timeout ran)")
+    elif rc < 0:
+        how = f"was killed by signal {-rc}"
+    else:
+        how = f"exited with status {rc}"
     when = ("after the guest's command started"
             if (res / ".bench-start").exists()
             else "before the guest's command started")

@@ -18,6 +18,8 @@ results share, then powers the guest off.  Files it writes there:
     .bench-output    the command's stdout and stderr
     .bench-status    its exit status (written last)
     .bench-timeout   present if the in-guest timeout killed the command
+    .bench-alive     rewritten every 10 s while the command runs: the
+                     host tells a wedged guest by its age
     .bench-error     a setup failure (the command did not run)
 """
 
@@ -89,9 +91,11 @@ $BB cat /proc/uptime > "$R/.bench-start"
 cmd=$!
 ( $BB sleep {timeout}; echo {timeout} > "$R/.bench-timeout"; kill -KILL $cmd ) &
 dog=$!
+( while :; do $BB cat /proc/uptime > "$R/.bench-alive"; $BB sleep 10; done ) &
+alive=$!
 wait $cmd
 status=$?
-kill $dog 2>/dev/null
+kill $dog $alive 2>/dev/null
 $BB cat /proc/uptime > "$R/.bench-end"
 $BB cat /proc/stat > "$R/.bench-stat-end"
 echo $status > "$R/.bench-status"
