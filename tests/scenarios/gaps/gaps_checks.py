@@ -270,6 +270,22 @@ def check_ram_by_file(r, *, by_file):
             f"RAM: {ram_by_file} maps by file, {ram_by_address} by address"
 
 
+def _check_b_reached(r, event):
+    """After each round of @event B still decodes and A's DMA reaches its
+    liveness register."""
+    for i, rnd in enumerate(r["rounds"]):
+        assert rnd["command_b"] & 0x2, \
+            f"round {i}: B's memory decoding is off ({rnd['command_b']:#x})"
+        assert rnd["after"] == 0xedcba987, \
+            f"round {i}: B's liveness after {event} {rnd['after']!r}"
+
+
+def _check_no_fd_left(r):
+    assert r["fds_after"] == r["fds_before"], \
+        f"fds {r['fds_before']} before, {r['fds_after']} after"
+    assert r["dma_ram"], "DMA to RAM failed"
+
+
 def check_revoke(r):
     """A host bus reset that revokes B's dma-buf behind the guest's back
     (B's decoding stays on): the mapping is made again, A still reaches
@@ -278,18 +294,12 @@ def check_revoke(r):
     assert r["before"] == 0xedcba987, f"before the reset: {r['before']!r}"
     assert r["hot_resets"] >= len(r["rounds"]), \
         f"{r['hot_resets']} hot resets for {len(r['rounds'])} bus resets"
-    for i, rnd in enumerate(r["rounds"]):
-        assert rnd["command_b"] & 0x2, \
-            f"round {i}: B's memory decoding is off ({rnd['command_b']:#x})"
-        assert rnd["after"] == 0xedcba987, \
-            f"round {i}: B's liveness after the reset {rnd['after']!r}"
+    _check_b_reached(r, "the reset")
     for i, rnd in enumerate(r.get("d3_rounds", ())):
         assert rnd["pmcsr"] & 0x3 == 0, f"D3 round {i}: B not back in D0"
         assert rnd["after"] == 0xedcba987, \
             f"D3 round {i}: B's liveness after D3hot and D0 {rnd['after']!r}"
-    assert r["fds_after"] == r["fds_before"], \
-        f"fds {r['fds_before']} before, {r['fds_after']} after"
-    assert r["dma_ram"], "DMA to RAM failed"
+    _check_no_fd_left(r)
 
 
 def check_revoke_d3(r):
@@ -308,14 +318,8 @@ def check_flr(r):
         f"B offers no FLR in its PCIe capability: {r['devcap_b']!r}"
     assert r["before"] == 0xedcba987, f"before the FLR: {r['before']!r}"
     assert r["rounds"], "no FLR round ran"
-    for i, rnd in enumerate(r["rounds"]):
-        assert rnd["command_b"] & 0x2, \
-            f"round {i}: B's memory decoding is off ({rnd['command_b']:#x})"
-        assert rnd["after"] == 0xedcba987, \
-            f"round {i}: B's liveness after the FLR {rnd['after']!r}"
-    assert r["fds_after"] == r["fds_before"], \
-        f"fds {r['fds_before']} before, {r['fds_after']} after"
-    assert r["dma_ram"], "DMA to RAM failed"
+    _check_b_reached(r, "the FLR")
+    _check_no_fd_left(r)
 
 
 def check_revoke_refused(r):
