@@ -187,8 +187,7 @@ def main():
         argv += ["--run", choice]
     try:
         peer = peer_root.ensure()
-        argv += ["--peer-root", str(peer.path),
-                 "--peer-chroot", str(peer_root.PEER_CHROOT)]
+        argv += peer_root.driver_args(peer)
     except peer_root.PeerRootError as e:
         say(f"  no Debian 13 tree, so no QEMU 11: {e}")
     # Without the igb VF's step no boot waits for the driver to ask

@@ -75,8 +75,7 @@ def l2_bench(build):
                "--out", "/run/results/l2bench.json"]
     try:
         peer = peer_root.ensure()
-        command += ["--peer-root", str(peer.path),
-                    "--peer-chroot", str(peer_root.PEER_CHROOT)]
+        command += peer_root.driver_args(peer)
     except peer_root.PeerRootError as e:
         return None, f"no Debian 13 tree for QEMU 11: {e}"
     try:

@@ -35,8 +35,7 @@ def map_file_ttr(ours):
                "--out", "/run/results/mapfile.json"]
     try:
         peer = peer_root.ensure()
-        command += ["--peer-root", str(peer.path),
-                    "--peer-chroot", str(peer_root.PEER_CHROOT)]
+        command += peer_root.driver_args(peer)
     except peer_root.PeerRootError as e:
         print(f"# mapfile: no QEMU 11 ({e})")
     script = 'exec "$@" --device "${BENCH_DEVICES%% *}"'

@@ -215,8 +215,7 @@ def run_kernel(tap, series, initrd, rows, peer, peer_error, ours):
     argv = ["python3", str(L2_DRIVER), "--kernel", kernel,
             "--initrd", str(initrd), "--blocks", str(VERIFY_BLOCKS)]
     if peer:
-        argv += ["--peer-root", str(peer.path),
-                 "--peer-chroot", str(peer_root.PEER_CHROOT)]
+        argv += peer_root.driver_args(peer)
     if ours:
         argv += ["--ours", str(ours)]
     for row, _ in rows:

@@ -128,6 +128,12 @@ def cache_root():
     return debian_fetch.cache_root() / "peer-root"
 
 
+def driver_args(peer):
+    """The options by which an in-guest driver finds @peer's tree and the
+    script that runs its QEMU chrooted there."""
+    return ["--peer-root", str(peer.path), "--peer-chroot", str(PEER_CHROOT)]
+
+
 def ensure(force=False):
     """Return a PeerRoot for today's versions, making the tree if needed."""
     override = os.environ.get("QEMU_VFIO_PEER_ROOT")
