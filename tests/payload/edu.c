@@ -171,20 +171,14 @@ static bool low_pages(struct low_pages *lp, char *msg, size_t size)
 {
     unsigned found = 0;
     int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-    int fd;
 
     if (pagemap < 0) {
         snprintf(msg, size, "/proc/self/pagemap: %s", strerror(errno));
         return false;
     }
     /* Compaction may move locked pages unless told not to. */
-    fd = open("/proc/sys/vm/compact_unevictable_allowed", O_WRONLY);
-    if (fd >= 0) {
-        if (write(fd, "0", 1) != 1) {
-            /* best effort: the check after the DMA still catches a move */
-        }
-        close(fd);
-    }
+    /* Best effort: the check after the DMA still catches a move. */
+    (void)write_text("/proc/sys/vm/compact_unevictable_allowed", "0");
     while (found < 2 && lp->chunks < LOW_POOL_CHUNKS) {
         uint8_t *c = mmap(NULL, LOW_POOL_CHUNK, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE |

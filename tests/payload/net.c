@@ -116,7 +116,6 @@ static bool rebind_igbvf(const char *ifname, char *err, size_t size)
 {
     char path[256], target[256], *bdf;
     ssize_t n;
-    int fd;
 
     snprintf(path, sizeof(path), "/sys/class/net/%s/device", ifname);
     n = readlink(path, target, sizeof(target) - 1);
@@ -130,16 +129,11 @@ static bool rebind_igbvf(const char *ifname, char *err, size_t size)
         const char *op = i ? "bind" : "unbind";
 
         snprintf(path, sizeof(path), "/sys/bus/pci/drivers/igbvf/%s", op);
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, bdf, strlen(bdf)) < 0) {
-            snprintf(err, size, "igbvf %s of %s: %s", op, bdf,
+        if (!write_text(path, bdf)) {
+            snprintf(err, size, "igbvf %s of %.64s: %s", op, bdf,
                      strerror(errno));
-            if (fd >= 0) {
-                close(fd);
-            }
             return false;
         }
-        close(fd);
     }
     return true;
 }

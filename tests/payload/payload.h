@@ -21,6 +21,9 @@ unsigned long payload_param_ulong(const char *name, unsigned long fallback);
 
 /* sysfs and /proc helpers: read a small file, trimmed; false on error. */
 bool read_text(const char *path, char *buf, size_t size);
+/* Write text to a sysfs or procfs file in one write; false on error, with
+ * errno set. */
+bool write_text(const char *path, const char *text);
 /* Poll until fn() returns true or timeout_s of guest time pass. */
 bool wait_for(bool (*fn)(void *), void *opaque, double timeout_s);
 

@@ -32,19 +32,6 @@
 #define PCI_COMMAND                 0x04
 #define PCI_COMMAND_INTX_DISABLE    0x400
 
-static bool write_text(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    bool ok;
-
-    if (fd < 0) {
-        return false;
-    }
-    ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-    close(fd);
-    return ok;
-}
-
 struct uio_lookup {
     const char *bdf;
     char name[32];

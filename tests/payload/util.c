@@ -34,6 +34,22 @@ bool read_text(const char *path, char *buf, size_t size)
     return true;
 }
 
+bool write_text(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    bool ok;
+    int err;
+
+    if (fd < 0) {
+        return false;
+    }
+    ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+    err = errno;
+    close(fd);
+    errno = err;        /* the caller reports the write's error */
+    return ok;
+}
+
 /* The value stays valid until the next call. */
 const char *payload_param(const char *name, const char *fallback)
 {
