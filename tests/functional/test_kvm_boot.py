@@ -35,6 +35,11 @@ Cases:
    Linux's checks.  If the peer's guest failed the same way in the same
    run, the case is reported as TODO, not passed.
 
+Each binary's guest that does not reach userspace is booted once more and
+the lost boot is reported (its crash line) as a TAP diagnostic: the
+bench's TCG-emulated SVM sometimes kills an SMP second-level Linux early
+in boot, under the peer as under ours.  Two lost boots in a row fail.
+
 The guest's uptime at init and the wall time of each run, ours and the
 peer's, are TAP diagnostics: never asserted (times depend on the load).
 Output is TAP.
@@ -70,17 +75,29 @@ echo "L2-CLOCKSOURCE $(/bin/busybox cat $cs)"
 """ % TIME_LINES
 
 # Same command line for both: the peers' (quiet: the console costs exits).
+#
+# A guest that does not reach userspace is booted once more, under either
+# binary, and the lost attempt is kept for the report.  The bench's
+# SVM is emulated by TCG, and under it an SMP second-level Linux now and
+# then dies early in boot with the same double fault under Debian's
+# QEMU 10 as under ours (a #DF on CPU 1 at RIP 0, CR2 ffffffffffffffd6):
+# the bench's emulated SVM, not the VMM.  Two lost boots in a row fail.
 RUN_L2 = r"""
 [ -c /dev/kvm ] || { echo "no /dev/kvm in the bench guest"; exit 2; }
 boot() {
-    echo "L2-RUN $1"
-    start=$(date +%s.%N)
-    "$2" -accel kvm -cpu host -M q35 -m 512M -smp 2 -nodefaults \
-        -nographic -no-reboot -serial stdio \
-        -kernel "$KERNEL" -initrd "$INITRD" \
-        -append "console=ttyS0 panic=-1 quiet"
-    status=$?
-    echo "L2-EXIT status=$status start=$start end=$(date +%s.%N)"
+    for attempt in 1 2; do
+        echo "L2-RUN $1"
+        log=/tmp/l2-$1-$attempt.log
+        start=$(date +%s.%N)
+        "$2" -accel kvm -cpu host -M q35 -m 512M -smp 2 -nodefaults \
+            -nographic -no-reboot -serial stdio \
+            -kernel "$KERNEL" -initrd "$INITRD" \
+            -append "console=ttyS0 panic=-1 quiet" >"$log" 2>&1
+        status=$?
+        cat "$log"
+        echo "L2-EXIT status=$status start=$start end=$(date +%s.%N)"
+        grep -q "L2-USERSPACE" "$log" && return
+    done
 }
 boot ours "$QEMU"
 boot peer "$PEER_QEMU"
@@ -132,12 +149,17 @@ def interrupt_count(output, name):
 
 def parse_runs(output):
     """{name: run} from the bench output; a run has its console text,
-    uptime at init, clocksource, timekeeping lines, status and wall."""
+    uptime at init, clocksource, timekeeping lines, status and wall, and
+    the runs of that name before it that did not reach userspace ("lost")."""
     runs = {}
     for part in output.split("L2-RUN ")[1:]:
         name, _, text = part.partition("\n")
+        lost = []
+        if name.strip() in runs:
+            earlier = runs[name.strip()]
+            lost = earlier["lost"] + [earlier["text"]]
         run = {"text": text, "uptime": None, "clocksource": None,
-               "dmesg": [], "status": None, "wall": None}
+               "dmesg": [], "status": None, "wall": None, "lost": lost}
         for line in text.splitlines():
             # A marker may follow other output on its line (the peer's
             # SeaBIOS leaves terminal escapes without a newline).
@@ -155,6 +177,22 @@ def parse_runs(output):
                 run["wall"] = float(kv["end"]) - float(kv["start"])
         runs[name.strip()] = run
     return runs
+
+
+# The first line that says how a lost boot ended.
+CRASH = re.compile(r"Oops|Kernel panic|BUG:|double fault|Call Trace",
+                   re.IGNORECASE)
+
+
+def lost_boot_summary(text):
+    """One line for a boot that did not reach userspace: its first crash
+    line, else the last line it printed."""
+    lines = [ln.strip() for ln in text.splitlines()
+             if ln.strip() and not ln.startswith("L2-EXIT")]
+    for line in lines:
+        if CRASH.search(line):
+            return line
+    return lines[-1] if lines else "no console output"
 
 
 def describe(name, run):
@@ -214,6 +252,10 @@ def main():
             for name, run in (("ours", ours), ("peer", peer)):
                 for line in (run or {}).get("dmesg", []):
                     tap.diag(f"{name} dmesg: {line}")
+                for text in (run or {}).get("lost", []):
+                    tap.diag(f"{name}: a boot did not reach userspace and "
+                             f"was made once more: "
+                             f"{lost_boot_summary(text)}")
 
             with tap.case(names[0]):
                 assert r.status == 0, \
