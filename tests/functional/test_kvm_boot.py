@@ -87,7 +87,7 @@ RUN_L2 = r"""
 boot() {
     for attempt in 1 2; do
         echo "L2-RUN $1"
-        log=/tmp/l2-$1-$attempt.log
+        log="$TMPDIR/l2-$1-$attempt.log"
         start=$(date +%s.%N)
         "$2" -accel kvm -cpu host -M q35 -m 512M -smp 2 -nodefaults \
             -nographic -no-reboot -serial stdio \
